@@ -1,0 +1,58 @@
+"""PostgreSQL/TimescaleDB access: connections, pools, named SQL files, and the storage mode the schema was built in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from core.settings import DatabaseSettings
+
+StorageMode = Literal["timescale", "postgres"]
+
+
+def connect(settings: DatabaseSettings, *, autocommit: bool = False, dict_rows: bool = False) -> psycopg.Connection:
+    """Open one connection (caller closes it)."""
+    return psycopg.connect(
+        settings.url, autocommit=autocommit, row_factory=dict_row if dict_rows else psycopg.rows.tuple_row
+    )
+
+
+def make_pool(settings: DatabaseSettings, *, name: str, dict_rows: bool = True) -> ConnectionPool:
+    """Return an opened connection pool sized by the settings."""
+    kwargs = {"row_factory": dict_row} if dict_rows else {}
+    pool = ConnectionPool(
+        settings.url, min_size=settings.pool_min, max_size=settings.pool_max, name=name, kwargs=kwargs, open=False
+    )
+    pool.open(wait=True, timeout=30)
+    return pool
+
+
+@cache
+def query(package: str, name: str) -> str:
+    """Return the text of ``{package}/sql/{name}.sql`` (loaded once)."""
+    return resources.files(package).joinpath("sql", f"{name}.sql").read_text("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class StorageInfo:
+    """Which engine the schema was built for, and TimescaleDB's version/edition when present."""
+
+    mode: StorageMode
+    timescale_version: str | None
+    timescale_license: str | None
+
+
+def storage_info(conn: psycopg.Connection) -> StorageInfo:
+    """Return the storage mode recorded by the migration runner."""
+    row = conn.execute("SELECT mode, timescale_version, timescale_license FROM carecast_storage").fetchone()
+    if row is None:
+        raise LookupError("database is not migrated: run `carecast migrate`")
+    if isinstance(row, dict):
+        return StorageInfo(row["mode"], row["timescale_version"], row["timescale_license"])
+    return StorageInfo(*row)
