@@ -1,0 +1,86 @@
+"""The FastAPI application factory: pool lifecycle, error envelope, OpenAPI metadata, routers per audience."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+import anyio.to_thread
+from fastapi import FastAPI
+
+from api.access_log import AccessLogMiddleware
+from api.errors import install_error_handlers
+from api.routes import centers, health, vehicles
+from api.settings import ApiSettings
+from core.db import make_pool
+from core.log import configure_logging
+
+DESCRIPTION = """\
+Carecast finds cars whose 12V battery, EV traction battery, brake pads or season-dependent parts need care before
+something fails, and turns each finding into a care message for the owner and a booking suggestion for a service
+center.
+
+* **Service centers** poll `GET /v1/service-centers/{center_id}/suggested-bookings` with their API key
+  (`Authorization: Bearer cc_live_…`) and see only their own center's suggestions.
+* **Owners** read `GET /v1/vehicles/{vin}/alerts` with their owner token (`Authorization: Bearer cc_owner_…`).
+* **Operators** probe `/livez` and `/readyz`.
+
+Every error is JSON: `{"error": {"code": "...", "message": "..."}}`.
+"""
+
+TAGS = [
+    {
+        "name": "service centers",
+        "description": "The authenticated feed of suggested bookings for one center.",
+    },
+    {"name": "owners", "description": "What Carecast tells a car owner about their own vehicles."},
+    {
+        "name": "operations",
+        "description": "Liveness and readiness probes for orchestrators and load balancers.",
+    },
+]
+
+
+def _version() -> str:
+    try:
+        return version("carecast")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def create_app(settings: ApiSettings) -> FastAPI:
+    """Return the API application; its lifespan opens the database pool and closes it on shutdown."""
+    logger = configure_logging(settings.log, process="api")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # make_pool blocks until the pool has its first connections; keep that off the event loop.
+        pool = await anyio.to_thread.run_sync(lambda: make_pool(settings.database, name="api"))
+        app.state.pool = pool
+        logger.info("api_started", pool_min=settings.database.pool_min, pool_max=settings.database.pool_max)
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(pool.close)
+            logger.info("api_stopped")
+
+    app = FastAPI(
+        title="Carecast API",
+        summary="Predictive-maintenance booking suggestions for service centers and care alerts for owners.",
+        description=DESCRIPTION,
+        version=_version(),
+        openapi_tags=TAGS,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(AccessLogMiddleware, logger=logger)
+    app.include_router(centers.router)
+    app.include_router(vehicles.router)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,103 @@
+"""Who is calling: service-center / admin API keys and owner tokens, checked by SHA-256 hash lookup."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import psycopg
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg.rows import dict_row
+
+from api.credentials import SecretKind, hash_secret, kind_of
+from api.deps import Conn
+from api.errors import ApiError
+from core.db import query
+
+_REALM = 'Bearer realm="carecast"'
+# Unknown and revoked secrets get the same answer: a caller learns nothing about which keys exist.
+_INVALID = {
+    SecretKind.CENTER_KEY: "API key is invalid or revoked",
+    SecretKind.OWNER_TOKEN: "owner token is invalid or revoked",
+}
+
+center_key_scheme = HTTPBearer(
+    scheme_name="CenterApiKey",
+    bearerFormat="cc_live_…",
+    description="Service-center API key (`Authorization: Bearer cc_live_…`), created with `carecast keys create`.",
+    auto_error=False,
+)
+owner_token_scheme = HTTPBearer(
+    scheme_name="OwnerToken",
+    bearerFormat="cc_owner_…",
+    description="Owner token (`Authorization: Bearer cc_owner_…`), created with `carecast keys owner-token`.",
+    auto_error=False,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CenterPrincipal:
+    """A caller holding a valid API key: one service center's, or an operator's (admin)."""
+
+    key_id: int
+    role: Literal["center", "admin"]
+    center_id: int | None
+
+    def may_read_center(self, center_id: int) -> bool:
+        """Return True when this key may read the given center's data."""
+        return self.role == "admin" or self.center_id == center_id
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerPrincipal:
+    """A car owner holding a valid owner token."""
+
+    token_id: int
+    customer_id: int
+
+
+def _unauthorized(message: str, *, invalid: bool) -> ApiError:
+    challenge = f'{_REALM}, error="invalid_token"' if invalid else _REALM
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": challenge})
+
+
+def _secret_from(credentials: HTTPAuthorizationCredentials | None, kind: SecretKind) -> str:
+    if credentials is None or not credentials.credentials:
+        raise _unauthorized("missing credentials: send 'Authorization: Bearer <key>'", invalid=False)
+    secret = credentials.credentials.strip()
+    if kind_of(secret) is not kind:
+        raise _unauthorized(_INVALID[kind], invalid=True)
+    return secret
+
+
+def _lookup(conn: psycopg.Connection, *, name: str, secret: str, kind: SecretKind) -> dict[str, Any]:
+    digest = hash_secret(secret)
+    row = conn.cursor(row_factory=dict_row).execute(query("api", name), {"hash": digest}).fetchone()
+    # The index lookup already matched on the digest; compare_digest keeps the final check constant-time.
+    if row is None or row["revoked"] or not hmac.compare_digest(bytes(row["hash"]), digest):
+        raise _unauthorized(_INVALID[kind], invalid=True)
+    return row
+
+
+def require_center_key(
+    conn: Conn, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(center_key_scheme)]
+) -> CenterPrincipal:
+    """Return the caller behind a valid, unrevoked API key, or answer 401."""
+    secret = _secret_from(credentials, SecretKind.CENTER_KEY)
+    row = _lookup(conn, name="api_key_lookup", secret=secret, kind=SecretKind.CENTER_KEY)
+    return CenterPrincipal(key_id=row["id"], role=row["role"], center_id=row["center_id"])
+
+
+def require_owner_token(
+    conn: Conn, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(owner_token_scheme)]
+) -> OwnerPrincipal:
+    """Return the owner behind a valid, unrevoked owner token, or answer 401."""
+    secret = _secret_from(credentials, SecretKind.OWNER_TOKEN)
+    row = _lookup(conn, name="owner_token_lookup", secret=secret, kind=SecretKind.OWNER_TOKEN)
+    return OwnerPrincipal(token_id=row["id"], customer_id=row["customer_id"])
+
+
+CenterCaller = Annotated[CenterPrincipal, Depends(require_center_key)]
+OwnerCaller = Annotated[OwnerPrincipal, Depends(require_owner_token)]

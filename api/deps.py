@@ -1,0 +1,40 @@
+"""Request dependencies shared by the routes: the settings and a pooled database connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+import psycopg
+from fastapi import Depends, Request
+from psycopg_pool import ConnectionPool
+
+from api.errors import ApiError
+from api.settings import ApiSettings
+
+
+def get_settings(request: Request) -> ApiSettings:
+    """Return the settings the app was created with."""
+    return request.app.state.settings
+
+
+def get_pool(request: Request) -> ConnectionPool:
+    """Return the connection pool opened by the app's lifespan."""
+    return request.app.state.pool
+
+
+def get_conn(request: Request) -> Iterator[psycopg.Connection]:
+    """Yield a pooled connection for one request; committed on success or refusal, rolled back on failure."""
+    pool: ConnectionPool = request.app.state.pool
+    with pool.connection(timeout=request.app.state.settings.pool_timeout_s) as conn:
+        try:
+            yield conn
+        except ApiError:
+            # A refused request (403, 404, ...) still keeps what it wrote, e.g. the key's last_used_at stamp.
+            conn.commit()
+            raise
+
+
+Settings = Annotated[ApiSettings, Depends(get_settings)]
+Pool = Annotated[ConnectionPool, Depends(get_pool)]
+Conn = Annotated[psycopg.Connection, Depends(get_conn)]

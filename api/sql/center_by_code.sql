@@ -1,0 +1,1 @@
+SELECT id FROM service_center WHERE code = %(code)s

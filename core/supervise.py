@@ -1,0 +1,125 @@
+"""``carecast up``: run every stage as a child process on one machine (laptop, demo).
+
+In production each stage runs on its own (``carecast ingest``, ``carecast detect`` …); this supervisor only
+starts them in order, prints where the API is with a demo key, and stops them all together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from core.db import connect
+from core.log import configure_logging
+from core.migrate import migrate
+from core.settings import BaseProcessSettings, MqttSettings
+
+
+class UpSettings(BaseProcessSettings):
+    """Settings of ``carecast up`` (the stages read their own settings from the same environment)."""
+
+    mqtt: MqttSettings = MqttSettings()
+
+
+@dataclass
+class Supervisor:
+    """Starts stage processes and stops all of them when one exits or a signal arrives."""
+
+    children: dict[str, subprocess.Popen] = field(default_factory=dict)
+    stopping: bool = False
+
+    def start(self, name: str, module: str, *args: str) -> None:
+        """Start `python -m module args` as a named child."""
+        self.children[name] = subprocess.Popen([sys.executable, "-m", module, *args])
+
+    def stop(self, *_: object) -> None:
+        """Ask every child to stop (SIGTERM), then kill stragglers after 15 s."""
+        self.stopping = True
+        for proc in self.children.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.children.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def failed_child(self, *, ignore: tuple[str, ...] = ()) -> str | None:
+        """Return the name of a child that exited (other than those in `ignore`), if any."""
+        for name, proc in self.children.items():
+            if name not in ignore and proc.poll() is not None:
+                return name
+        return None
+
+
+def _demo_key(settings: UpSettings, *, timeout_s: float) -> tuple[int, str, str] | None:
+    """Wait for the first booking suggestions; return (center id, code, fresh API key) for the busiest center."""
+    deadline = time.monotonic() + timeout_s
+    with connect(settings.database, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT c.id, c.code FROM booking_suggestion b JOIN service_center c ON c.id = b.center_id"
+                " GROUP BY c.id, c.code ORDER BY count(*) DESC, c.id LIMIT 1"
+            ).fetchone()
+            if row:
+                out = subprocess.run(
+                    [sys.executable, "-m", "api.keys", "create", "--center", row[1], "--label", "carecast-up-demo"],
+                    check=True, capture_output=True, text=True,
+                )
+                return row[0], row[1], out.stdout.strip().splitlines()[-1]
+            time.sleep(1)
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="carecast up", description=__doc__)
+    parser.add_argument("--vehicles", type=int, default=200)
+    parser.add_argument("--days", type=int, default=60, help="history to publish before going live")
+    parser.add_argument("--api-port", type=int, default=8000)
+    parser.add_argument("--interval-s", type=float, default=10.0, help="live publish interval per vehicle")
+    args = parser.parse_args()
+    settings = UpSettings()
+    log = configure_logging(settings.log, process="up")
+    with connect(settings.database, autocommit=True) as conn:
+        migrate(conn, timescale=settings.database.timescale)
+
+    sup = Supervisor()
+    signal.signal(signal.SIGTERM, sup.stop)
+    signal.signal(signal.SIGINT, sup.stop)
+    sup.start("ingest", "ingest")
+    sup.start("api", "api", "--port", str(args.api_port))
+    sup.start(
+        "simulate", "simulators", "--vehicles", str(args.vehicles), "--days", str(args.days),
+        "--live", "--interval-s", str(args.interval_s),
+    )
+    sup.start("detect", "detection")
+    sup.start("notify", "notify")
+    log.info("up.started", stages=",".join(sup.children), api=f"http://127.0.0.1:{args.api_port}")
+
+    demo = _demo_key(settings, timeout_s=300)
+    if demo and not sup.stopping:
+        center_id, code, key = demo
+        print(
+            f"\nCarecast is running.\n  API:      http://127.0.0.1:{args.api_port}/docs\n"
+            f"  Center:   {code} (id {center_id})\n  API key:  {key}\n"
+            f"  Try:      curl -H 'Authorization: Bearer {key}' "
+            f"'http://127.0.0.1:{args.api_port}/v1/service-centers/{center_id}/suggested-bookings?limit=5'\n"
+            "  Stop:     Ctrl-C\n",
+            flush=True,
+        )
+    while not sup.stopping:
+        dead = sup.failed_child()
+        if dead:
+            log.error("up.child_exited", stage=dead, returncode=sup.children[dead].returncode)
+            sup.stop()
+            raise SystemExit(1)
+        time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""The daily rollup frame the rules read: its columns, and small pure helpers for slicing it by vehicle and time.
+
+One row per (vehicle_id, day); `day` is the UTC day bucket as a tz-naive ``datetime64`` (midnight UTC). The
+numeric columns are those of ``telemetry_daily``; `powertrain` and `region` come from ``vehicle``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+NUMERIC_COLUMNS: tuple[str, ...] = (
+    "samples", "lv_v_min", "lv_v_rest_avg", "lv_v_rest_n", "hv_soh_avg", "hv_soh_min", "hv_soh_max",
+    "pad_wear_max", "brake_fluid_min", "odometer_min_m", "odometer_max_m", "air_temp_avg", "air_temp_min",
+    "lat_avg", "lon_avg",
+)  # fmt: skip
+FRAME_COLUMNS: tuple[str, ...] = ("vehicle_id", "day", *NUMERIC_COLUMNS, "powertrain", "region")
+
+
+def empty_frame() -> pd.DataFrame:
+    """Return a frame with every column and no rows."""
+    frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in FRAME_COLUMNS})
+    frame["vehicle_id"] = frame["vehicle_id"].astype("int64")
+    frame["day"] = frame["day"].astype("datetime64[ns]")
+    return frame
+
+
+def utc_naive(now: datetime) -> pd.Timestamp:
+    """Return `now` as a tz-naive UTC timestamp (naive input is taken as UTC)."""
+    ts = pd.Timestamp(now)
+    return ts.tz_convert(UTC).tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def today(now: datetime) -> date:
+    """Return the UTC calendar day of `now`."""
+    return utc_naive(now).date()
+
+
+def known_until(frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """Return the rows whose day bucket has started by `now` (rules judge on event time, never the future)."""
+    return frame[frame["day"] <= utc_naive(now)]
+
+
+def by_vehicle(frame: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame]]:
+    """Yield (vehicle_id, rows sorted by day) for every vehicle in the frame."""
+    for vehicle_id, rows in frame.groupby("vehicle_id", sort=True):
+        yield int(vehicle_id), rows.sort_values("day")
+
+
+def days_before(days: pd.Series, now: datetime) -> np.ndarray:
+    """Return how many days before `now` each day bucket's midpoint lies (negative = in the past)."""
+    # A day's aggregate describes the whole day, so place it at noon.
+    midpoint = days + pd.Timedelta(hours=12)
+    return ((midpoint - utc_naive(now)) / pd.Timedelta(days=1)).to_numpy(dtype="float64")
+
+
+def last_days(rows: pd.DataFrame, now: datetime, n: int) -> pd.DataFrame:
+    """Return the rows of the `n` UTC days ending with the day of `now`."""
+    start = pd.Timestamp(today(now) - timedelta(days=n - 1))
+    return rows[rows["day"] >= start]
+
+
+def date_in(now: datetime, days: float) -> date:
+    """Return the UTC date `days` after `now`."""
+    return (utc_naive(now) + pd.Timedelta(days=days)).date()
+
+
+def iso_day(day: pd.Timestamp) -> str:
+    """Return a day bucket as an ISO date string."""
+    return pd.Timestamp(day).date().isoformat()
+
+
+def num(value: float | None, digits: int = 3) -> float | None:
+    """Return a JSON-friendly rounded float (None for missing or non-finite values)."""
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, digits) if math.isfinite(value) else None

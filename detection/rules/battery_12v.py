@@ -1,0 +1,218 @@
+"""12 V battery: ageing from the temperature-normalised cranking dip, low charge from the resting voltage.
+
+Ageing (high internal resistance): each engine start pulls ~150 A and the voltage dips; a healthy battery dips to
+~10.3 V at 20 °C and ~0.03 V/°C lower in the cold. The dip is normalised to 20 °C with the day's lowest ambient
+temperature (the morning start is the coldest sample), ``v20 = lv_v_min + 0.03 * max(0, 20 - air_temp_min)``, so a
+healthy battery at -20 °C is not flagged. Only cranking days count: the rollup has no current column, so a day is a
+cranking day when the car has a combustion engine and its lowest voltage is below `crank_ceiling_v` (resting and
+driving voltages stay above 12 V; only the starter load pulls a battery that low). EVs never crank.
+
+Low state of charge (parasitic drain, short trips): the median resting voltage (|current| < 2 A, parked) is below
+12.2 V. Failure dates come from a Theil–Sen trend of the same daily values reaching 9.0 V (dip) or 11.9 V (rest).
+One vehicle gets at most one flag: the more urgent diagnosis, with the other one kept in the evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from core.contracts import Powertrain, RiskKind, Severity
+from detection.flags import RiskFlag, RuleResult, result
+from detection.frame import by_vehicle, date_in, days_before, iso_day, known_until, last_days, num
+from detection.trend import theil_sen
+
+RULE_ID = "battery_12v_voltage"
+RULE_VERSION = 1
+KIND = RiskKind.BATTERY_12V
+SIGNAL = "Vehicle.LowVoltageBattery.CurrentVoltage"
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    crank_weak_v: float = 9.6
+    crank_fail_v: float = 9.0
+    rest_low_v: float = 12.2
+    rest_fail_v: float = 11.9
+    temp_coeff_v_per_c: float = 0.03
+    reference_temp_c: float = 20.0
+    crank_ceiling_v: float = 11.5
+    recent_days: int = 3  # median over the last N usable days decides
+    recent_window_days: int = 7  # ... and those days must lie within this window
+    trend_window_days: int = 30
+    min_trend_days: int = 5
+    critical_days: int = 7
+    high_days: int = 21
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One voltage check on one vehicle: the recent median, whether it crossed, and the projected failure."""
+
+    diagnosis: str
+    aggregate: str
+    threshold: float
+    fail_at: float
+    recent: pd.DataFrame  # rows with columns day, value (+ raw, air_temp for the dip)
+    median: float
+    trend_per_day: float | None
+    days_to_failure: float | None
+    window_days: int
+
+    @property
+    def tripped(self) -> bool:
+        """Return True when the recent median is below the threshold."""
+        return self.median < self.threshold
+
+
+def crank_series(rows: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Return day, raw dip, cranking temperature and the 20 °C-normalised dip of the cranking days in `rows`."""
+    if rows.empty or (rows["powertrain"] == Powertrain.EV).all():
+        return pd.DataFrame(columns=["day", "raw", "air_temp", "value"])
+    days = rows[
+        (rows["powertrain"] != Powertrain.EV)
+        & (rows["lv_v_min"] < params.crank_ceiling_v)
+        & rows["air_temp_min"].notna()
+    ]
+    cold = np.maximum(0.0, params.reference_temp_c - days["air_temp_min"])
+    return pd.DataFrame({
+        "day": days["day"], "raw": days["lv_v_min"], "air_temp": days["air_temp_min"],
+        "value": days["lv_v_min"] + params.temp_coeff_v_per_c * cold,
+    })  # fmt: skip
+
+
+def rest_series(rows: pd.DataFrame) -> pd.DataFrame:
+    """Return day and resting voltage of the days in `rows` that have resting samples."""
+    days = rows[rows["lv_v_rest_avg"].notna()]
+    return pd.DataFrame({"day": days["day"], "value": days["lv_v_rest_avg"]})
+
+
+def _check(
+    series: pd.DataFrame,
+    *,
+    now: datetime,
+    params: Params,
+    diagnosis: str,
+    aggregate: str,
+    threshold: float,
+    fail_at: float,
+) -> Check | None:
+    """Return the check over `series`, or None when the recent window holds too few days."""
+    recent = last_days(series, now, params.recent_window_days).tail(params.recent_days)
+    if len(recent) < params.recent_days:
+        return None
+    median = float(recent["value"].median())
+    window = last_days(series, now, params.trend_window_days)
+    slope = days_left = None
+    fit = None
+    if len(window) >= params.min_trend_days:
+        fit = theil_sen(days_before(window["day"], now), window["value"].to_numpy())
+    level = median if fit is None else min(median, fit.at(0.0))
+    if level <= fail_at:
+        days_left = 0.0
+    elif fit is not None and fit.slope < 0:
+        days_left = (level - fail_at) / -fit.slope
+    if fit is not None:
+        slope = fit.slope
+    return Check(
+        diagnosis, aggregate, threshold, fail_at, recent, median, slope, days_left, params.trend_window_days
+    )
+
+
+def checks(rows: pd.DataFrame, *, now: datetime, params: Params) -> tuple[Check | None, Check | None]:
+    """Return the (cranking, resting) checks of one vehicle's rows; None where data is too thin."""
+    crank = _check(
+        crank_series(rows, params),
+        now=now,
+        params=params,
+        diagnosis="high_internal_resistance",
+        aggregate="cranking_min_20c",
+        threshold=params.crank_weak_v,
+        fail_at=params.crank_fail_v,
+    )
+    rest = _check(
+        rest_series(rows),
+        now=now,
+        params=params,
+        diagnosis="low_state_of_charge",
+        aggregate="resting_avg",
+        threshold=params.rest_low_v,
+        fail_at=params.rest_fail_v,
+    )
+    return crank, rest
+
+
+def _severity(days_left: float | None, params: Params) -> Severity:
+    if days_left is not None and days_left <= params.critical_days:
+        return Severity.CRITICAL
+    if days_left is not None and days_left <= params.high_days:
+        return Severity.HIGH
+    return Severity.MEDIUM
+
+
+def _check_evidence(check: Check) -> dict:
+    readings = []
+    for row in check.recent.itertuples(index=False):
+        reading = {
+            "signal": SIGNAL,
+            "aggregate": check.aggregate,
+            "day": iso_day(row.day),
+            "value": num(row.value),
+            "threshold": check.threshold,
+            "op": "<",
+        }
+        if "raw" in check.recent.columns:
+            reading |= {"raw_value": num(row.raw), "air_temp_c": num(row.air_temp, 1)}
+        readings.append(reading)
+    return {
+        "diagnosis": check.diagnosis,
+        "readings": readings,
+        "recent_median": num(check.median),
+        "threshold": check.threshold,
+        "failure_at": check.fail_at,
+        "trend_per_day": num(check.trend_per_day, 4),
+        "days_to_failure": num(check.days_to_failure, 1),
+        "window_days": check.window_days,
+    }
+
+
+def _flag(vehicle_id: int, tripped: list[Check], *, now: datetime, params: Params) -> RiskFlag:
+    ranked = sorted(tripped, key=lambda c: (c.days_to_failure is None, c.days_to_failure or 0.0))
+    main = ranked[0]
+    evidence = _check_evidence(main) | {"temp_coeff_v_per_c": params.temp_coeff_v_per_c}
+    if len(ranked) > 1:
+        evidence["also"] = [_check_evidence(c) for c in ranked[1:]]
+    below = float((main.recent["value"] < main.threshold).mean())
+    confidence = below * (1.0 if main.trend_per_day is not None else 0.8)
+    days_left = main.days_to_failure
+    return RiskFlag(
+        vehicle_id=vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
+        severity=_severity(days_left, params), confidence=round(confidence, 3), diagnosis=main.diagnosis,
+        evidence=evidence, predicted_date=date_in(now, days_left) if days_left is not None else None,
+    )  # fmt: skip
+
+
+def _cranks(rows: pd.DataFrame, *, now: datetime, params: Params) -> bool:
+    """Return True when the crank check applies: a combustion car, or a hybrid that cranked lately."""
+    if (rows["powertrain"] == Powertrain.ICE).any():
+        return True
+    return not last_days(crank_series(rows, params), now, params.trend_window_days).empty
+
+
+def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
+    """Return 12 V battery flags; a vehicle counts as evaluated when every check that applies to it had data.
+
+    The crank check applies to combustion cars and to hybrids that cranked within the trend window (a hybrid may
+    start on electric power for weeks); EVs only get the resting check."""
+    flags, evaluated = [], []
+    for vehicle_id, rows in by_vehicle(known_until(frame, now)):
+        crank, rest = checks(rows, now=now, params=params)
+        if rest is not None and (crank is not None or not _cranks(rows, now=now, params=params)):
+            evaluated.append(vehicle_id)
+        tripped = [c for c in (crank, rest) if c is not None and c.tripped]
+        if tripped:
+            flags.append(_flag(vehicle_id, tripped, now=now, params=params))
+    return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

@@ -1,0 +1,166 @@
+"""Brake pads: wear rate from the car's own history, projected to the replacement limit (default 80 %).
+
+PadWear is percent with 0 = new and 100 = worn; the rollup keeps the worst wheel per day (``pad_wear_max``) and the
+odometer (``Vehicle.TraveledDistance``, metres). Pads wear with distance, not time, so the rate is a Theil–Sen fit
+of wear against odometer kilometres (robust to the integer steps of the signal), and the usage is the car's mean
+km/day over the same days: ``remaining_km = (limit - wear) / rate``, ``days = remaining_km / km_per_day``. Without
+odometer data the rate falls back to wear per day. A car that does not move does not wear its pads: zero distance
+gives no projection. History before a pad replacement (wear dropping by `replacement_drop_pct` or more) is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.contracts import RiskKind, Severity
+from detection.flags import RiskFlag, RuleResult, result
+from detection.frame import by_vehicle, date_in, days_before, iso_day, known_until, last_days, num, today
+from detection.trend import theil_sen
+
+RULE_ID = "brake_pad_wear"
+RULE_VERSION = 1
+KIND = RiskKind.BRAKE_PADS
+SIGNAL = "Vehicle.Chassis.Axle.*.Wheel.*.Brake.PadWear"
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    limit_pct: float = 80.0
+    critical_pct: float = 90.0
+    horizon_days: int = 30
+    high_within_days: int = 7
+    history_days: int = 90
+    min_days: int = 14  # days with wear data needed to judge a vehicle at all
+    min_fit_days: int = 7  # days since the last replacement needed for a rate
+    level_days: int = 3
+    replacement_drop_pct: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Wear:
+    """Current wear and the projection to the limit of one vehicle."""
+
+    current: float
+    per_km: float | None
+    per_day: float | None
+    km_per_day: float | None
+    remaining_km: float | None
+    days: float | None
+    days_low: float | None
+    days_high: float | None
+    replaced_on: pd.Timestamp | None
+
+
+def since_replacement(series: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    """Return the rows after the last pad replacement in `series` and the day it happened (None if none)."""
+    drops = np.flatnonzero((series["pad_wear_max"].diff() <= -params.replacement_drop_pct).to_numpy())
+    if len(drops) == 0:
+        return series, None
+    segment = series.iloc[drops[-1] :]
+    return segment, segment["day"].iloc[0]
+
+
+def wear(series: pd.DataFrame, *, now: datetime, params: Params) -> Wear:
+    """Return the wear state of one vehicle's rows (sorted by day, pad wear present)."""
+    segment, replaced_on = since_replacement(series, params)
+    current = float(segment["pad_wear_max"].tail(params.level_days).median())
+    margin = max(0.0, params.limit_pct - current)
+    per_km = per_day = km_per_day = remaining_km = days = days_low = days_high = None
+    driven = segment[segment["odometer_max_m"].notna()]
+    if len(segment) >= params.min_fit_days and len(driven) >= 2:
+        km = driven["odometer_max_m"].to_numpy(dtype="float64") / 1000.0
+        span_days = (driven["day"].iloc[-1] - driven["day"].iloc[0]) / pd.Timedelta(days=1)
+        km_per_day = (km.max() - km.min()) / span_days
+        fit = theil_sen(km, driven["pad_wear_max"].to_numpy()) if km_per_day > 0 else None
+        if fit is not None and fit.slope > 0:
+            per_km = fit.slope
+            remaining_km = margin / per_km
+            days = remaining_km / km_per_day
+            days_low = margin / (max(fit.slope_high, per_km) * km_per_day)
+            days_high = margin / (fit.slope_low * km_per_day) if fit.slope_low > 0 else None
+    elif len(segment) >= params.min_fit_days:
+        fit = theil_sen(days_before(segment["day"], now), segment["pad_wear_max"].to_numpy())
+        if fit is not None and fit.slope > 0:
+            per_day = fit.slope
+            days = margin / per_day
+            days_low = margin / max(fit.slope_high, per_day)
+            days_high = margin / fit.slope_low if fit.slope_low > 0 else None
+    if per_km is not None and km_per_day is not None:
+        per_day = per_km * km_per_day
+    # The projection runs from the last reading; a car that went quiet has used some of that time already.
+    age = max(0.0, -float(days_before(segment["day"].tail(1), now)[0]))
+    days, days_low, days_high = (
+        None if d is None else max(0.0, d - age) for d in (days, days_low, days_high)
+    )
+    return Wear(current, per_km, per_day, km_per_day, remaining_km, days, days_low, days_high, replaced_on)
+
+
+def _evidence(series: pd.DataFrame, state: Wear, params: Params) -> dict:
+    recent = series.tail(params.level_days)
+    readings = [
+        {"signal": SIGNAL, "aggregate": "max_over_wheels", "day": iso_day(r.day), "value": num(r.pad_wear_max, 1),
+         "threshold": params.limit_pct, "op": ">="}
+        for r in recent.itertuples(index=False)
+    ]  # fmt: skip
+    return {
+        "readings": readings, "threshold": params.limit_pct, "current_wear_pct": num(state.current, 1),
+        "wear_per_1000km": num(state.per_km * 1000, 3) if state.per_km is not None else None,
+        "trend_per_day": num(state.per_day, 4), "km_per_day": num(state.km_per_day, 1),
+        "remaining_km": num(state.remaining_km, 0), "days_to_limit": num(state.days, 1),
+        "window_days": params.history_days, "days_of_data": len(series),
+        "replaced_on": iso_day(state.replaced_on) if state.replaced_on is not None else None,
+        "method": _method(state),
+    }  # fmt: skip
+
+
+def _method(state: Wear) -> str | None:
+    if state.per_km is not None:
+        return "theil_sen_per_km"
+    return "theil_sen_per_day" if state.per_day is not None else None
+
+
+def _judge(vehicle_id: int, series: pd.DataFrame, *, now: datetime, params: Params) -> RiskFlag | None:
+    state = wear(series, now=now, params=params)
+    common: dict[str, Any] = {
+        "vehicle_id": vehicle_id,
+        "kind": KIND,
+        "rule_id": RULE_ID,
+        "rule_version": RULE_VERSION,
+        "evidence": _evidence(series, state, params),
+    }
+    if state.current >= params.limit_pct:
+        severity = Severity.CRITICAL if state.current >= params.critical_pct else Severity.HIGH
+        return RiskFlag(
+            **common, severity=severity, confidence=0.95, diagnosis="pads_worn", predicted_date=today(now)
+        )
+    if state.days is None or state.days > params.horizon_days:
+        return None
+    fitted_days = len(since_replacement(series, params)[0])
+    confidence = 0.4 + 0.4 * min(1.0, fitted_days / 60) + (0.15 if state.per_km is not None else 0.0)
+    return RiskFlag(
+        **common,
+        severity=Severity.HIGH if state.days <= params.high_within_days else Severity.MEDIUM,
+        confidence=round(confidence, 3), diagnosis="pads_near_limit", predicted_date=date_in(now, state.days),
+        predicted_low=date_in(now, state.days_low) if state.days_low is not None else None,
+        predicted_high=date_in(now, state.days_high) if state.days_high is not None else None,
+    )  # fmt: skip
+
+
+def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
+    """Return brake pad flags; vehicles with at least `min_days` days of pad wear in the window are evaluated."""
+    flags, evaluated = [], []
+    for vehicle_id, rows in by_vehicle(known_until(frame, now)):
+        series = last_days(rows, now, params.history_days)
+        series = series[series["pad_wear_max"].notna()]
+        if len(series) < params.min_days:
+            continue
+        evaluated.append(vehicle_id)
+        flag = _judge(vehicle_id, series, now=now, params=params)
+        if flag is not None:
+            flags.append(flag)
+    return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

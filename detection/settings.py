@@ -1,0 +1,27 @@
+"""Settings of the detection process (``CARECAST_DETECTION__*``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from core.settings import BaseProcessSettings
+
+
+class DetectionOptions(BaseModel):
+    """How often detection runs, how much history it reads, and rule parameter overrides."""
+
+    interval_s: float = Field(default=60.0, gt=0)
+    # Days of daily rollup the rules read; the EV SOH trend wants a year.
+    lookback_days: int = Field(default=365, ge=7)
+    # Days recomputed on a normal pass; late data older than this waits for the next full refresh.
+    refresh_days: int = Field(default=3, ge=1)
+    # Every N-th pass (and the first) refreshes the whole lookback window; 0 = only the first pass.
+    full_refresh_every: int = Field(default=60, ge=0)
+    # Per-rule parameter overrides, e.g. CARECAST_DETECTION__RULES__EV_BATTERY__THRESHOLD_PCT=78.
+    rules: dict[str, dict[str, bool | int | float | str]] = Field(default_factory=dict)
+
+
+class Settings(BaseProcessSettings):
+    """Settings of ``python -m detection``."""
+
+    detection: DetectionOptions = Field(default_factory=DetectionOptions)

@@ -1,0 +1,1 @@
+"""Carecast ingest: MQTT telemetry in, PostgreSQL rows out (acked only after commit)."""

@@ -1,0 +1,51 @@
+"""``python -m ingest``: subscribe to vehicle telemetry and store it until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from core.log import configure_logging
+from ingest.service import Ingester
+from ingest.settings import IngestSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ingester until SIGTERM or SIGINT; return 0 after a clean shutdown."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description="Store MQTT telemetry in PostgreSQL (settings from CARECAST_* environment variables).",
+    )
+    parser.add_argument("--client-id", help="MQTT client id (default: CARECAST_CLIENT_ID or carecast-ingest)")
+    parser.add_argument("--subscription", help="topic filter, e.g. '$share/carecast/dt/carecast/+/telemetry'")
+    args = parser.parse_args(argv)
+    settings = IngestSettings()
+    overrides = {k: v for k, v in (("client_id", args.client_id), ("subscription", args.subscription)) if v}
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    log = configure_logging(settings.log, process="ingest")
+    ingester = Ingester(settings, log=log)
+
+    def on_signal(signum: int, frame: object) -> None:
+        log.info("shutdown_requested", signal=signal.Signals(signum).name)
+        ingester.request_stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info(
+        "ingest_starting",
+        client_id=settings.client_id,
+        subscription=settings.subscription_filter(),
+        batch_rows=settings.batch_rows,
+        batch_ms=settings.batch_ms,
+    )
+    ingester.start()
+    # Short joins so the main thread keeps running the signal handlers.
+    while not ingester.join(timeout=0.5):
+        pass
+    return 1 if ingester.abandoned else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Pure decoding of one MQTT telemetry message into telemetry rows and rejects (no I/O, no clock).
+
+Three levels of rejection: a bad message is dropped whole; a bad sample drops only that sample; a bad signal drops
+only that signal. Good neighbours are always kept. Reasons are short machine-readable strings (see REASONS).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from core.contracts import PAYLOAD_VERSION, is_valid_vin
+from core.signals import COLUMNS, catalog, check_value
+
+MAX_SAMPLES = 1000
+# Nothing this product stores predates 2000; older stamps are unset clocks (1970, 0001) that would also spawn
+# useless TimescaleDB chunks.
+MIN_TS = datetime(2000, 1, 1, tzinfo=UTC)
+# VSS `float` is IEEE single precision (stored as PostgreSQL `real`): values outside it would fail the COPY.
+_F32_MAX = 3.4028234663852886e38
+_F32_MIN_NORMAL = 1.1754943508222875e-38
+
+# RFC 3339 date-time; the offset group is optional only so a missing offset gets its own reason.
+_TS_RE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(?:([Zz])|([+-]\d{2}:\d{2}))?$"
+)
+_COLUMN_INDEX = {path: i for i, path in enumerate(COLUMNS)}
+
+MESSAGE_REASONS = (
+    "bad_topic",
+    "empty",
+    "too_large",
+    "not_utf8",
+    "invalid_json",
+    "not_object",
+    "bad_version",
+    "bad_vin",
+    "vin_mismatch",
+    "bad_samples",
+    "too_many_samples",
+)
+SAMPLE_REASONS = (
+    "sample_not_object",
+    "ts_missing",
+    "bad_ts",
+    "ts_no_offset",
+    "ts_in_future",
+    "ts_too_old",
+    "no_signals",
+    "duplicate_sample",
+)
+SIGNAL_REASONS = ("unknown_signal", "wrong_type", "not_finite", "out_of_range", "not_allowed", "bad_string")
+REASONS = MESSAGE_REASONS + SAMPLE_REASONS + SIGNAL_REASONS
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """Why (part of) a message was not stored; `fragment` is the offending sample/signal, None = whole message."""
+
+    reason: str
+    detail: str | None = None
+    sample_index: int | None = None
+    fragment: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Result of decoding one message: the VIN it claims, its rows (TELEMETRY_COLUMNS minus vehicle_id), rejects."""
+
+    vin: str | None
+    rows: list[Row] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def _whole(vin: str | None, reason: str, detail: str | None = None) -> Decoded:
+    return Decoded(vin=vin, rows=[], rejects=[Reject(reason, detail)])
+
+
+def _load(payload: bytes) -> tuple[Any, Reject | None]:
+    try:
+        return orjson.loads(payload), None
+    except orjson.JSONDecodeError as exc:
+        try:
+            payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, Reject("not_utf8", str(exc)[:200])
+        return None, Reject("invalid_json", str(exc)[:200])
+
+
+def decode(
+    topic_vin: str | None, payload: bytes, *, now: datetime, max_bytes: int, max_future_s: float
+) -> Decoded:
+    """Return the rows and rejects of one message published to the topic of `topic_vin` (None = bad topic)."""
+    if topic_vin is None or not is_valid_vin(topic_vin):
+        return _whole(None, "bad_topic")
+    if not payload:
+        return _whole(topic_vin, "empty")
+    if len(payload) > max_bytes:
+        return _whole(topic_vin, "too_large", f"{len(payload)} > {max_bytes} bytes")
+    doc, failure = _load(payload)
+    if failure is not None:
+        return Decoded(vin=topic_vin, rejects=[failure])
+    if not isinstance(doc, dict):
+        return _whole(topic_vin, "not_object", type(doc).__name__)
+    version = doc.get("v")
+    if type(version) is not int or version != PAYLOAD_VERSION:
+        return _whole(topic_vin, "bad_version", repr(version)[:50])
+    vin = doc.get("vin")
+    if not is_valid_vin(vin):
+        return _whole(topic_vin, "bad_vin", repr(vin)[:50])
+    if vin != topic_vin:
+        return _whole(topic_vin, "vin_mismatch", f"payload {vin} != topic {topic_vin}")
+    samples = doc.get("samples")
+    if not isinstance(samples, list) or not samples:
+        return _whole(topic_vin, "bad_samples", "samples must be a non-empty array")
+    if len(samples) > MAX_SAMPLES:
+        return _whole(topic_vin, "too_many_samples", f"{len(samples)} > {MAX_SAMPLES}")
+    out = Decoded(vin=topic_vin)
+    seen: set[datetime] = set()
+    for index, sample in enumerate(samples):
+        _decode_sample(index, sample, out=out, seen=seen, now=now, max_future_s=max_future_s)
+    return out
+
+
+def _sample_reject(out: Decoded, index: int, sample: object, reason: str, detail: str | None) -> None:
+    out.rejects.append(Reject(reason, detail, index, orjson.dumps(sample)))
+
+
+def _decode_sample(
+    index: int, sample: object, *, out: Decoded, seen: set[datetime], now: datetime, max_future_s: float
+) -> None:
+    if not isinstance(sample, dict):
+        _sample_reject(out, index, sample, "sample_not_object", type(sample).__name__)
+        return
+    if "ts" not in sample:
+        _sample_reject(out, index, sample, "ts_missing", None)
+        return
+    ts, reason = parse_ts(sample["ts"])
+    if ts is None:
+        _sample_reject(out, index, sample, reason or "bad_ts", repr(sample["ts"])[:80])
+        return
+    if (ts - now).total_seconds() > max_future_s:
+        _sample_reject(out, index, sample, "ts_in_future", sample["ts"])
+        return
+    if ts < MIN_TS:
+        _sample_reject(out, index, sample, "ts_too_old", sample["ts"])
+        return
+    signals = sample.get("signals")
+    if not isinstance(signals, dict) or not signals:
+        _sample_reject(out, index, sample, "no_signals", None)
+        return
+    if ts in seen:
+        _sample_reject(out, index, sample, "duplicate_sample", sample["ts"])
+        return
+    seen.add(ts)
+    row = _row(index, ts, signals, out=out)
+    if row is not None:
+        out.rows.append(row)
+
+
+def parse_ts(value: object) -> tuple[datetime | None, str | None]:
+    """Return (aware datetime, None) for an RFC 3339 timestamp with offset, else (None, reason)."""
+    if not isinstance(value, str):
+        return None, "bad_ts"
+    match = _TS_RE.match(value)
+    if match is None:
+        return None, "bad_ts"
+    date, time, zulu, offset = match.groups()
+    if zulu is None and offset is None:
+        return None, "ts_no_offset"
+    try:
+        return datetime.fromisoformat(f"{date}T{time}{offset or '+00:00'}"), None
+    except ValueError:
+        return None, "bad_ts"
+
+
+def _row(index: int, ts: datetime, signals: dict[str, Any], *, out: Decoded) -> Row | None:
+    values: list[Any] = [None] * len(_COLUMN_INDEX)
+    extra: dict[str, Any] = {}
+    known = catalog()
+    for path, value in signals.items():
+        signal = known.get(path)
+        if signal is None:
+            out.rejects.append(Reject("unknown_signal", path[:200], index, orjson.dumps({path: value})))
+            continue
+        reason = check_value(signal, value) or _storable(signal.datatype, value)
+        if reason is not None:
+            out.rejects.append(Reject(reason, path[:200], index, orjson.dumps({path: value})))
+            continue
+        column = _COLUMN_INDEX.get(path)
+        if column is None:
+            extra[path] = value
+        else:
+            values[column] = _typed(signal.datatype, value)
+    if not extra and all(v is None for v in values):
+        return None
+    return (ts, *values, orjson.dumps(extra).decode() if extra else None)
+
+
+def _typed(datatype: str, value: Any) -> Any:
+    """Return the value in the Python type of its column (the binary COPY is strict about int vs float)."""
+    if datatype in ("float", "double"):
+        return float(value)
+    if isinstance(value, float):
+        return int(value)  # integer signal sent as 12.0; check_value has made sure it is integral
+    return value
+
+
+def _storable(datatype: str, value: Any) -> str | None:
+    """Return a reason when a value passed the VSS check but cannot be stored as-is."""
+    if datatype == "float" and value != 0 and not _F32_MIN_NORMAL <= abs(value) <= _F32_MAX:
+        return "out_of_range"
+    if isinstance(value, str) and "\x00" in value:
+        return "bad_string"  # PostgreSQL text/jsonb cannot hold NUL
+    if isinstance(value, list) and any("\x00" in v for v in value):
+        return "bad_string"
+    return None

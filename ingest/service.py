@@ -1,0 +1,230 @@
+"""The ingester: MQTT messages -> bounded queue -> one writer thread (decode, batch, commit, then ack)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from core.contracts import vin_from_topic
+from core.db import connect
+from ingest.decode import Decoded, Reject, decode
+from ingest.mqtt import Inbound, TelemetrySubscriber
+from ingest.settings import IngestSettings
+from ingest.vehicles import VehicleResolver
+from ingest.writer import Received, TelemetryWriter, WriteResult
+
+# Errors that depend on the data, not on the database's health: retrying the same rows cannot help.
+_DATA_ERRORS = (psycopg.DataError, psycopg.IntegrityError)
+# How often a waiting writer looks at the stop flag.
+_STOP_CHECK_S = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class IngestCounters:
+    """Running totals since start."""
+
+    received: int = 0
+    batches: int = 0
+    messages: int = 0
+    rows: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    rejects: int = 0
+    acked: int = 0
+    db_errors: int = 0
+
+
+class Ingester:
+    """Runs the subscriber and the single writer thread; `start()`, then `stop()` (or SIGTERM in __main__)."""
+
+    def __init__(self, settings: IngestSettings, *, log: Any) -> None:
+        self._settings = settings
+        self._log = log
+        self._queue: queue.Queue[Inbound] = queue.Queue(maxsize=settings.queue_max)
+        # on_message blocks when the queue is full: back-pressure instead of dropping (receive_maximum keeps
+        # the broker from sending more than that many unacked messages anyway).
+        self._subscriber = TelemetrySubscriber(settings, on_inbound=self._enqueue, log=log)
+        self._writer = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=settings.unknown_vin_ttl_s))
+        self._conn: psycopg.Connection | None = None
+        self._stopping = threading.Event()
+        self._never = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._lock = threading.Lock()
+        self._counters = IngestCounters()
+        self.abandoned = False
+
+    @property
+    def counters(self) -> IngestCounters:
+        """Return a snapshot of the running totals."""
+        with self._lock:
+            return self._counters
+
+    @property
+    def subscribed(self) -> threading.Event:
+        """Set once the broker has granted the subscription."""
+        return self._subscriber.subscribed
+
+    def start(self) -> None:
+        """Start the writer thread and connect to the broker."""
+        self._thread.start()
+        self._subscriber.start()
+
+    def request_stop(self) -> None:
+        """Stop taking messages; the writer flushes, commits and acks what it holds, then disconnects."""
+        self._subscriber.stop_receiving()
+        self._stopping.set()
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Request a stop and wait for the writer to finish; return True when it has."""
+        self.request_stop()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the writer thread; return True when it has finished."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _enqueue(self, message: Inbound) -> None:
+        self._queue.put(message)
+        with self._lock:
+            self._counters = replace(self._counters, received=self._counters.received + 1)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                batch = self._collect()
+                if batch:
+                    self._flush(batch)
+                elif self._stopping.is_set():
+                    break
+        finally:
+            self._subscriber.close()
+            self._close_connection()
+            self._log.info("ingest_stopped", **asdict(self.counters))
+
+    def _collect(self) -> list[tuple[Inbound, Received]]:
+        """Return the next batch: up to batch_rows rows or batch_ms after its first message, whichever first."""
+        try:
+            first = self._queue.get(timeout=_STOP_CHECK_S)
+        except queue.Empty:
+            return []
+        batch = [self._decode(first)]
+        rows = len(batch[0][1].decoded.rows)
+        deadline = time.monotonic() + self._settings.batch_ms / 1000
+        while rows < self._settings.batch_rows:
+            remaining = deadline - time.monotonic()
+            try:
+                if self._stopping.is_set():
+                    item = self._queue.get_nowait()  # stopping: close the batch with what has arrived
+                elif remaining > 0:
+                    item = self._queue.get(timeout=min(remaining, _STOP_CHECK_S))
+                else:
+                    break
+            except queue.Empty:
+                if self._stopping.is_set():
+                    break
+                continue
+            batch.append(self._decode(item))
+            rows += len(batch[-1][1].decoded.rows)
+        return batch
+
+    def _decode(self, message: Inbound) -> tuple[Inbound, Received]:
+        s = self._settings
+        decoded = decode(
+            vin_from_topic(s.mqtt.topic_root, message.topic),
+            message.payload,
+            now=datetime.now(UTC),
+            max_bytes=s.max_payload_bytes,
+            max_future_s=s.max_future_s,
+        )
+        return message, Received(message.topic, message.payload, decoded)
+
+    def _flush(self, batch: list[tuple[Inbound, Received]]) -> None:
+        """Write a batch until it commits, then ack its messages in arrival order."""
+        started = time.perf_counter()
+        result = self._write_until_committed([received for _, received in batch])
+        if result is None:
+            return
+        for message, _ in batch:
+            self._subscriber.ack(message)
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        with self._lock:
+            c = self._counters
+            self._counters = replace(
+                c,
+                batches=c.batches + 1,
+                messages=c.messages + len(batch),
+                rows=c.rows + result.rows,
+                inserted=c.inserted + result.inserted,
+                duplicates=c.duplicates + result.duplicates,
+                rejects=c.rejects + result.rejects,
+                acked=c.acked + len(batch),
+            )
+        self._log.info("batch", messages=len(batch), **asdict(result), ms=ms)
+
+    def _write_until_committed(self, batch: list[Received]) -> WriteResult | None:
+        """Return the counts once the batch is committed; None only when shutting down with the database away."""
+        delay = self._settings.retry_initial_s
+        give_up_at: float | None = None
+        while True:
+            try:
+                try:
+                    return self._writer.write(self._connection(), batch=batch)
+                except _DATA_ERRORS as exc:
+                    return self._write_isolated(batch, first_error=exc)
+            # The database is away or refuses (or a bug): the batch stays unacked and is retried, never dropped.
+            except Exception as exc:
+                self._close_connection()
+                with self._lock:
+                    self._counters = replace(self._counters, db_errors=self._counters.db_errors + 1)
+                self._log.warning(
+                    "batch_retry", error=str(exc)[:300], error_type=type(exc).__name__, retry_in_s=delay
+                )
+            if self._stopping.is_set():
+                give_up_at = give_up_at or time.monotonic() + self._settings.shutdown_grace_s
+                if time.monotonic() >= give_up_at:
+                    self._log.error("batch_abandoned_unacked", messages=len(batch))
+                    self.abandoned = True
+                    return None
+            # Before a stop, a stop request cuts the wait short (to start the grace period); after it, wait fully.
+            (self._never if self._stopping.is_set() else self._stopping).wait(delay)
+            delay = min(delay * 2, self._settings.retry_max_s)
+
+    def _write_isolated(self, batch: list[Received], *, first_error: Exception) -> WriteResult:
+        """Write message by message so one the database refuses becomes a 'db_rejected' reject, not a stuck batch.
+
+        Each message commits on its own; if the database goes away halfway, the whole batch is retried, which is
+        harmless for telemetry (ON CONFLICT) and records the already-written messages' rejects a second time.
+        """
+        self._log.warning("batch_isolating", error=str(first_error)[:300], messages=len(batch))
+        total = WriteResult(0, 0, 0, 0)
+        for received in batch:
+            try:
+                result = self._writer.write(self._connection(), batch=[received])
+            except _DATA_ERRORS as exc:
+                refused = Decoded(vin=received.decoded.vin, rejects=[Reject("db_rejected", str(exc)[:500])])
+                result = self._writer.write(self._connection(), batch=[replace(received, decoded=refused)])
+            total = WriteResult(
+                rows=total.rows + result.rows,
+                inserted=total.inserted + result.inserted,
+                duplicates=total.duplicates + result.duplicates,
+                rejects=total.rejects + result.rejects,
+            )
+        return total
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self._settings.database, autocommit=True)
+        return self._conn
+
+    def _close_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

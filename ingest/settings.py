@@ -1,0 +1,50 @@
+"""Settings of the ingest process (``python -m ingest``)."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from core.contracts import telemetry_subscription
+from core.settings import BaseProcessSettings, MqttSettings
+
+
+class IngestSettings(BaseProcessSettings):
+    """Everything the ingester needs: database, broker, batching and payload limits."""
+
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    # Fixed so the broker keeps our persistent session (and its unacked messages) across restarts. With shared
+    # subscriptions every instance needs its own id, e.g. carecast-ingest-1, carecast-ingest-2.
+    client_id: str = "carecast-ingest"
+    # Subscription filter; empty = {root}/+/telemetry. Several instances share the load with
+    # "$share/carecast/{root}/+/telemetry".
+    subscription: str = ""
+    # How long the broker keeps our session (and queues QoS 1 messages for us) while we are away.
+    session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
+    # MQTT v5 Receive Maximum: unacked messages the broker may have in flight to us. Kept below queue_max so
+    # on_message never blocks the network thread, and above a batch's worth of messages.
+    receive_maximum: int = Field(default=10000, ge=1, le=65535)
+    batch_rows: int = Field(default=5000, ge=1)
+    batch_ms: int = Field(default=200, ge=1)
+    queue_max: int = Field(default=20000, ge=1)
+    max_payload_bytes: int = Field(default=262144, ge=1)
+    max_future_s: float = Field(default=300, ge=0)
+    # Database retry backoff: first wait, cap.
+    retry_initial_s: float = Field(default=0.2, gt=0)
+    retry_max_s: float = Field(default=30.0, gt=0)
+    # On shutdown, how long to keep retrying a batch the database refuses before leaving it unacked
+    # (the broker redelivers it to the next run).
+    shutdown_grace_s: float = Field(default=30.0, ge=0)
+    # VIN -> vehicle_id: how long an unknown VIN is remembered as unknown before asking the database again.
+    unknown_vin_ttl_s: float = Field(default=60.0, ge=0)
+
+    @model_validator(mode="after")
+    def _receive_window_fits_queue(self) -> IngestSettings:
+        if self.receive_maximum > self.queue_max:
+            raise ValueError(
+                "receive_maximum must not exceed queue_max (on_message would block the network thread)"
+            )
+        return self
+
+    def subscription_filter(self) -> str:
+        """Return the topic filter to subscribe to."""
+        return self.subscription or telemetry_subscription(self.mqtt.topic_root)

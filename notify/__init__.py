@@ -1,0 +1,1 @@
+"""The notifier: turns open risks into care messages and booking suggestions."""

@@ -1,0 +1,82 @@
+"""``python -m notify [--once] [--now ISO]``: turn pending risks into care messages and booking suggestions.
+
+Without --once the pass runs every CARECAST_NOTIFY__INTERVAL_S seconds (APScheduler 3, coalesced, never two at
+once) until SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from core.db import connect
+from core.log import configure_logging
+from notify.job import PassReport, run_pass
+from notify.settings import NotifySettings
+from notify.workdays import ChinaCalendar
+
+
+def _instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one pass (--once) or the scheduled loop; return the process exit code."""
+    parser = argparse.ArgumentParser(prog="python -m notify", description=__doc__.splitlines()[0])
+    parser.add_argument("--once", action="store_true", help="run one pass and exit (exit 1 if a risk failed)")
+    parser.add_argument(
+        "--now", type=_instant, help="with --once: the pass's current time (ISO 8601, default now)"
+    )
+    args = parser.parse_args(argv)
+    if args.now is not None and not args.once:
+        parser.error("--now only makes sense with --once")
+    settings = NotifySettings()
+    log = configure_logging(settings.log, process="notify")
+    calendar = ChinaCalendar()
+    policy = settings.notify.booking_policy()
+
+    def one_pass(now: datetime) -> PassReport:
+        with connect(settings.database, autocommit=True) as conn:
+            return run_pass(
+                conn, calendar=calendar, policy=policy, now=now, log=log, limit=settings.notify.batch_limit
+            )
+
+    if args.once:
+        return 1 if one_pass(args.now or datetime.now(UTC)).failed else 0
+
+    def scheduled_pass() -> None:
+        try:
+            one_pass(datetime.now(UTC))
+        except Exception:
+            # e.g. the database is down: log it and try again at the next interval.
+            log.exception("notify.pass_failed")
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(
+        scheduled_pass,
+        "interval",
+        seconds=settings.notify.interval_s,
+        id="notify.pass",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    log.info("notify.started", interval_s=settings.notify.interval_s)
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    log.info("notify.stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

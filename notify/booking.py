@@ -1,0 +1,309 @@
+"""Booking choice: which center, technician and slot to offer the owner for a risk (pure, `now` passed in).
+
+Candidate centers: those with a technician holding the job's skill, within reach of the car's home area (or the
+nearest one), ranked by distance with the customer's preferred center counted closer. Each center offers its
+earliest free slot on/after the day all parts are there, then later days. Up to three options, diverse by center
+first and by day second, ranked: finishing before the predicted date first, a center's first day before its
+further days, then center rank, then time. The request carries the customer segment for segment-aware ranking.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from core.contracts import RiskKind
+from notify.slots import Interval, free_slots
+from notify.workdays import WorkCalendar
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What a risk kind needs at the workshop."""
+
+    skill: str
+    parts: tuple[tuple[str, int], ...]
+    duration: timedelta
+
+
+JOBS: Mapping[RiskKind, Job] = MappingProxyType(
+    {
+        RiskKind.BATTERY_12V: Job("electrical", (("BAT-12V-AGM70", 1),), timedelta(minutes=60)),
+        # traction battery health check & balancing kit
+        RiskKind.EV_BATTERY_SOH: Job("high_voltage", (("HV-DIAG-SVC", 1),), timedelta(minutes=120)),
+        RiskKind.BRAKE_PADS: Job("brakes", (("BRK-PAD-FRONT", 1),), timedelta(minutes=90)),
+        RiskKind.WINTER_PREP: Job(
+            "general", (("COOLANT-AF-4L", 1), ("WASHER-WINTER-2L", 1)), timedelta(minutes=45)
+        ),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Center:
+    """A service center; opening_hours maps 'mon'..'sun' to ['08:30', '18:00'] or None, local time in tz."""
+
+    id: int
+    name: str
+    city: str
+    region: str
+    lat: float
+    lon: float
+    tz: str
+    opening_hours: Mapping[str, Sequence[str] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Technician:
+    """An active technician and the skills they are certified for."""
+
+    id: int
+    center_id: int
+    name: str
+    skills: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    """Free stock of one part at one center (on hand minus reserved) and its restock lead time."""
+
+    available: int
+    restock_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Everything booking may choose from."""
+
+    centers: tuple[Center, ...]
+    technicians: tuple[Technician, ...]
+    stock: Mapping[int, Mapping[str, StockLevel]] = field(default_factory=dict)
+    part_names: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    """The risk and the customer as booking sees them; segment is carried for segment-aware ranking."""
+
+    kind: RiskKind
+    severity: str
+    predicted_date: date | None
+    home_lat: float
+    home_lon: float
+    preferred_center_id: int | None
+    segment: str
+
+
+@dataclass(frozen=True, slots=True)
+class BookingPolicy:
+    """Tunables of the booking choice."""
+
+    min_lead: timedelta = timedelta(hours=2)
+    slot_step: timedelta = timedelta(minutes=30)
+    horizon_days: int = 42
+    max_centers: int = 4
+    max_options: int = 3
+    # The preferred center competes as if it were this much closer: favoured nearby, not across the country.
+    preferred_bonus_km: float = 25.0
+    # Centers farther than this from the car are not offered, unless none is closer (then the nearest one is).
+    max_distance_km: float = 150.0
+    # Lead time assumed for a part a center does not stock at all.
+    default_restock_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class PartLine:
+    """One part the job needs and when it is at the center."""
+
+    sku: str
+    name: str
+    qty: int
+    in_stock: bool
+    available_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class RankedCenter:
+    """A center that can do the job, its distance and its qualified technicians."""
+
+    center: Center
+    distance_km: float
+    technicians: tuple[Technician, ...]
+    preferred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BookingOption:
+    """One concrete offer: center, technician, UTC slot, parts, and a '+'-joined machine reason."""
+
+    rank: int
+    center: Center
+    technician: Technician
+    slot_start: datetime
+    slot_end: datetime
+    deadline: date | None
+    distance_km: float
+    parts: tuple[PartLine, ...]
+    reason: str
+
+    @property
+    def after_deadline(self) -> bool:
+        """Return True when the slot does not finish before the predicted date."""
+        return "after_deadline" in self.reason.split("+")
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Return the great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def rank_centers(
+    request: BookingRequest, *, candidates: Candidates, policy: BookingPolicy
+) -> list[RankedCenter]:
+    """Return the nearest centers with a technician skilled for the job, best first."""
+    skill = JOBS[request.kind].skill
+    by_center: dict[int, list[Technician]] = {}
+    for tech in candidates.technicians:
+        if skill in tech.skills:
+            by_center.setdefault(tech.center_id, []).append(tech)
+    ranked = [
+        RankedCenter(
+            center=c,
+            distance_km=haversine_km(request.home_lat, request.home_lon, c.lat, c.lon),
+            technicians=tuple(sorted(by_center[c.id], key=lambda t: t.id)),
+            preferred=c.id == request.preferred_center_id,
+        )
+        for c in candidates.centers
+        if c.id in by_center
+    ]
+    if not ranked:
+        return []
+    reach = max(policy.max_distance_km, min(r.distance_km for r in ranked))
+    ranked = [r for r in ranked if r.distance_km <= reach]
+    ranked.sort(
+        key=lambda r: (r.distance_km - (policy.preferred_bonus_km if r.preferred else 0.0), r.center.id)
+    )
+    return ranked[: policy.max_centers]
+
+
+def parts_for(
+    request: BookingRequest, *, center: Center, candidates: Candidates, now: datetime, policy: BookingPolicy
+) -> tuple[PartLine, ...]:
+    """Return the job's parts at a center: in stock today, or on the restock day."""
+    today = now.astimezone(ZoneInfo(center.tz)).date()
+    stock = candidates.stock.get(center.id, {})
+    lines = []
+    for sku, qty in JOBS[request.kind].parts:
+        level = stock.get(sku)
+        in_stock = level is not None and level.available >= qty
+        lead = 0 if in_stock else (level.restock_days if level is not None else policy.default_restock_days)
+        name = candidates.part_names.get(sku, sku)
+        lines.append(PartLine(sku, name, qty, in_stock, today + timedelta(days=lead)))
+    return tuple(lines)
+
+
+def propose(
+    request: BookingRequest,
+    *,
+    candidates: Candidates,
+    busy: Mapping[int, Sequence[Interval]],
+    calendar: WorkCalendar,
+    now: datetime,
+    policy: BookingPolicy | None = None,
+) -> list[BookingOption]:
+    """Return up to `policy.max_options` ranked booking options for a risk."""
+    policy = policy or BookingPolicy()
+    found: list[tuple[tuple, BookingOption]] = []
+    for center_rank, rc in enumerate(rank_centers(request, candidates=candidates, policy=policy)):
+        parts = parts_for(request, center=rc.center, candidates=candidates, now=now, policy=policy)
+        tz = ZoneInfo(rc.center.tz)
+        taken_days: set[date] = set()
+        for nth in range(policy.max_options):
+            best = _best_slot(
+                request,
+                rc,
+                busy,
+                first_day=max(p.available_on for p in parts),
+                taken_days=taken_days,
+                calendar=calendar,
+                now=now,
+                policy=policy,
+            )
+            if best is None:
+                break
+            slot, tech = best
+            taken_days.add(slot.start.astimezone(tz).date())
+            late = (
+                request.predicted_date is not None
+                and slot.end.astimezone(tz).date() >= request.predicted_date
+            )
+            option = BookingOption(
+                rank=0,
+                center=rc.center,
+                technician=tech,
+                slot_start=slot.start,
+                slot_end=slot.end,
+                deadline=request.predicted_date,
+                distance_km=round(rc.distance_km, 1),
+                parts=parts,
+                reason=_reason(request, rc, parts, late=late, alternative=nth > 0),
+            )
+            found.append(((late, nth > 0, center_rank, slot.start), option))
+    found.sort(key=lambda item: item[0])
+    return [replace(option, rank=i + 1) for i, (_, option) in enumerate(found[: policy.max_options])]
+
+
+def _best_slot(
+    request: BookingRequest,
+    rc: RankedCenter,
+    busy: Mapping[int, Sequence[Interval]],
+    *,
+    first_day: date,
+    taken_days: set[date],
+    calendar: WorkCalendar,
+    now: datetime,
+    policy: BookingPolicy,
+) -> tuple[Interval, Technician] | None:
+    """Earliest free slot over the center's qualified technicians on a day not yet offered; ties go to the
+    technician with the fewest bookings."""
+    tz = ZoneInfo(rc.center.tz)
+    last_day = now.astimezone(tz).date() + timedelta(days=policy.horizon_days)
+    best: tuple[tuple[datetime, int, int], Interval, Technician] | None = None
+    for tech in rc.technicians:
+        tech_busy = busy.get(tech.id, ())
+        slots = free_slots(
+            tz,
+            rc.center.opening_hours,
+            tech_busy,
+            first_day=first_day,
+            earliest=now + policy.min_lead,
+            last_day=last_day,
+            duration=JOBS[request.kind].duration,
+            step=policy.slot_step,
+            calendar=calendar,
+        )
+        slot = next((s for s in slots if s.start.astimezone(tz).date() not in taken_days), None)
+        if slot is not None and (best is None or (slot.start, len(tech_busy), tech.id) < best[0]):
+            best = ((slot.start, len(tech_busy), tech.id), slot, tech)
+    return None if best is None else (best[1], best[2])
+
+
+def _reason(
+    request: BookingRequest, rc: RankedCenter, parts: Sequence[PartLine], *, late: bool, alternative: bool
+) -> str:
+    tags = [
+        "no_deadline" if request.predicted_date is None else "after_deadline" if late else "before_deadline"
+    ]
+    tags.append("parts_in_stock" if all(p.in_stock for p in parts) else "parts_on_order")
+    if rc.preferred:
+        tags.append("preferred_center")
+    if alternative:
+        tags.append("alternative_day")
+    return "+".join(tags)

@@ -1,0 +1,139 @@
+"""Compose the care message for a risk: subject and body from `templates/{kind}.{locale}.j2` (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+
+from core.contracts import LOCALES, RiskKind
+from notify.booking import JOBS, BookingOption
+from notify.evidence import readings, shared_limit, window_mean
+from notify.formatting import Formatter
+
+# Detection's diagnosis codes: "discharged" rather than "worn out" for the 12 V battery, and whether the part is
+# already past its limit or heading there. Unknown codes fall back to what the readings show.
+_LOW_CHARGE = frozenset({"low_state_of_charge"})
+_AT_LIMIT = frozenset({"soh_below_threshold", "pads_worn"})
+_BEFORE_LIMIT = frozenset({"soh_below_threshold_soon", "pads_near_limit"})
+
+_ENV = Environment(
+    loader=PackageLoader("notify", "templates"),
+    undefined=StrictUndefined,
+    autoescape=False,  # plain-text messages, not HTML
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What the message is about: the risk and the vehicle."""
+
+    kind: RiskKind
+    severity: str
+    diagnosis: str
+    evidence: Mapping[str, Any]
+    predicted_date: date | None
+    predicted_low: date | None
+    predicted_high: date | None
+    vehicle_model: str
+    vin: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who reads it: name, locale ('zh-CN' | 'en') and time zone."""
+
+    name: str
+    locale: str
+    tz: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A composed message."""
+
+    locale: str
+    subject: str
+    body: str
+
+
+def template_for(kind: RiskKind, locale: str) -> Template:
+    """Return the template of a risk kind in a locale."""
+    if locale not in LOCALES:
+        raise ValueError(f"unsupported locale {locale!r}")
+    return _ENV.get_template(f"{RiskKind(kind).value}.{locale}.j2")
+
+
+def compose(
+    notice: Notice, *, recipient: Recipient, options: Sequence[BookingOption], now: datetime
+) -> Message:
+    """Return the subject and body telling the owner what was found, why it matters and when to come in."""
+    template = template_for(notice.kind, recipient.locale)
+    context = template.new_context(_context(notice, recipient=recipient, options=options, now=now))
+    subject = " ".join("".join(template.blocks["subject"](context)).split())
+    body = re.sub(r"\n{3,}", "\n\n", "".join(template.blocks["body"](context))).strip() + "\n"
+    return Message(locale=recipient.locale, subject=subject, body=body)
+
+
+def _context(
+    notice: Notice, *, recipient: Recipient, options: Sequence[BookingOption], now: datetime
+) -> dict[str, Any]:
+    fmt = Formatter(recipient.locale, recipient.tz)
+    today = now.astimezone(fmt.tz).date()
+    found = readings(notice.evidence, fmt=fmt)
+    listed, limit = shared_limit(found)
+    job = JOBS[RiskKind(notice.kind)]
+    predicted = notice.predicted_date
+    return {
+        "name": recipient.name,
+        "model": notice.vehicle_model,
+        "vin_tail": notice.vin[-6:],
+        "severity": notice.severity,
+        "urgent": notice.severity in ("high", "critical"),
+        "low_charge": notice.diagnosis in _LOW_CHARGE,
+        "readings": listed,
+        "limit": limit,
+        "mean": window_mean(notice.evidence, fmt=fmt),
+        "at_limit": notice.diagnosis in _AT_LIMIT
+        or (notice.diagnosis not in _BEFORE_LIMIT and any(r.crossed for r in found)),
+        "weak_battery": bool(notice.evidence.get("weak_12v")),
+        "trend_per_year": _decline(notice.evidence.get("trend_per_year"), fmt=fmt),
+        "remaining_km": _positive(notice.evidence.get("remaining_km"), fmt.km),
+        "deadline": fmt.day(predicted) if predicted else None,
+        "overdue": predicted is not None and predicted <= today,
+        "band": (fmt.day(notice.predicted_low), fmt.day(notice.predicted_high))
+        if notice.predicted_low and notice.predicted_high and notice.predicted_low != notice.predicted_high
+        else None,
+        "duration": fmt.minutes(job.duration.total_seconds() / 60),
+        "options": [_option(o, fmt=fmt) for o in options],
+    }
+
+
+def _option(option: BookingOption, *, fmt: Formatter) -> dict[str, Any]:
+    waiting = [p for p in option.parts if not p.in_stock]
+    return {
+        "rank": option.rank,
+        "center": option.center.name,
+        "city": option.center.city,
+        "slot": fmt.slot(option.slot_start, option.slot_end),
+        "distance": fmt.km(option.distance_km),
+        "parts_ready": fmt.day(max(p.available_on for p in waiting)) if waiting else None,
+        "after_deadline": option.after_deadline,
+    }
+
+
+def _decline(per_year: Any, *, fmt: Formatter) -> str | None:
+    """A falling trend as a positive number of percentage points a year; None when not falling or absent."""
+    return (
+        fmt.number(round(-float(per_year), 1)) if isinstance(per_year, int | float) and per_year < 0 else None
+    )
+
+
+def _positive(value: Any, render: Callable[[float], str]) -> str | None:
+    return render(float(value)) if isinstance(value, int | float) and value > 0 else None

@@ -1,0 +1,4 @@
+SELECT id, center_id, name, skills
+FROM technician
+WHERE active
+ORDER BY id

@@ -1,0 +1,11 @@
+"""Exceptions of the simulator process."""
+
+from __future__ import annotations
+
+
+class SimulatorError(Exception):
+    """Root of every error the simulator raises on purpose."""
+
+
+class PublishError(SimulatorError):
+    """The broker refused a connection, dropped it for good, or stopped acknowledging publishes."""

@@ -1,0 +1,196 @@
+"""The production Mosquitto config (deploy/mosquitto/) for real: authentication and per-vehicle topic ACLs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from core.contracts import telemetry_subscription, telemetry_topic
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy" / "mosquitto"
+TOPIC_ROOT = "dt/carecast"  # the ACL is written for the default topic root
+VIN_A, VIN_B = "LSVAU2180N2183294", "LFV3A23C8L3045671"
+ACCOUNTS = {VIN_A: "pw-a", VIN_B: "pw-b", "carecast-ingest": "pw-ingest"}
+
+
+def _wait_for(predicate, *, timeout: float = 10.0, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _binary(name: str) -> str:
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
+    if not found:
+        pytest.fail(f"{name} is not installed (apt-get install mosquitto)")
+    return found
+
+
+def _private_config(workdir: Path, port: int) -> Path:
+    """The production config with only the listener and the container paths rewritten for a private broker."""
+    text = (DEPLOY / "mosquitto.conf").read_text()
+    for old, new in (
+        ("listener 1883\n", f"listener {port} 127.0.0.1\n"),
+        ("/mosquitto/config/", f"{workdir}/"),
+        ("/mosquitto/data/", f"{workdir}/data/"),
+    ):
+        assert old in text, f"deploy/mosquitto/mosquitto.conf no longer contains {old!r}; update this test"
+        text = text.replace(old, new)
+    if os.geteuid() == 0:
+        text += "user root\n"  # started as root, mosquitto would drop to its own user, locked out of tmp_path
+    conf = workdir / "mosquitto.conf"
+    conf.write_text(text)
+    return conf
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A private Mosquitto running deploy/mosquitto/mosquitto.conf + acl with a generated password file."""
+    workdir = tmp_path_factory.mktemp("secured-mosquitto")
+    (workdir / "data").mkdir()
+    shutil.copy(DEPLOY / "acl", workdir / "acl")
+    passwd = workdir / "passwd"
+    for n, (user, password) in enumerate(ACCOUNTS.items()):
+        create = ["-c"] if n == 0 else []
+        subprocess.run([_binary("mosquitto_passwd"), *create, "-b", str(passwd), user, password], check=True)
+    port = _free_port()
+    conf = _private_config(workdir, port)
+    with open(workdir / "log", "wb") as log:
+        proc = subprocess.Popen([_binary("mosquitto"), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
+
+    def listening() -> bool:
+        if proc.poll() is not None:
+            raise AssertionError(f"mosquitto exited: {(workdir / 'log').read_text()}")
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    _wait_for(listening, what="the secured mosquitto to listen")
+    try:
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@dataclass
+class Peer:
+    """One MQTT client with what it saw: CONNACK, SUBACK reason codes and received messages."""
+
+    client: mqtt.Client
+    connack: list[mqtt.ReasonCode] = field(default_factory=list)
+    suback: list[list[mqtt.ReasonCode]] = field(default_factory=list)
+    received: list[tuple[str, bytes]] = field(default_factory=list)
+    acked: set[int] = field(default_factory=set)
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        """Publish at QoS 1 and wait for the broker's PUBACK."""
+        info = self.client.publish(topic, payload, qos=1)
+        _wait_for(lambda: info.mid in self.acked, what=f"PUBACK for {topic}")
+
+    def subscribe(self, topic_filter: str) -> mqtt.ReasonCode:
+        """Subscribe at QoS 1 and return the broker's reason code for it."""
+        self.client.subscribe(topic_filter, qos=1)
+        _wait_for(lambda: self.suback, what=f"SUBACK for {topic_filter}")
+        return self.suback[-1][0]
+
+
+@pytest.fixture
+def connect(broker: int) -> Iterator:
+    peers: list[Peer] = []
+
+    def _connect(user: str | None, password: str | None = None, *, expect_ok: bool = True) -> Peer:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex[:8]}",
+                             protocol=mqtt.MQTTv311)
+        peer = Peer(client)
+        client.on_connect = lambda c, u, flags, rc, props: peer.connack.append(rc)
+        client.on_subscribe = lambda c, u, mid, rcs, props: peer.suback.append(list(rcs))
+        client.on_message = lambda c, u, msg: peer.received.append((msg.topic, msg.payload))
+        client.on_publish = lambda c, u, mid, rc, props: peer.acked.add(mid)
+        client.reconnect_delay_set(min_delay=0.1, max_delay=0.1)  # refused clients retry; keep teardown quick
+        if user is not None:
+            client.username_pw_set(user, password)
+        client.connect("127.0.0.1", broker)
+        client.loop_start()
+        peers.append(peer)
+        _wait_for(lambda: peer.connack, what=f"CONNACK for {user}")
+        if expect_ok:
+            assert not peer.connack[0].is_failure, f"{user} refused: {peer.connack[0]}"
+        return peer
+
+    yield _connect
+    for peer in peers:
+        peer.client.disconnect()
+        peer.client.loop_stop()
+
+
+@pytest.mark.parametrize("subscription", [telemetry_subscription(TOPIC_ROOT),
+                                          "$share/carecast/" + telemetry_subscription(TOPIC_ROOT)])
+def test_vehicle_publishes_its_own_topic_and_the_ingester_receives_it(connect, subscription):
+    ingester = connect("carecast-ingest", ACCOUNTS["carecast-ingest"])
+    assert ingester.subscribe(subscription).value == 1  # granted QoS 1
+    vehicle = connect(VIN_A, ACCOUNTS[VIN_A])
+    payload = uuid.uuid4().hex.encode()
+    vehicle.publish(telemetry_topic(TOPIC_ROOT, VIN_A), payload)
+    _wait_for(lambda: (telemetry_topic(TOPIC_ROOT, VIN_A), payload) in ingester.received, what="the telemetry")
+
+
+def test_vehicle_cannot_publish_for_another_vehicle(connect):
+    ingester = connect("carecast-ingest", ACCOUNTS["carecast-ingest"])
+    assert ingester.subscribe(telemetry_subscription(TOPIC_ROOT)).value == 1
+    forbidden, marker = b"forged-" + uuid.uuid4().hex.encode(), b"marker-" + uuid.uuid4().hex.encode()
+    # MQTT 3.1.1 has no "not authorized" PUBACK: Mosquitto acks, drops the message and may then close that
+    # connection, so the marker goes out on a second connection of the same vehicle once the first is acked.
+    connect(VIN_A, ACCOUNTS[VIN_A]).publish(telemetry_topic(TOPIC_ROOT, VIN_B), forbidden)
+    connect(VIN_A, ACCOUNTS[VIN_A]).publish(telemetry_topic(TOPIC_ROOT, VIN_A), marker)
+    _wait_for(lambda: any(p == marker for _, p in ingester.received), what="the marker message")
+    assert all(p != forbidden for _, p in ingester.received)
+
+
+def test_vehicle_cannot_read_fleet_telemetry(connect):
+    ingester = connect("carecast-ingest", ACCOUNTS["carecast-ingest"])
+    assert ingester.subscribe(telemetry_subscription(TOPIC_ROOT)).value == 1
+    snoop = connect(VIN_B, ACCOUNTS[VIN_B])
+    snoop.subscribe(telemetry_subscription(TOPIC_ROOT))  # Mosquitto grants it, then filters every delivery
+    payload = uuid.uuid4().hex.encode()
+    connect(VIN_A, ACCOUNTS[VIN_A]).publish(telemetry_topic(TOPIC_ROOT, VIN_A), payload)
+    _wait_for(lambda: any(p == payload for _, p in ingester.received), what="the telemetry at the ingester")
+    # The broker answers in order on one connection: a delivery to the snoop would precede this PUBACK.
+    snoop.publish(telemetry_topic(TOPIC_ROOT, VIN_B), b"round-trip")
+    assert snoop.received == []
+
+
+def test_ingester_account_cannot_publish(connect):
+    ingester = connect("carecast-ingest", ACCOUNTS["carecast-ingest"])
+    assert ingester.subscribe(telemetry_subscription(TOPIC_ROOT)).value == 1
+    forged, marker = b"forged-" + uuid.uuid4().hex.encode(), b"marker-" + uuid.uuid4().hex.encode()
+    # A second connection: Mosquitto 2.0 may close a connection right after acking a denied PUBLISH.
+    connect("carecast-ingest", ACCOUNTS["carecast-ingest"]).publish(telemetry_topic(TOPIC_ROOT, VIN_A), forged)
+    connect(VIN_B, ACCOUNTS[VIN_B]).publish(telemetry_topic(TOPIC_ROOT, VIN_B), marker)
+    _wait_for(lambda: any(p == marker for _, p in ingester.received), what="the marker message")
+    assert all(p != forged for _, p in ingester.received)
+
+
+@pytest.mark.parametrize("user, password", [(None, None), (VIN_A, "wrong"), ("LB1WA5884A8008781", "pw-a")])
+def test_unknown_or_anonymous_clients_are_refused(connect, user, password):
+    peer = connect(user, password, expect_ok=False)
+    assert peer.connack[0].is_failure
+    assert peer.connack[0].getName() in ("Not authorized", "Bad user name or password")

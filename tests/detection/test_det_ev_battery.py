@@ -1,0 +1,124 @@
+"""ev_battery rule: robust SOH fade, projected crossing date with an uncertainty band, on synthetic rollups."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from core.contracts import RiskKind, Severity
+from detection.rules import ev_battery
+
+DAYS = 365
+AGE = np.arange(DAYS)
+NOISE = np.random.default_rng(7).uniform(-0.3, 0.3, DAYS)  # the simulator's ±0.3 % daily noise
+
+
+def fade(start: float, per_year: float) -> np.ndarray:
+    """A year of daily SOH fading linearly from `start` by `per_year` percentage points, plus noise."""
+    return start - per_year / 365 * AGE + NOISE
+
+
+def evaluate(frame, now, **params):
+    return ev_battery.evaluate(frame, now=now, params=ev_battery.Params(**params))
+
+
+def test_fast_fade_is_flagged_with_a_band_around_the_true_crossing(daily, now):
+    # 87 % fading 5 %/year: 82 % today, 80 % in 2 / (5 / 365) = 146 days.
+    result = evaluate(daily(9, days=DAYS, powertrain="EV", hv_soh_avg=fade(87, 5)), now)
+    (flag,) = result.flags
+    assert flag.kind is RiskKind.EV_BATTERY_SOH and flag.diagnosis == "soh_below_threshold_soon"
+    assert flag.severity is Severity.MEDIUM
+    true_crossing = now.date() + timedelta(days=146)
+    assert abs((flag.predicted_date - true_crossing).days) <= 10
+    assert flag.predicted_low < true_crossing < flag.predicted_high
+    assert (flag.predicted_high - flag.predicted_low).days < 90
+    ev = flag.evidence
+    assert ev["threshold"] == 80.0 and ev["trend_per_year"] == pytest.approx(-5, abs=0.3)
+    assert ev["days_of_data"] == DAYS and len(ev["readings"]) == 7
+    assert ev["readings"][-1]["signal"] == "Vehicle.Powertrain.TractionBattery.StateOfHealth"
+    lo, hi = ev["trend_interval_per_day"]
+    assert lo < ev["trend_per_day"] < hi < 0
+
+
+def test_already_below_threshold_is_high(daily, now):
+    (flag,) = evaluate(daily(1, days=60, powertrain="EV", hv_soh_avg=fade(79.8, 2)[:60]), now).flags
+    assert flag.diagnosis == "soh_below_threshold" and flag.severity is Severity.HIGH
+    assert flag.predicted_date == now.date()
+
+
+def test_crossing_within_90_days_is_high(daily, now):
+    (flag,) = evaluate(daily(1, days=DAYS, powertrain="EV", hv_soh_avg=fade(85, 4.5)), now).flags
+    assert flag.severity is Severity.HIGH
+    assert (flag.predicted_date - now.date()).days <= 90
+
+
+@pytest.mark.parametrize(
+    ("case", "soh"),
+    [
+        ("healthy 2 %/year fade with noise", fade(92, 2)),
+        ("a few wild readings", np.where(np.isin(AGE, [50, 120, 200, 300, 360]), 70.0, fade(88, 2))),
+        (
+            "recalibrated upwards after a low first quarter",
+            np.where(AGE < 100, fade(89.5, 2) - 5, fade(89.5, 2)),
+        ),
+    ],
+)
+def test_healthy_packs_are_not_flagged(daily, now, case, soh):
+    result = evaluate(daily(1, days=DAYS, powertrain="EV", hv_soh_avg=soh), now)
+    assert result.flags == (), case
+    assert result.evaluated_vehicle_ids == {1}, case
+
+
+def test_estimate_drift_and_recovery_jump_do_not_fake_a_collapse(daily, now):
+    # True fade 86 -> 84 %; the BMS estimate drifts 5 points low over three months, then recalibrates (jumps
+    # back up) five days ago. A least-squares line through this reads a steep fall and crosses 80 % within a year.
+    soh = fade(86, 2)
+    soh[270:360] -= np.linspace(0, 5, 90)
+    slope = np.polyfit(AGE, soh, 1)[0]
+    assert (np.median(soh[-7:]) - 80) / -slope < 365  # the trap is real for a naive fit
+    result = evaluate(daily(1, days=DAYS, powertrain="EV", hv_soh_avg=soh), now)
+    assert result.flags == ()
+    assert result.evaluated_vehicle_ids == {1}
+
+
+def test_short_noisy_tilt_is_not_a_significant_decline(daily, now):
+    # Two weeks flat at 81 % with noise: whichever way the point slope tilts, its interval spans zero.
+    frame = daily(1, days=14, powertrain="EV", hv_soh_avg=81 + NOISE[:14])
+    result = evaluate(frame, now)
+    assert result.flags == () and result.evaluated_vehicle_ids == {1}
+    (naive,) = evaluate(frame, now, require_significant_decline=False).flags  # the tilt alone would flag it
+    assert naive.predicted_high is None
+
+
+@pytest.mark.parametrize("days", [0, 5, 13])
+def test_too_little_data_is_not_evaluated(daily, concat, now, days):
+    parts = [daily(2, days=30, powertrain="ICE", air_temp_avg=10.0)]
+    if days:
+        parts.append(daily(1, days=days, powertrain="EV", hv_soh_avg=79.0))
+    result = evaluate(concat(*parts), now)
+    assert result.evaluated_vehicle_ids == frozenset() and result.flags == ()
+
+
+def test_threshold_and_horizon_are_parameters(daily, now):
+    frame = daily(1, days=DAYS, powertrain="EV", hv_soh_avg=fade(88, 2))  # 86 % today, 80 % in three years
+    assert evaluate(frame, now).flags == ()
+    assert evaluate(frame, now, threshold_pct=85).flags[0].diagnosis == "soh_below_threshold_soon"
+    assert evaluate(frame, now, horizon_days=365 * 4).flags[0].predicted_date.year == 2029
+
+
+def test_days_older_than_the_history_window_are_ignored(daily, now):
+    # Two years of data; only the last year is fitted, where SOH is steady at 90 %.
+    soh = np.concatenate([np.linspace(99, 90, 365), 90 + NOISE])
+    result = evaluate(daily(1, days=730, powertrain="EV", hv_soh_avg=soh), now)
+    assert result.flags == ()
+
+
+def test_a_car_that_went_quiet_keeps_ageing(daily, now):
+    # The same fade as above, but the last reading is 60 days old: 146 - 60 = 86 days left, hence high.
+    frame = daily(9, days=DAYS, end=now - timedelta(days=60), powertrain="EV", hv_soh_avg=fade(87, 5))
+    (flag,) = evaluate(frame, now).flags
+    assert abs((flag.predicted_date - now.date()).days - 86) <= 10
+    assert flag.severity is Severity.HIGH
+    assert flag.predicted_low <= flag.predicted_date <= flag.predicted_high

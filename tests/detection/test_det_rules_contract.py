@@ -1,0 +1,113 @@
+"""Shape shared by every rule, RiskFlag/RuleResult invariants, parameter overrides and the Theil–Sen fit."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date
+
+import numpy as np
+import pytest
+
+from core.contracts import RiskKind, Severity
+from detection.errors import RuleConfigError
+from detection.flags import RiskFlag, RuleResult
+from detection.frame import empty_frame
+from detection.rules import RULES, configured, rule_name
+from detection.trend import theil_sen
+
+
+def _flag(**changes) -> RiskFlag:
+    base = {"vehicle_id": 1, "kind": RiskKind.BRAKE_PADS, "rule_id": "r", "rule_version": 1,
+            "severity": Severity.HIGH, "confidence": 0.5, "diagnosis": "pads_worn", "evidence": {}}  # fmt: skip
+    return RiskFlag(**(base | changes))
+
+
+def test_rules_are_listed_once_per_kind_with_the_common_shape():
+    kinds = [module.KIND for module, _ in RULES]
+    assert sorted(kinds) == sorted(RiskKind)
+    for module, params in RULES:
+        assert dataclasses.is_dataclass(params) and isinstance(params, module.Params)
+        assert isinstance(module.RULE_ID, str) and isinstance(module.RULE_VERSION, int)
+
+
+@pytest.mark.parametrize(("module", "params"), RULES, ids=[rule_name(m) for m, _ in RULES])
+def test_every_rule_accepts_an_empty_frame(module, params, now):
+    result = module.evaluate(empty_frame(), now=now, params=params)
+    assert result == RuleResult(rule_id=module.RULE_ID, kind=module.KIND)
+
+
+def test_every_rule_flags_a_bad_fleet_with_json_evidence(daily, concat, now):
+    frame = concat(
+        daily(1, days=60, lv_v_min=9.2, air_temp_min=20.0, lv_v_rest_avg=12.5, air_temp_avg=2.0, pad_wear_max=85,
+              odometer_max_m=lambda i: 1e7 + 40_000 * i),
+        daily(2, days=60, powertrain="EV", hv_soh_avg=79.0, lv_v_rest_avg=12.6, lv_v_min=12.4),
+    )  # fmt: skip
+    for module, params in RULES:
+        result = module.evaluate(frame, now=now, params=params)
+        assert result.flags, module.RULE_ID
+        for flag in result.flags:
+            assert flag.rule_id == module.RULE_ID and flag.rule_version == module.RULE_VERSION
+            json.dumps(flag.evidence, allow_nan=False)
+            assert flag.evidence["readings"] and "threshold" in flag.evidence
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"confidence": 1.2},
+        {"confidence": -0.1},
+        {"predicted_low": date(2026, 3, 1), "predicted_high": date(2026, 2, 1)},
+    ],
+)
+def test_flag_invariants(changes):
+    with pytest.raises(ValueError):
+        _flag(**changes)
+
+
+def test_rule_result_refuses_wrong_kind_and_duplicates():
+    with pytest.raises(ValueError, match="expected"):
+        RuleResult(rule_id="r", kind=RiskKind.WINTER_PREP, flags=(_flag(),))
+    with pytest.raises(ValueError, match="twice"):
+        RuleResult(rule_id="r", kind=RiskKind.BRAKE_PADS, flags=(_flag(), _flag()))
+    result = RuleResult(
+        rule_id="r", kind=RiskKind.BRAKE_PADS, flags=(_flag(),), evaluated_vehicle_ids=frozenset({1, 2})
+    )
+    assert result.cleared_vehicle_ids == {2}
+
+
+def test_overrides_are_typed_and_checked():
+    rules = dict(
+        (rule_name(m), p)
+        for m, p in configured(
+            {"ev_battery": {"threshold_pct": "78", "min_days": "20", "require_significant_decline": "false"}}
+        )
+    )
+    assert rules["ev_battery"].threshold_pct == 78.0 and rules["ev_battery"].min_days == 20
+    assert rules["ev_battery"].require_significant_decline is False
+    assert rules["brakes"] == dict((rule_name(m), p) for m, p in RULES)["brakes"]
+    with pytest.raises(RuleConfigError, match="unknown rule"):
+        configured({"tyres": {}})
+    with pytest.raises(RuleConfigError, match="no parameter"):
+        configured({"brakes": {"limit": 70}})
+    with pytest.raises(RuleConfigError):
+        configured({"brakes": {"min_days": "many"}})
+    with pytest.raises(RuleConfigError):
+        configured({"seasonal": {"battery": "x"}})
+
+
+def test_theil_sen_recovers_slope_with_outliers_and_interval():
+    rng = np.random.default_rng(3)
+    x = np.arange(100.0)
+    y = 5 - 0.2 * x + rng.normal(0, 0.5, 100)
+    y[[3, 30, 60, 90]] += 40
+    fit = theil_sen(x, y, confidence=0.95)
+    assert fit.slope == pytest.approx(-0.2, abs=0.01)
+    assert fit.slope_low < -0.2 < fit.slope_high
+    assert fit.residual_sigma == pytest.approx(0.5, rel=0.3)
+    assert fit.at(50) == pytest.approx(-5, abs=0.3)
+
+
+@pytest.mark.parametrize("x", [[], [1.0], [2.0, 2.0, 2.0]])
+def test_theil_sen_needs_two_distinct_x(x):
+    assert theil_sen(np.array(x), np.ones(len(x))) is None

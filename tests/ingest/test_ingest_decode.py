@@ -1,0 +1,211 @@
+"""Table-driven tests of ingest.decode: every kind of bad input has its reason, and good neighbours survive."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+
+from core.signals import COLUMNS, TELEMETRY_COLUMNS
+from ingest.decode import REASONS, decode, parse_ts
+
+VIN = "LTEST000000000001"
+OTHER_VIN = "LTEST000000000002"
+NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
+LIMITS = {"now": NOW, "max_bytes": 262144, "max_future_s": 300.0}
+COL = {c: i for i, c in enumerate(TELEMETRY_COLUMNS[1:])}  # rows carry no vehicle_id
+BEFORE = {
+    "ts": "2025-01-15T08:00:00+08:00",
+    "signals": {"Vehicle.Speed": 50, "Vehicle.Exterior.AirTemperature": -12.5},
+}
+AFTER = {"ts": "2025-01-15T01:00:00Z", "signals": {"Vehicle.Speed": 0.0}}
+
+
+def message(*samples: object, vin: object = VIN, v: object = 1) -> bytes:
+    return orjson.dumps({"v": v, "vin": vin, "samples": list(samples)})
+
+
+def run(payload: bytes, topic_vin: str | None = VIN):
+    return decode(topic_vin, payload, **LIMITS)
+
+
+# (case id, topic VIN, payload, reason): the whole message is refused.
+MESSAGE_CASES = [
+    ("topic_without_vin", None, message(BEFORE), "bad_topic"),
+    ("topic_vin_malformed", "not-a-vin", message(BEFORE), "bad_topic"),
+    ("empty", VIN, b"", "empty"),
+    ("too_large", VIN, message(*[BEFORE] * 3000), "too_large"),
+    ("not_utf8", VIN, b'{"v": 1, "vin": "\xff\xfe"}', "not_utf8"),
+    ("truncated_json", VIN, message(BEFORE)[:-5], "invalid_json"),
+    ("nan_literal", VIN, message(BEFORE).replace(b"50", b"NaN"), "invalid_json"),
+    ("infinity_number", VIN, message(BEFORE).replace(b"50", b"1e999"), "invalid_json"),
+    ("top_level_array", VIN, b"[1, 2]", "not_object"),
+    ("top_level_string", VIN, b'"hello"', "not_object"),
+    ("version_missing", VIN, orjson.dumps({"vin": VIN, "samples": [BEFORE]}), "bad_version"),
+    ("version_2", VIN, message(BEFORE, v=2), "bad_version"),
+    ("version_as_string", VIN, message(BEFORE, v="1"), "bad_version"),
+    ("version_as_bool", VIN, message(BEFORE, v=True), "bad_version"),
+    ("vin_missing", VIN, orjson.dumps({"v": 1, "samples": [BEFORE]}), "bad_vin"),
+    ("vin_with_letter_o", VIN, message(BEFORE, vin="LTEST00000000000O"), "bad_vin"),
+    ("vin_as_number", VIN, message(BEFORE, vin=12345678901234567), "bad_vin"),
+    ("vin_mismatch", VIN, message(BEFORE, vin=OTHER_VIN), "vin_mismatch"),
+    ("samples_missing", VIN, orjson.dumps({"v": 1, "vin": VIN}), "bad_samples"),
+    ("samples_empty", VIN, message(), "bad_samples"),
+    ("samples_object", VIN, orjson.dumps({"v": 1, "vin": VIN, "samples": BEFORE}), "bad_samples"),
+    ("too_many_samples", VIN, message(*[BEFORE] * 1001), "too_many_samples"),
+]
+
+
+@pytest.mark.parametrize(
+    ("topic_vin", "payload", "reason"), [c[1:] for c in MESSAGE_CASES], ids=[c[0] for c in MESSAGE_CASES]
+)
+def test_bad_message_is_refused_whole_with_its_reason(topic_vin, payload, reason):
+    out = run(payload, topic_vin)
+    assert out.rows == []
+    assert [(r.reason, r.sample_index, r.fragment) for r in out.rejects] == [(reason, None, None)]
+
+
+def test_messages_next_to_a_refused_one_are_unaffected():
+    outs = [run(message(BEFORE)), run(message(BEFORE, vin=OTHER_VIN)), run(message(AFTER))]
+    assert [len(o.rows) for o in outs] == [1, 0, 1]
+    assert [len(o.rejects) for o in outs] == [0, 1, 0]
+
+
+FUTURE = (NOW + timedelta(minutes=6)).isoformat()
+# (case id, bad sample, reason): only this sample is dropped.
+SAMPLE_CASES = [
+    ("sample_number", 5, "sample_not_object"),
+    ("sample_string", "x", "sample_not_object"),
+    ("sample_array", [BEFORE], "sample_not_object"),
+    ("ts_missing", {"signals": {"Vehicle.Speed": 1}}, "ts_missing"),
+    ("ts_words", {"ts": "yesterday", "signals": {"Vehicle.Speed": 1}}, "bad_ts"),
+    ("ts_epoch_number", {"ts": 1736900000, "signals": {"Vehicle.Speed": 1}}, "bad_ts"),
+    ("ts_month_13", {"ts": "2025-13-01T00:00:00Z", "signals": {"Vehicle.Speed": 1}}, "bad_ts"),
+    ("ts_date_only", {"ts": "2025-01-15", "signals": {"Vehicle.Speed": 1}}, "bad_ts"),
+    ("ts_null", {"ts": None, "signals": {"Vehicle.Speed": 1}}, "bad_ts"),
+    ("ts_naive", {"ts": "2025-01-15T08:00:00", "signals": {"Vehicle.Speed": 1}}, "ts_no_offset"),
+    ("ts_future", {"ts": FUTURE, "signals": {"Vehicle.Speed": 1}}, "ts_in_future"),
+    ("ts_unset_clock", {"ts": "1970-01-01T00:00:00Z", "signals": {"Vehicle.Speed": 1}}, "ts_too_old"),
+    ("signals_missing", {"ts": "2025-01-15T03:00:00Z"}, "no_signals"),
+    ("signals_empty", {"ts": "2025-01-15T03:00:00Z", "signals": {}}, "no_signals"),
+    ("signals_array", {"ts": "2025-01-15T03:00:00Z", "signals": [["Vehicle.Speed", 1]]}, "no_signals"),
+    # The same instant as BEFORE (08:00+08:00) written in UTC: the first one wins.
+    ("duplicate_ts", {"ts": "2025-01-15T00:00:00Z", "signals": {"Vehicle.Speed": 99}}, "duplicate_sample"),
+]
+
+
+@pytest.mark.parametrize(
+    ("sample", "reason"), [c[1:] for c in SAMPLE_CASES], ids=[c[0] for c in SAMPLE_CASES]
+)
+def test_bad_sample_drops_only_that_sample(sample, reason):
+    out = run(message(BEFORE, sample, AFTER))
+    assert [(r.reason, r.sample_index) for r in out.rejects] == [(reason, 1)]
+    assert out.rejects[0].fragment == orjson.dumps(sample)
+    assert [row[0] for row in out.rows] == [parse_ts(BEFORE["ts"])[0], parse_ts(AFTER["ts"])[0]]
+    assert out.rows[0][COL["speed_kmh"]] == 50.0
+
+
+def test_future_tolerance_is_respected():
+    near = {"ts": (NOW + timedelta(minutes=4)).isoformat(), "signals": {"Vehicle.Speed": 1}}
+    assert len(run(message(near)).rows) == 1
+
+
+# (case id, bad signal path, value, reason): only this signal is dropped; its sample keeps its other signals.
+SIGNAL_CASES = [
+    ("unknown_path", "Vehicle.Teleporter.Charge", 1, "unknown_signal"),
+    ("not_vss_at_all", "speed", 1, "unknown_signal"),
+    ("number_as_string", "Vehicle.Powertrain.TractionBattery.StateOfHealth", "95", "wrong_type"),
+    ("bool_for_float", "Vehicle.LowVoltageBattery.CurrentVoltage", True, "wrong_type"),
+    ("fraction_for_uint8", "Vehicle.Chassis.Axle.Row1.Wheel.Left.Brake.PadWear", 12.5, "wrong_type"),
+    ("object_for_float", "Vehicle.LowVoltageBattery.CurrentVoltage", {"v": 12}, "wrong_type"),
+    ("numbers_in_string_list", "Vehicle.Diagnostics.DTCList", ["P0300", 7], "wrong_type"),
+    ("soh_above_100", "Vehicle.Powertrain.TractionBattery.StateOfHealth", 100.5, "out_of_range"),
+    ("pad_wear_negative", "Vehicle.Chassis.Axle.Row2.Wheel.Right.Brake.PadWear", -1, "out_of_range"),
+    ("latitude_91", "Vehicle.CurrentLocation.Latitude", 91.0, "out_of_range"),
+    ("odometer_negative", "Vehicle.TraveledDistance", -5, "out_of_range"),
+    ("float32_overflow", "Vehicle.LowVoltageBattery.CurrentCurrent", 1e39, "out_of_range"),
+    ("float32_underflow", "Vehicle.Exterior.AirTemperature", 1e-60, "out_of_range"),
+    (
+        "coolant_level_unknown",
+        "Vehicle.Powertrain.CombustionEngine.EngineCoolant.Level",
+        "PURPLE",
+        "not_allowed",
+    ),
+    ("nul_in_string", "Vehicle.VehicleIdentification.VIN", "LTEST\u0000", "bad_string"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"), [c[1:] for c in SIGNAL_CASES], ids=[c[0] for c in SIGNAL_CASES]
+)
+def test_bad_signal_drops_only_that_signal(path, value, reason):
+    sample = {"ts": "2025-01-15T02:00:00Z", "signals": {"Vehicle.Speed": 30, path: value}}
+    out = run(message(BEFORE, sample, AFTER))
+    assert [(r.reason, r.sample_index, r.detail) for r in out.rejects] == [(reason, 1, path)]
+    assert out.rejects[0].fragment == orjson.dumps({path: value})
+    assert len(out.rows) == 3
+    middle = out.rows[1]
+    assert middle[COL["speed_kmh"]] == 30.0
+    assert middle[-1] is None  # nothing of the bad signal leaked into extra
+
+
+def test_sample_with_only_bad_signals_stores_no_row():
+    sample = {"ts": "2025-01-15T02:00:00Z", "signals": {"Vehicle.Speed": "fast"}}
+    out = run(message(BEFORE, sample, AFTER))
+    assert len(out.rows) == 2
+    assert [r.reason for r in out.rejects] == ["wrong_type"]
+
+
+def test_good_sample_maps_every_column_and_keeps_the_rest_in_extra():
+    signals = {
+        "Vehicle.LowVoltageBattery.CurrentVoltage": 10,  # int for a float signal -> float
+        "Vehicle.Chassis.Axle.Row1.Wheel.Left.Brake.PadWear": 42.0,  # integral float for uint8 -> int
+        "Vehicle.TraveledDistance": 123456789,
+        "Vehicle.Powertrain.CombustionEngine.EngineCoolant.Level": "NORMAL",
+        "Vehicle.Service.TimeToService": -3600,
+        "Vehicle.Exterior.Humidity": 55.5,
+        "Vehicle.Diagnostics.DTCList": ["P0300", "U0100"],
+        "Vehicle.Body.Windshield.Front.WasherFluid.IsLevelLow": False,
+    }
+    out = run(message({"ts": "2025-01-15T08:30:00.250+08:00", "signals": signals}))
+    assert out.rejects == []
+    (row,) = out.rows
+    assert len(row) == len(TELEMETRY_COLUMNS) - 1
+    assert row[0] == datetime(2025, 1, 15, 0, 30, 0, 250000, tzinfo=UTC)
+    lv = row[COL["lv_voltage_v"]]
+    pad = row[COL["pad_wear_fl_pct"]]
+    assert (lv, type(lv)) == (10.0, float)
+    assert (pad, type(pad)) == (42, int)
+    assert row[COL["odometer_m"]] == 123456789
+    assert row[COL["coolant_level"]] == "NORMAL"
+    assert row[COL["service_s"]] == -3600
+    assert orjson.loads(row[-1]) == {
+        "Vehicle.Exterior.Humidity": 55.5,
+        "Vehicle.Diagnostics.DTCList": ["P0300", "U0100"],
+        "Vehicle.Body.Windshield.Front.WasherFluid.IsLevelLow": False,
+    }
+    assert all(
+        row[COL[c]] is None
+        for c in COLUMNS.values()
+        if c not in {"lv_voltage_v", "pad_wear_fl_pct", "odometer_m", "coolant_level", "service_s"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-01-15T08:00:00Z", datetime(2025, 1, 15, 8, tzinfo=UTC)),
+        ("2025-01-15t08:00:00z", datetime(2025, 1, 15, 8, tzinfo=UTC)),
+        ("2025-01-15 08:00:00-05:00", datetime(2025, 1, 15, 13, tzinfo=UTC)),
+        ("2025-01-15T08:00:00.123456789+00:00", datetime(2025, 1, 15, 8, 0, 0, 123456, tzinfo=UTC)),
+    ],
+)
+def test_parse_ts_accepts_rfc3339(text, expected):
+    assert parse_ts(text) == (expected, None)
+
+
+def test_every_reason_used_here_is_declared():
+    used = {c[-1] for c in MESSAGE_CASES + SAMPLE_CASES + SIGNAL_CASES}
+    assert used <= set(REASONS)
+    assert len(used) >= 20

@@ -1,0 +1,134 @@
+"""Writer integration tests against the real database: one transaction per batch, idempotent, rejects kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import psycopg
+import pytest
+
+from core.db import connect
+from core.settings import DatabaseSettings
+from ingest.decode import decode
+from ingest.vehicles import VehicleResolver
+from ingest.writer import REJECT_PAYLOAD_BYTES, Received, TelemetryWriter
+
+VIN = "LTEST000000000001"
+UNKNOWN_VIN = "LTEST000000000009"
+NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
+
+
+def received(vin: str, samples: list, *, topic_vin: str | None = None) -> Received:
+    body = orjson.dumps({"v": 1, "vin": vin, "samples": samples})
+    topic_vin = topic_vin or vin
+    decoded = decode(topic_vin, body, now=NOW, max_bytes=262144, max_future_s=300)
+    return Received(f"dt/carecast/{topic_vin}/telemetry", body, decoded)
+
+
+def sample(hour: int, **signals) -> dict:
+    return {"ts": f"2025-01-15T{hour:02d}:00:00Z", "signals": signals or {"Vehicle.Speed": float(hour)}}
+
+
+@pytest.fixture
+def writer_conn(database: DatabaseSettings):
+    with connect(database, autocommit=True) as c:
+        yield c
+
+
+def test_same_batch_twice_is_stored_once_and_rejects_are_recorded(conn, writer_conn, add_vehicle):
+    vehicle_id = add_vehicle(VIN)
+    batch = [
+        received(
+            VIN,
+            [
+                sample(
+                    1, **{"Vehicle.LowVoltageBattery.CurrentVoltage": 12.6, "Vehicle.Exterior.Humidity": 40.0}
+                ),
+                sample(2, **{"Vehicle.Speed": "fast"}),  # signal reject; sample has nothing else
+                {"ts": "2025-01-15T03:00:00", "signals": {"Vehicle.Speed": 1}},  # sample reject
+                sample(4),
+            ],
+        ),
+        received(VIN, [sample(4, **{"Vehicle.Speed": 99.0}), sample(5)]),  # 04:00 repeats the first message's
+        received(UNKNOWN_VIN, [sample(6)]),
+        received(VIN, [sample(7)], topic_vin="LTEST000000000003"),  # vin_mismatch
+    ]
+    writer = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=60))
+
+    first = writer.write(writer_conn, batch=batch)
+    assert (first.rows, first.inserted, first.duplicates) == (4, 3, 1)
+    assert first.rejects == 4  # wrong_type, ts_no_offset, unknown_vehicle, vin_mismatch
+
+    second = writer.write(writer_conn, batch=batch)
+    assert (second.rows, second.inserted, second.duplicates) == (4, 0, 4)
+
+    stored = conn.execute(
+        "SELECT vehicle_id, extract(hour FROM ts AT TIME ZONE 'UTC')::int, speed_kmh, lv_voltage_v, extra"
+        " FROM telemetry ORDER BY ts"
+    ).fetchall()
+    assert stored == [
+        (vehicle_id, 1, None, pytest.approx(12.6), {"Vehicle.Exterior.Humidity": 40.0}),
+        (vehicle_id, 4, 4.0, None, None),  # first write wins
+        (vehicle_id, 5, 5.0, None, None),
+    ]
+    rejects = conn.execute(
+        "SELECT reason, vin, sample_index, detail, payload FROM ingest_reject ORDER BY id"
+    ).fetchall()
+    reasons = [r[0] for r in rejects]
+    assert sorted(reasons[:4]) == ["ts_no_offset", "unknown_vehicle", "vin_mismatch", "wrong_type"]
+    assert reasons[4:] == reasons[:4]  # a redelivered batch records its rejects again
+    by_reason = {r[0]: r for r in rejects}
+    assert by_reason["wrong_type"][1:4] == (VIN, 1, "Vehicle.Speed")
+    assert orjson.loads(bytes(by_reason["wrong_type"][4])) == {"Vehicle.Speed": "fast"}
+    assert by_reason["unknown_vehicle"][1] == UNKNOWN_VIN
+    assert bytes(by_reason["unknown_vehicle"][4]) == batch[2].payload
+
+
+def test_reject_payload_is_truncated_and_nul_in_text_is_stored(conn, writer_conn):
+    big = b"{" + b"x" * 100_000
+    bad_key = orjson.dumps(
+        {"v": 1, "vin": VIN, "samples": [{"ts": "2025-01-15T01:00:00Z", "signals": {"A\x00": 1}}]}
+    )
+    batch = [
+        Received(
+            "dt/carecast/x/telemetry", big, decode(None, big, now=NOW, max_bytes=10**6, max_future_s=300)
+        ),
+        Received(
+            "dt/\x00/telemetry", bad_key, decode(VIN, bad_key, now=NOW, max_bytes=10**6, max_future_s=300)
+        ),
+    ]
+    result = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=60)).write(writer_conn, batch=batch)
+    assert (result.rows, result.rejects) == (0, 2)
+    rows = conn.execute(
+        "SELECT reason, topic, detail, length(payload) FROM ingest_reject ORDER BY id"
+    ).fetchall()
+    assert rows[0] == ("bad_topic", "dt/carecast/x/telemetry", None, REJECT_PAYLOAD_BYTES)
+    assert rows[1][:3] == ("unknown_signal", "dt/\\u0000/telemetry", "A\\u0000")
+
+
+def test_a_failed_batch_leaves_nothing_behind(conn, writer_conn, add_vehicle):
+    add_vehicle(VIN)
+    writer = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=60))
+    conn.execute("ALTER TABLE telemetry ADD CONSTRAINT test_speed_limit CHECK (speed_kmh < 100)")
+    batch = [
+        received(VIN, [sample(1), sample(2, **{"Vehicle.Speed": 150.0})]),
+        received(VIN, [sample(3, **{"Vehicle.Speed": "x"})]),
+    ]
+    with pytest.raises(psycopg.errors.CheckViolation):
+        writer.write(writer_conn, batch=batch)
+    assert conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM ingest_reject").fetchone()[0] == 0
+    conn.execute("ALTER TABLE telemetry DROP CONSTRAINT test_speed_limit")
+    assert writer.write(writer_conn, batch=batch).inserted == 2  # same connection, staging is clean again
+
+
+def test_resolver_caches_unknown_vins_briefly(conn, writer_conn, add_vehicle):
+    clock = [0.0]
+    resolver = VehicleResolver(unknown_ttl_s=30, clock=lambda: clock[0])
+    known = add_vehicle(VIN)
+    assert resolver.resolve(writer_conn, vins=[VIN, UNKNOWN_VIN]) == {VIN: known}
+    late = add_vehicle(UNKNOWN_VIN)
+    assert resolver.resolve(writer_conn, vins=[UNKNOWN_VIN]) == {}  # still remembered as unknown
+    clock[0] = 31.0
+    assert resolver.resolve(writer_conn, vins=[UNKNOWN_VIN, VIN]) == {UNKNOWN_VIN: late, VIN: known}
