@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import psycopg
 from psycopg.rows import dict_row
@@ -16,18 +16,25 @@ from core.settings import DatabaseSettings
 StorageMode = Literal["timescale", "postgres"]
 
 
-def connect(settings: DatabaseSettings, *, autocommit: bool = False, dict_rows: bool = False) -> psycopg.Connection:
+def connect(
+    settings: DatabaseSettings, *, autocommit: bool = False, dict_rows: bool = False
+) -> psycopg.Connection[Any]:
     """Open one connection (caller closes it)."""
-    return psycopg.connect(
-        settings.url, autocommit=autocommit, row_factory=dict_row if dict_rows else psycopg.rows.tuple_row
-    )
+    if dict_rows:
+        return psycopg.connect(settings.url, autocommit=autocommit, row_factory=dict_row)
+    return psycopg.connect(settings.url, autocommit=autocommit)
 
 
 def make_pool(settings: DatabaseSettings, *, name: str, dict_rows: bool = True) -> ConnectionPool:
     """Return an opened connection pool sized by the settings."""
     kwargs = {"row_factory": dict_row} if dict_rows else {}
     pool = ConnectionPool(
-        settings.url, min_size=settings.pool_min, max_size=settings.pool_max, name=name, kwargs=kwargs, open=False
+        settings.url,
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        name=name,
+        kwargs=kwargs,
+        open=False,
     )
     pool.open(wait=True, timeout=30)
     return pool

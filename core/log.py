@@ -14,7 +14,9 @@ def configure_logging(settings: LogSettings, *, process: str) -> structlog.stdli
     """Configure structlog once per process and return a logger bound to the process name."""
     level = logging.getLevelName(settings.level.upper())
     use_json = settings.format == "json" or (settings.format == "auto" and not sys.stderr.isatty())
-    renderer = structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer(colors=False)
+    renderer = (
+        structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -23,7 +25,9 @@ def configure_logging(settings: LogSettings, *, process: str) -> structlog.stdli
             structlog.processors.format_exc_info,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(level if isinstance(level, int) else logging.INFO),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            level if isinstance(level, int) else logging.INFO
+        ),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )

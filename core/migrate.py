@@ -67,7 +67,9 @@ def discover(mode: StorageMode) -> list[Migration]:
         if not m:
             continue
         version, name, variant = int(m.group(1)), m.group(2), m.group(3)
-        slot = by_version.setdefault(version, {"name": name, "common": None, "timescale": None, "postgres": None})
+        slot = by_version.setdefault(
+            version, {"name": name, "common": None, "timescale": None, "postgres": None}
+        )
         if slot["name"] != name:
             raise MigrationError(f"migration {version:04d} has two names: {slot['name']} and {name}")
         slot[variant or "common"] = (entry.name, entry.read_text("utf-8"))
@@ -75,12 +77,21 @@ def discover(mode: StorageMode) -> list[Migration]:
     for version in sorted(by_version):
         slot = by_version[version]
         files = tuple(f for f in (slot["common"], slot[mode]) if f is not None)
-        if slot["timescale"] is not None and slot["postgres"] is None or (
-            slot["postgres"] is not None and slot["timescale"] is None
+        if (
+            slot["timescale"] is not None
+            and slot["postgres"] is None
+            or (slot["postgres"] is not None and slot["timescale"] is None)
         ):
-            raise MigrationError(f"migration {version:04d} needs both a .timescale.sql and a .postgres.sql variant")
+            raise MigrationError(
+                f"migration {version:04d} needs both a .timescale.sql and a .postgres.sql variant"
+            )
         out.append(Migration(version, str(slot["name"]), files))  # type: ignore[arg-type]
     return out
+
+
+def _scalar(conn: psycopg.Connection, sql: str) -> str | None:
+    row = conn.execute(sql).fetchone()
+    return None if row is None else row[0]
 
 
 def _decide_mode(conn: psycopg.Connection, want: str) -> StorageInfo:
@@ -100,8 +111,8 @@ def _decide_mode(conn: psycopg.Connection, want: str) -> StorageInfo:
         if want == "on":
             raise MigrationError("timescale=on but the timescaledb extension is not available")
         return StorageInfo("postgres", None, None)
-    version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").fetchone()[0]
-    license_ = conn.execute("SELECT current_setting('timescaledb.license', true)").fetchone()[0]
+    version = _scalar(conn, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")
+    license_ = _scalar(conn, "SELECT current_setting('timescaledb.license', true)")
     if license_ == "apache":
         # Compression, retention policies and continuous aggregates need the community edition.
         if want == "on":
@@ -113,12 +124,16 @@ def _decide_mode(conn: psycopg.Connection, want: str) -> StorageInfo:
 def migrate(conn: psycopg.Connection, *, timescale: str = "auto") -> MigrationReport:
     """Apply pending migrations under an advisory lock; re-running is a no-op. `conn` must be in autocommit."""
     if not conn.autocommit:
-        raise MigrationError("migrate() needs an autocommit connection (each migration is its own transaction)")
+        raise MigrationError(
+            "migrate() needs an autocommit connection (each migration is its own transaction)"
+        )
     conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
     try:
         with conn.transaction():
             conn.execute(_BOOTSTRAP)
-        row = conn.execute("SELECT mode, timescale_version, timescale_license FROM carecast_storage").fetchone()
+        row = conn.execute(
+            "SELECT mode, timescale_version, timescale_license FROM carecast_storage"
+        ).fetchone()
         if row:
             storage = StorageInfo(*row)
         else:
@@ -127,7 +142,9 @@ def migrate(conn: psycopg.Connection, *, timescale: str = "auto") -> MigrationRe
                 "INSERT INTO carecast_storage (mode, timescale_version, timescale_license) VALUES (%s, %s, %s)",
                 (storage.mode, storage.timescale_version, storage.timescale_license),
             )
-        applied = dict(conn.execute("SELECT version, checksum FROM schema_migration").fetchall())
+        applied: dict[int, str] = dict(
+            conn.execute("SELECT version, checksum FROM schema_migration").fetchall()
+        )
         report = MigrationReport(storage=storage)
         for mig in discover(storage.mode):
             if mig.version in applied:

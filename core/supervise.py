@@ -68,8 +68,19 @@ def _demo_key(settings: UpSettings, *, timeout_s: float) -> tuple[int, str, str]
             ).fetchone()
             if row:
                 out = subprocess.run(
-                    [sys.executable, "-m", "api.keys", "create", "--center", row[1], "--label", "carecast-up-demo"],
-                    check=True, capture_output=True, text=True,
+                    [
+                        sys.executable,
+                        "-m",
+                        "api.keys",
+                        "create",
+                        "--center",
+                        row[1],
+                        "--label",
+                        "carecast-up-demo",
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 )
                 return row[0], row[1], out.stdout.strip().splitlines()[-1]
             time.sleep(1)
@@ -94,8 +105,15 @@ def main() -> None:
     sup.start("ingest", "ingest")
     sup.start("api", "api", "--port", str(args.api_port))
     sup.start(
-        "simulate", "simulators", "--vehicles", str(args.vehicles), "--days", str(args.days),
-        "--live", "--interval-s", str(args.interval_s),
+        "simulate",
+        "simulators",
+        "--vehicles",
+        str(args.vehicles),
+        "--days",
+        str(args.days),
+        "--live",
+        "--interval-s",
+        str(args.interval_s),
     )
     sup.start("detect", "detection")
     sup.start("notify", "notify")

@@ -133,4 +133,6 @@ def broker_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 @pytest.fixture
 def mqtt(broker_port: int) -> MqttSettings:
     """MQTT settings pointing at the private broker, with a topic prefix unique to this test."""
-    return MqttSettings(host="127.0.0.1", port=broker_port, topic_root=f"t{RUN_ID}{uuid.uuid4().hex[:6]}/dt/carecast")
+    return MqttSettings(
+        host="127.0.0.1", port=broker_port, topic_root=f"t{RUN_ID}{uuid.uuid4().hex[:6]}/dt/carecast"
+    )

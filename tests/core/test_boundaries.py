@@ -9,7 +9,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("ingest", "detection", "notify", "api", "simulators")
-IO_LIBS = {"psycopg", "psycopg_pool", "paho", "fastapi", "uvicorn", "apscheduler", "starlette", "os", "socket"}
+IO_LIBS = {
+    "psycopg",
+    "psycopg_pool",
+    "paho",
+    "fastapi",
+    "uvicorn",
+    "apscheduler",
+    "starlette",
+    "os",
+    "socket",
+}
 PURE_MODULES = (
     "ingest/decode.py",
     "detection/rules/battery_12v.py",
@@ -57,4 +67,6 @@ def test_pure_modules_do_no_io(module):
     text = path.read_text("utf-8")
     bad = _imports(path) & IO_LIBS
     assert not bad, f"{module} imports I/O libraries {bad}"
-    assert "datetime.now(" not in text and "date.today(" not in text, f"{module} reads the clock; pass `now` in"
+    assert "datetime.now(" not in text and "date.today(" not in text, (
+        f"{module} reads the clock; pass `now` in"
+    )

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from core.contracts import is_valid_vin, telemetry_subscription, telemetry_topic, vin_check_digit, vin_from_topic
+from core.contracts import (
+    is_valid_vin,
+    telemetry_subscription,
+    telemetry_topic,
+    vin_check_digit,
+    vin_from_topic,
+)
 from core.signals import COLUMNS, catalog, check_value
 
 

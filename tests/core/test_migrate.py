@@ -15,21 +15,36 @@ def test_migrations_apply_on_fresh_database_and_rerun_is_noop(empty_database):
         assert first.applied == [f"{m.version:04d}_{m.name}" for m in discover("postgres")]
         assert first.storage.mode == "postgres"
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-        assert {"vehicle", "customer", "service_center", "technician", "part_stock", "telemetry",
-                "telemetry_daily", "ingest_reject", "risk", "care_message", "booking_suggestion"} <= tables
+        assert {
+            "vehicle",
+            "customer",
+            "service_center",
+            "technician",
+            "part_stock",
+            "telemetry",
+            "telemetry_daily",
+            "ingest_reject",
+            "risk",
+            "care_message",
+            "booking_suggestion",
+        } <= tables
         before = conn.execute("SELECT version, applied_at FROM schema_migration ORDER BY 1").fetchall()
 
         second = migrate(conn, timescale="off")
         assert second.applied == []
         assert second.skipped == len(first.applied)
-        assert conn.execute("SELECT version, applied_at FROM schema_migration ORDER BY 1").fetchall() == before
+        assert (
+            conn.execute("SELECT version, applied_at FROM schema_migration ORDER BY 1").fetchall() == before
+        )
         assert pending(conn) == 0
         assert storage_info(conn).mode == "postgres"
 
 
 def test_on_requires_timescale(empty_database):
     with connect(empty_database, autocommit=True) as conn:
-        available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").fetchone()
+        available = conn.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
+        ).fetchone()
         if available:
             pytest.skip("timescaledb is installed on this server")
         with pytest.raises(MigrationError, match="timescaledb"):
@@ -52,7 +67,8 @@ def test_edited_migration_is_refused(empty_database):
 def test_risk_kind_check_matches_contract(conn):
     for kind in RiskKind:
         conn.execute(
-            "SELECT 1 WHERE %s IN ('battery_12v', 'ev_battery_soh', 'brake_pads', 'winter_prep')", (kind.value,)
+            "SELECT 1 WHERE %s IN ('battery_12v', 'ev_battery_soh', 'brake_pads', 'winter_prep')",
+            (kind.value,),
         )
     constraint = conn.execute(
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'risk'::regclass AND contype = 'c'"

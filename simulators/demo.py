@@ -1,0 +1,267 @@
+"""``carecast demo``: a time-compressed scenario through the whole pipeline, then a report, then exit.
+
+A seeded fleet with injected faults publishes weeks of history over MQTT in seconds; the real ingest process
+stores it; one detection pass and one notify pass run at the scenario's end time; the real API process serves the
+result, which this command reads over HTTP like a service center would, compares with the scenario's known
+outcome and prints. It uses its own database (``<db>_demo``, recreated each run) and its own topic root, so it
+never mixes with ``carecast up``. Exit status 0 when every vehicle got exactly the expected risk kinds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import psycopg
+
+from core.log import configure_logging
+from core.settings import DatabaseSettings
+from simulators.run import run_history
+from simulators.scenario import Scenario, build_scenario
+from simulators.seed import seed_fleet
+from simulators.settings import SimulatorSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the API showed after the pipeline ran: risk kinds per VIN and the suggestions per center."""
+
+    found: dict[str, set[str]]
+    suggestions: list[dict]
+    alerts_sample: dict | None
+
+    def mismatches(self, scenario: Scenario) -> dict[str, tuple[set[str], set[str]]]:
+        """Return {vin: (expected, found)} for every vehicle whose risk kinds differ from the scenario's."""
+        out = {}
+        for vin, want in scenario.expected.items():
+            got = self.found.get(vin, set())
+            if {str(k) for k in want} != got:
+                out[vin] = ({str(k) for k in want}, got)
+        return out
+
+
+def demo_database(url: str) -> tuple[str, str]:
+    """Return (admin url, demo url): the same server, database ``<name>_demo``."""
+    base, _, name = url.rpartition("/")
+    name = name.split("?", 1)[0] or "carecast"
+    return f"{base}/postgres", f"{base}/{name}_demo"
+
+
+def recreate_database(admin_url: str, url: str) -> None:
+    """Drop and create the database named in `url`."""
+    name = url.rpartition("/")[2].split("?", 1)[0]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stage(module: str, *args: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *args], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+
+
+def _run(module: str, *args: str, env: dict[str, str], log: Path) -> str:
+    """Run a stage to completion; return its stdout; raise with the log's tail when it fails."""
+    with log.open("ab") as err:
+        done = subprocess.run([sys.executable, "-m", module, *args], env=env, stdout=subprocess.PIPE, stderr=err)
+    if done.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"`python -m {module} {' '.join(args)}` exited {done.returncode}:\n{tail}")
+    return done.stdout.decode().strip()
+
+
+def _get(url: str, token: str) -> dict:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return orjson.loads(response.read())
+
+
+def _wait(predicate, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def run_pipeline(
+    settings: SimulatorSettings, *, scenario: Scenario, workdir: Path, samples_per_message: int = 20
+) -> Outcome:
+    """Run simulate → ingest → detect → notify → API for `scenario` on an already migrated database."""
+    log = workdir / "stages.log"
+    env = {
+        **os.environ,
+        "CARECAST_DATABASE__URL": settings.database.url,
+        "CARECAST_DATABASE__TIMESCALE": settings.database.timescale,
+        "CARECAST_MQTT__HOST": settings.mqtt.host,
+        "CARECAST_MQTT__PORT": str(settings.mqtt.port),
+        "CARECAST_MQTT__TOPIC_ROOT": settings.mqtt.topic_root,
+        "CARECAST_CLIENT_ID": f"carecast-demo-{secrets.token_hex(4)}",
+        "CARECAST_LOG__FORMAT": "json",
+    }
+    with psycopg.connect(settings.database.url) as conn:
+        seed_fleet(conn, fleet=scenario.fleet)
+    ingest = _stage("ingest", env=env, log=log)
+    try:
+        with psycopg.connect(settings.database.url, autocommit=True) as conn:
+            # The ingester must hold its subscription before the history goes out (its session then queues).
+            _wait(lambda: '"subscribed"' in log.read_text(errors="replace") or ingest.poll() is not None,
+                  timeout=30, what="the ingester to subscribe")  # fmt: skip
+            if ingest.poll() is not None:
+                raise RuntimeError(f"ingest exited early:\n{log.read_text(errors='replace')[-2000:]}")
+            report = run_history(settings, scenario=scenario, samples_per_message=samples_per_message)
+
+            def stored() -> bool:
+                return conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] >= report.samples
+
+            _wait(stored, timeout=120, what=f"{report.samples} samples in telemetry")
+    finally:
+        ingest.send_signal(signal.SIGTERM)
+        ingest.wait(timeout=30)
+    now = scenario.end.isoformat()
+    _run("detection", "--once", "--now", now, env=env, log=log)
+    _run("notify", "--once", "--now", now, env=env, log=log)
+    return read_through_api(env=env, log=log, scenario=scenario)
+
+
+def read_through_api(*, env: dict[str, str], log: Path, scenario: Scenario) -> Outcome:
+    """Start the API, read every center's suggestion feed and one owner's alerts over HTTP."""
+    port = _free_port()
+    api = _stage("api", "--port", str(port), env=env, log=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+
+        def live() -> bool:
+            try:
+                return urllib.request.urlopen(f"{base}/livez", timeout=1).status == 200
+            except OSError:
+                return False
+
+        _wait(live, timeout=30, what="the API")
+        admin = _run("api.keys", "create-admin", "--label", "demo", env=env, log=log).splitlines()[-1]
+        found: dict[str, set[str]] = {}
+        suggestions: list[dict] = []
+        for center in scenario.fleet.centers:
+            center_id = _center_id(env["CARECAST_DATABASE__URL"], center.code)
+            cursor = ""
+            while True:
+                page = _get(f"{base}/v1/service-centers/{center_id}/suggested-bookings?limit=100{cursor}", admin)
+                for item in page["items"]:
+                    item["center_code"] = center.code
+                    suggestions.append(item)
+                    found.setdefault(item["vehicle"]["vin"], set()).add(item["risk"]["kind"])
+                if not page["next_cursor"]:
+                    break
+                cursor = f"&cursor={page['next_cursor']}"
+        alerts = None
+        if suggestions:
+            vin = suggestions[0]["vehicle"]["vin"]
+            customer_id = _customer_id(env["CARECAST_DATABASE__URL"], vin)
+            token = _run("api.keys", "owner-token", "--customer-id", str(customer_id), env=env, log=log)
+            alerts = _get(f"{base}/v1/vehicles/{vin}/alerts", token.splitlines()[-1])
+        return Outcome(found, suggestions, alerts)
+    finally:
+        api.send_signal(signal.SIGTERM)
+        api.wait(timeout=30)
+
+
+def _center_id(url: str, code: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT id FROM service_center WHERE code = %s", (code,)).fetchone()[0]
+
+
+def _customer_id(url: str, vin: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT customer_id FROM vehicle WHERE vin = %s", (vin,)).fetchone()[0]
+
+
+def print_report(scenario: Scenario, outcome: Outcome, *, seconds: float) -> None:
+    """Print what was detected and suggested next to what the scenario injected."""
+    faults = {f.vin: str(f.kind) for f in scenario.faults}
+    by_vin = {v.vin: v for v in scenario.fleet.vehicles}
+    print(f"\nCarecast demo: {len(by_vin)} vehicles, {scenario.days} days ending {scenario.end:%Y-%m-%d %H:%M} UTC")
+    print(f"{'VIN':<18} {'region':<10} {'power':<6} {'injected':<16} {'expected':<28} {'found via API':<28} ok")
+    for vin in sorted(by_vin, key=lambda v: (v not in faults and not scenario.expected[v], v)):
+        want = ",".join(sorted(str(k) for k in scenario.expected[vin])) or "-"
+        got = ",".join(sorted(outcome.found.get(vin, set()))) or "-"
+        mark = "yes" if want == got else "NO"
+        v = by_vin[vin]
+        print(f"{vin:<18} {v.region:<10} {v.powertrain:<6} {faults.get(vin, '-'):<16} {want:<28} {got:<28} {mark}")
+    print("\nBooking suggestions (rank 1 per risk):")
+    for item in sorted(outcome.suggestions, key=lambda i: (i["vehicle"]["vin"], i["risk"]["kind"])):
+        if item["rank"] != 1:
+            continue
+        parts = ", ".join(f"{p['sku']}{'' if p['in_stock'] else ' (on order)'}" for p in item["parts"])
+        print(
+            f"  {item['vehicle']['vin']} {item['risk']['kind']:<15} {item['risk']['severity']:<8} -> "
+            f"{item['center_code']} {item['slot_start']} with {item['technician']['name']}; parts: {parts}"
+        )
+    if outcome.alerts_sample:
+        risk = outcome.alerts_sample["alerts"][0] if outcome.alerts_sample.get("alerts") else None
+        message = risk["messages"][0] if risk and risk.get("messages") else None
+        if message:
+            print(f"\nCare message to the owner of {outcome.alerts_sample.get('vin', '')} ({message['locale']}):")
+            print(f"  {message['subject']}\n" + "\n".join("  " + line for line in message["body"].splitlines()))
+    bad = outcome.mismatches(scenario)
+    print(
+        f"\nrisks={sum(len(k) for k in outcome.found.values())} suggestions={len(outcome.suggestions)} "
+        f"mismatches={len(bad)} seconds={seconds:.1f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="carecast demo", description=__doc__)
+    parser.add_argument("--vehicles", type=int, default=30)
+    parser.add_argument("--days", type=int, default=45)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--end", type=datetime.fromisoformat, default=None, help="ISO 8601 (default: now)")
+    parser.add_argument("--json-out", type=Path, default=None, help="also write the outcome as JSON")
+    args = parser.parse_args(argv)
+    settings = SimulatorSettings()
+    log = configure_logging(settings.log, process="demo")
+    started = time.monotonic()
+    end = (args.end or datetime.now(UTC)).replace(microsecond=0)
+    end = end if end.tzinfo else end.replace(tzinfo=UTC)
+    admin_url, url = demo_database(settings.database.url)
+    recreate_database(admin_url, url)
+    run_settings = settings.model_copy(
+        update={
+            "database": DatabaseSettings(url=url, timescale=settings.database.timescale),
+            "mqtt": settings.mqtt.model_copy(update={"topic_root": f"demo-{secrets.token_hex(4)}/dt/carecast"}),
+        }
+    )
+    workdir = Path(os.environ.get("CARECAST_DEMO_DIR", ".run/demo"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "stages.log").write_bytes(b"")
+    env = {**os.environ, "CARECAST_DATABASE__URL": url}
+    _run("core.migrate_main", env=env, log=workdir / "stages.log")
+    scenario = build_scenario(args.seed, args.vehicles, end, days=args.days)
+    log.info("demo.start", vehicles=args.vehicles, days=args.days, end=end.isoformat(), database=url)
+    outcome = run_pipeline(run_settings, scenario=scenario, workdir=workdir)
+    print_report(scenario, outcome, seconds=time.monotonic() - started)
+    if args.json_out:
+        data = {"found": {k: sorted(v) for k, v in outcome.found.items()}, "suggestions": outcome.suggestions}
+        args.json_out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    return 1 if outcome.mismatches(scenario) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
