@@ -90,7 +90,11 @@ def telemetry_rows(shape: FleetShape) -> Iterator[tuple]:
                 elif k == 0 or last:
                     volts, amps, speed = 12.6 + rnd.gauss(0, 0.03), rnd.uniform(-1.5, 0.5), 0.0
                 else:
-                    volts, amps, speed = 14.1 + rnd.gauss(0, 0.05), rnd.uniform(5.0, 25.0), rnd.uniform(20.0, 95.0)
+                    volts, amps, speed = (
+                        14.1 + rnd.gauss(0, 0.05),
+                        rnd.uniform(5.0, 25.0),
+                        rnd.uniform(20.0, 95.0),
+                    )
                     odometer += rnd.randrange(3_000, 15_000)
                 yield (
                     vid,

@@ -7,6 +7,7 @@ linked to the shared install, so that two runs never share a PID or log file.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -78,7 +79,9 @@ def start(*, repo_root: Path, port: int, timeout_s: float = 120.0) -> WasmTimesc
     if done.returncode != 0 or pid is None or not lines:
         if pid is not None:
             WasmTimescale("", pid, state).stop()
-        raise RuntimeError(f"WASM TimescaleDB did not start (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+        raise RuntimeError(
+            f"WASM TimescaleDB did not start (exit {done.returncode}): {done.stderr.strip()[-2000:]}"
+        )
     server = WasmTimescale(lines[-1], pid, state)
     try:
         _wait_accepting(server.url, timeout_s=30.0)
@@ -126,10 +129,8 @@ def _wait_accepting(url: str, *, timeout_s: float) -> None:
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _alive(pid: int) -> bool:

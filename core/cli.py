@@ -37,3 +37,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2)
     sys.argv = [f"carecast {command}", *rest]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+import psycopg
+
 from core.db import connect
 from core.log import configure_logging
 from core.migrate import migrate
@@ -33,11 +35,17 @@ class Supervisor:
     stopping: bool = False
 
     def start(self, name: str, module: str, *args: str) -> None:
-        """Start `python -m module args` as a named child."""
-        self.children[name] = subprocess.Popen([sys.executable, "-m", module, *args])
+        """Start `python -m module args` as a named child.
+
+        Each child gets its own session so a terminal's Ctrl-C reaches only this supervisor, which then stops
+        every stage exactly once, in order, with SIGTERM.
+        """
+        self.children[name] = subprocess.Popen([sys.executable, "-m", module, *args], start_new_session=True)
 
     def stop(self, *_: object) -> None:
         """Ask every child to stop (SIGTERM), then kill stragglers after 15 s."""
+        if self.stopping:
+            return
         self.stopping = True
         for proc in self.children.values():
             if proc.poll() is None:
@@ -57,34 +65,31 @@ class Supervisor:
         return None
 
 
-def _demo_key(settings: UpSettings, *, timeout_s: float) -> tuple[int, str, str] | None:
-    """Wait for the first booking suggestions; return (center id, code, fresh API key) for the busiest center."""
-    deadline = time.monotonic() + timeout_s
-    with connect(settings.database, autocommit=True) as conn:
-        while time.monotonic() < deadline:
-            row = conn.execute(
-                "SELECT c.id, c.code FROM booking_suggestion b JOIN service_center c ON c.id = b.center_id"
-                " GROUP BY c.id, c.code ORDER BY count(*) DESC, c.id LIMIT 1"
-            ).fetchone()
-            if row:
-                out = subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "api.keys",
-                        "create",
-                        "--center",
-                        row[1],
-                        "--label",
-                        "carecast-up-demo",
-                    ],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
-                return row[0], row[1], out.stdout.strip().splitlines()[-1]
-            time.sleep(1)
-    return None
+def _demo_key(conn: psycopg.Connection) -> tuple[int, str, str] | None:
+    """Return (center id, code, fresh API key) for the center with most suggestions, or None while there are none."""
+    row = conn.execute(
+        "SELECT c.id, c.code FROM booking_suggestion b JOIN service_center c ON c.id = b.center_id"
+        " GROUP BY c.id, c.code ORDER BY count(*) DESC, c.id LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    out = subprocess.run(
+        [sys.executable, "-m", "api.keys", "create", "--center", row[1], "--label", "carecast-up-demo"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return row[0], row[1], out.stdout.strip().splitlines()[-1]
+
+
+def _announce(demo: tuple[int, str, str], *, port: int) -> None:
+    center_id, code, key = demo
+    print(
+        f"\nCarecast is running.\n  API:      http://127.0.0.1:{port}/docs\n"
+        f"  Center:   {code} (id {center_id})\n  API key:  {key}\n"
+        f"  Try:      curl -H 'Authorization: Bearer {key}' "
+        f"'http://127.0.0.1:{port}/v1/service-centers/{center_id}/suggested-bookings?limit=5'\n"
+        "  Stop:     Ctrl-C\n",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -119,24 +124,20 @@ def main() -> None:
     sup.start("notify", "notify")
     log.info("up.started", stages=",".join(sup.children), api=f"http://127.0.0.1:{args.api_port}")
 
-    demo = _demo_key(settings, timeout_s=300)
-    if demo and not sup.stopping:
-        center_id, code, key = demo
-        print(
-            f"\nCarecast is running.\n  API:      http://127.0.0.1:{args.api_port}/docs\n"
-            f"  Center:   {code} (id {center_id})\n  API key:  {key}\n"
-            f"  Try:      curl -H 'Authorization: Bearer {key}' "
-            f"'http://127.0.0.1:{args.api_port}/v1/service-centers/{center_id}/suggested-bookings?limit=5'\n"
-            "  Stop:     Ctrl-C\n",
-            flush=True,
-        )
-    while not sup.stopping:
-        dead = sup.failed_child()
-        if dead:
-            log.error("up.child_exited", stage=dead, returncode=sup.children[dead].returncode)
-            sup.stop()
-            raise SystemExit(1)
-        time.sleep(0.5)
+    announced = False
+    with connect(settings.database, autocommit=True) as conn:
+        while not sup.stopping:
+            dead = sup.failed_child()
+            if dead:
+                log.error("up.child_exited", stage=dead, returncode=sup.children[dead].returncode)
+                sup.stop()
+                raise SystemExit(1)
+            if not announced:
+                demo = _demo_key(conn)
+                if demo:
+                    _announce(demo, port=args.api_port)
+                    announced = True
+            time.sleep(1)
 
 
 if __name__ == "__main__":

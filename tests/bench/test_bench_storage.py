@@ -17,7 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.timescale
 def test_quick_storage_benchmark_prints_table_and_json():
     done = subprocess.run(
-        [sys.executable, "-m", "bench.storage", "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=240
+        [sys.executable, "-m", "bench.storage", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()

@@ -118,8 +118,9 @@ def connect(broker: int) -> Iterator:
     peers: list[Peer] = []
 
     def _connect(user: str | None, password: str | None = None, *, expect_ok: bool = True) -> Peer:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex[:8]}",
-                             protocol=mqtt.MQTTv311)
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex[:8]}", protocol=mqtt.MQTTv311
+        )
         peer = Peer(client)
         client.on_connect = lambda c, u, flags, rc, props: peer.connack.append(rc)
         client.on_subscribe = lambda c, u, mid, rcs, props: peer.suback.append(list(rcs))
@@ -142,15 +143,19 @@ def connect(broker: int) -> Iterator:
         peer.client.loop_stop()
 
 
-@pytest.mark.parametrize("subscription", [telemetry_subscription(TOPIC_ROOT),
-                                          "$share/carecast/" + telemetry_subscription(TOPIC_ROOT)])
+@pytest.mark.parametrize(
+    "subscription",
+    [telemetry_subscription(TOPIC_ROOT), "$share/carecast/" + telemetry_subscription(TOPIC_ROOT)],
+)
 def test_vehicle_publishes_its_own_topic_and_the_ingester_receives_it(connect, subscription):
     ingester = connect("carecast-ingest", ACCOUNTS["carecast-ingest"])
     assert ingester.subscribe(subscription).value == 1  # granted QoS 1
     vehicle = connect(VIN_A, ACCOUNTS[VIN_A])
     payload = uuid.uuid4().hex.encode()
     vehicle.publish(telemetry_topic(TOPIC_ROOT, VIN_A), payload)
-    _wait_for(lambda: (telemetry_topic(TOPIC_ROOT, VIN_A), payload) in ingester.received, what="the telemetry")
+    _wait_for(
+        lambda: (telemetry_topic(TOPIC_ROOT, VIN_A), payload) in ingester.received, what="the telemetry"
+    )
 
 
 def test_vehicle_cannot_publish_for_another_vehicle(connect):
@@ -183,7 +188,9 @@ def test_ingester_account_cannot_publish(connect):
     assert ingester.subscribe(telemetry_subscription(TOPIC_ROOT)).value == 1
     forged, marker = b"forged-" + uuid.uuid4().hex.encode(), b"marker-" + uuid.uuid4().hex.encode()
     # A second connection: Mosquitto 2.0 may close a connection right after acking a denied PUBLISH.
-    connect("carecast-ingest", ACCOUNTS["carecast-ingest"]).publish(telemetry_topic(TOPIC_ROOT, VIN_A), forged)
+    connect("carecast-ingest", ACCOUNTS["carecast-ingest"]).publish(
+        telemetry_topic(TOPIC_ROOT, VIN_A), forged
+    )
     connect(VIN_B, ACCOUNTS[VIN_B]).publish(telemetry_topic(TOPIC_ROOT, VIN_B), marker)
     _wait_for(lambda: any(p == marker for _, p in ingester.received), what="the marker message")
     assert all(p != forged for _, p in ingester.received)

@@ -29,13 +29,16 @@ def test_compressed_chunks_read_the_same(tsdb_migrated):
     with tsdb_migrated.connect() as conn:
         copy_telemetry(conn, rows=telemetry_rows(SHAPE))
         before = conn.execute("SELECT * FROM telemetry ORDER BY vehicle_id, ts").fetchall()
-        one_vehicle = "SELECT ts, lv_voltage_v, odometer_m FROM telemetry WHERE vehicle_id = 3 AND ts < %s ORDER BY ts"
+        one_vehicle = (
+            "SELECT ts, lv_voltage_v, odometer_m FROM telemetry WHERE vehicle_id = 3 AND ts < %s ORDER BY ts"
+        )
         before_one = conn.execute(one_vehicle, (cutoff,)).fetchall()
         conn.execute(query("core", "refresh_daily.timescale"), WINDOW)
         rollup_before = conn.execute("SELECT * FROM telemetry_daily ORDER BY vehicle_id, day").fetchall()
 
         compressed = conn.execute(
-            "SELECT compress_chunk(c) FROM show_chunks('telemetry', older_than => %s::timestamptz) AS c", (cutoff,)
+            "SELECT compress_chunk(c) FROM show_chunks('telemetry', older_than => %s::timestamptz) AS c",
+            (cutoff,),
         ).fetchall()
         chunks = _chunks(conn)
         after = conn.execute("SELECT * FROM telemetry ORDER BY vehicle_id, ts").fetchall()
@@ -84,7 +87,8 @@ def test_late_rows_land_in_a_compressed_chunk_once(tsdb_migrated):
 def _run_job(conn, proc: str) -> None:
     job = conn.execute(
         "SELECT job_id FROM timescaledb_information.jobs WHERE hypertable_schema = current_schema()"
-        " AND proc_name = %s", (proc,)
+        " AND proc_name = %s",
+        (proc,),
     ).fetchone()[0]
     conn.execute("CALL run_job(%s)", (job,))
 

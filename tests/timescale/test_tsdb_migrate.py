@@ -11,8 +11,21 @@ from core.migrate import discover, migrate, pending
 
 pytestmark = pytest.mark.timescale
 
-TABLES = {"service_center", "technician", "part", "part_stock", "customer", "vehicle", "telemetry",
-          "ingest_reject", "risk", "care_message", "booking_suggestion", "api_key", "owner_token"}
+TABLES = {
+    "service_center",
+    "technician",
+    "part",
+    "part_stock",
+    "customer",
+    "vehicle",
+    "telemetry",
+    "ingest_reject",
+    "risk",
+    "care_message",
+    "booking_suggestion",
+    "api_key",
+    "owner_token",
+}
 
 
 def test_migrations_apply_from_scratch_and_rerun_is_noop(tsdb):
@@ -20,15 +33,22 @@ def test_migrations_apply_from_scratch_and_rerun_is_noop(tsdb):
         first = migrate(conn, timescale="on")
         assert first.applied == [f"{m.version:04d}_{m.name}" for m in discover("timescale")]
         assert any(fname.endswith(".timescale.sql") for m in discover("timescale") for fname, _ in m.files)
-        tables = {r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (tsdb.schema,))}
+        tables = {
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (tsdb.schema,))
+        }
         assert tables >= TABLES
-        before = conn.execute("SELECT version, checksum, applied_at FROM schema_migration ORDER BY 1").fetchall()
+        before = conn.execute(
+            "SELECT version, checksum, applied_at FROM schema_migration ORDER BY 1"
+        ).fetchall()
 
         second = migrate(conn, timescale="on")
         assert second.applied == []
         assert second.skipped == len(first.applied)
-        assert conn.execute("SELECT version, checksum, applied_at FROM schema_migration ORDER BY 1").fetchall() == before
+        assert (
+            conn.execute("SELECT version, checksum, applied_at FROM schema_migration ORDER BY 1").fetchall()
+            == before
+        )
         assert pending(conn) == 0
 
 
@@ -36,7 +56,9 @@ def test_storage_mode_is_recorded_with_version_and_license(tsdb):
     with tsdb.connect() as conn:
         report = migrate(conn, timescale="auto")
         info = storage_info(conn)
-        extversion = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").fetchone()[0]
+        extversion = conn.execute(
+            "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
+        ).fetchone()[0]
     assert report.storage == info
     assert info.mode == "timescale"
     assert info.timescale_version == extversion
@@ -49,11 +71,13 @@ def test_telemetry_is_a_compressed_hypertable_with_daily_chunks(tsdb_migrated):
     with tsdb_migrated.connect() as conn:
         dims = conn.execute(
             "SELECT column_name, dimension_type, time_interval FROM timescaledb_information.dimensions"
-            " WHERE hypertable_schema = %s AND hypertable_name = 'telemetry'", (tsdb_migrated.schema,)
+            " WHERE hypertable_schema = %s AND hypertable_name = 'telemetry'",
+            (tsdb_migrated.schema,),
         ).fetchall()
         compression = conn.execute(
             "SELECT compression_enabled FROM timescaledb_information.hypertables"
-            " WHERE hypertable_schema = %s AND hypertable_name = 'telemetry'", (tsdb_migrated.schema,)
+            " WHERE hypertable_schema = %s AND hypertable_name = 'telemetry'",
+            (tsdb_migrated.schema,),
         ).fetchone()
         settings = conn.execute(
             "SELECT segmentby, orderby FROM timescaledb_information.hypertable_compression_settings"
@@ -67,7 +91,8 @@ def test_telemetry_is_a_compressed_hypertable_with_daily_chunks(tsdb_migrated):
 def _jobs(conn, schema: str) -> dict[str, dict]:
     rows = conn.execute(
         "SELECT proc_name, hypertable_name, config, schedule_interval FROM timescaledb_information.jobs"
-        " WHERE hypertable_schema = %s", (schema,)
+        " WHERE hypertable_schema = %s",
+        (schema,),
     ).fetchall()
     return {proc: {"table": table, "config": config, "every": every} for proc, table, config, every in rows}
 
@@ -91,12 +116,16 @@ def test_telemetry_daily_is_a_materialized_only_continuous_aggregate(tsdb_migrat
     with tsdb_migrated.connect() as conn:
         cagg = conn.execute(
             "SELECT hypertable_name, materialized_only FROM timescaledb_information.continuous_aggregates"
-            " WHERE view_schema = %s AND view_name = 'telemetry_daily'", (tsdb_migrated.schema,)
+            " WHERE view_schema = %s AND view_name = 'telemetry_daily'",
+            (tsdb_migrated.schema,),
         ).fetchone()
-        columns = [r[0] for r in conn.execute(
-            "SELECT attname FROM pg_attribute WHERE attrelid = 'telemetry_daily'::regclass AND attnum > 0"
-            " AND NOT attisdropped ORDER BY attnum"
-        )]
+        columns = [
+            r[0]
+            for r in conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = 'telemetry_daily'::regclass AND attnum > 0"
+                " AND NOT attisdropped ORDER BY attnum"
+            )
+        ]
     assert cagg == ("telemetry", True)
     assert columns[:3] == ["vehicle_id", "day", "samples"]
-    assert {"lv_v_min", "lv_v_rest_avg", "hv_soh_avg", "pad_wear_max", "air_temp_min", "lat_avg"} <= set(columns)
+    assert {"lv_v_min", "lv_v_rest_avg", "hv_soh_avg", "pad_wear_max", "air_temp_min"} <= set(columns)

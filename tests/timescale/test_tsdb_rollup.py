@@ -26,12 +26,15 @@ LATE = [
 ]
 
 
-def _rollup(conn) -> tuple[list[str], list[tuple]]:
+Rollup = tuple[list[str], list[tuple]]
+
+
+def _rollup(conn) -> Rollup:
     cur = conn.execute("SELECT * FROM telemetry_daily ORDER BY vehicle_id, day")
     return [c.name for c in cur.description], cur.fetchall()
 
 
-def _assert_same_rollup(timescale: tuple[list[str], list[tuple]], postgres: tuple[list[str], list[tuple]]) -> None:
+def _assert_same_rollup(timescale: Rollup, postgres: Rollup) -> None:
     (ts_names, ts_rows), (pg_names, pg_rows) = timescale, postgres
     assert ts_names == pg_names
     assert [(r[0], r[1]) for r in ts_rows] == [(r[0], r[1]) for r in pg_rows]
@@ -61,7 +64,8 @@ def test_continuous_aggregate_matches_plain_postgres_rollup(tsdb_migrated, conn)
     ev = [r for r in by_col if r["vehicle_id"] == 1]  # every third vehicle, starting with the first, is an EV
     ice = [r for r in by_col if r["vehicle_id"] == 2]
     assert all(r["samples"] == SHAPE.samples_per_day for r in by_col)
-    assert all(r["lv_v_min"] < 10.5 and r["lv_v_rest_n"] == 1 for r in ice)  # cranking dip, one resting sample
+    # ICE: the cranking dip is the day's minimum, and one sample a day is a resting one.
+    assert all(r["lv_v_min"] < 10.5 and r["lv_v_rest_n"] == 1 for r in ice)
     assert all(abs(r["lv_v_rest_avg"] - 12.6) < 0.2 for r in ice)
     assert all(r["lv_v_min"] > 12.0 and r["lv_v_rest_n"] == 2 and r["hv_soh_avg"] is not None for r in ev)
     assert all(r["hv_soh_avg"] is None for r in ice)
