@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -11,7 +12,9 @@ from fastapi import FastAPI
 
 from api.access_log import AccessLogMiddleware
 from api.errors import install_error_handlers
-from api.routes import centers, health, vehicles
+from api.metrics import ApiMetrics, MetricsMiddleware
+from api.ratelimit import RateLimiter
+from api.routes import advisor, bookings, calendar, centers, feedback, health, manager, owners, vehicles
 from api.settings import ApiSettings
 from core.db import make_pool
 from core.log import configure_logging
@@ -24,7 +27,10 @@ center.
 * **Service centers** poll `GET /v1/service-centers/{center_id}/suggested-bookings` with their API key
   (`Authorization: Bearer cc_live_…`) and see only their own center's suggestions.
 * **Owners** read `GET /v1/vehicles/{vin}/alerts` with their owner token (`Authorization: Bearer cc_owner_…`).
-* **Operators** probe `/livez` and `/readyz`.
+* **Operators** probe `/livez` and `/readyz` and scrape `/metrics` (Prometheus).
+
+Each API key and owner token has its own rate limit (token bucket); over it the answer is 429 with
+`Retry-After`. The buckets live in each API process: N instances allow up to N times the rate.
 
 Every error is JSON: `{"error": {"code": "...", "message": "..."}}`.
 """
@@ -36,8 +42,12 @@ TAGS = [
     },
     {"name": "owners", "description": "What Carecast tells a car owner about their own vehicles."},
     {
+        "name": "managers",
+        "description": "Rule precision and lead time, center response times and satisfaction (admin keys).",
+    },
+    {
         "name": "operations",
-        "description": "Liveness and readiness probes for orchestrators and load balancers.",
+        "description": "Liveness and readiness probes and Prometheus metrics.",
     },
 ]
 
@@ -78,9 +88,22 @@ def create_app(settings: ApiSettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = ApiMetrics()
+    # Without a configured secret, sessions and calendar links last as long as this process.
+    app.state.secret = (
+        settings.api.secret.get_secret_value() if settings.api.secret else secrets.token_urlsafe(32)
+    )
+    app.state.limiter = RateLimiter(rate_per_s=settings.api.rate_per_s, burst=settings.api.rate_burst)
     install_error_handlers(app)
     app.add_middleware(AccessLogMiddleware, logger=logger)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.include_router(centers.router)
+    app.include_router(calendar.router)
     app.include_router(vehicles.router)
+    app.include_router(owners.router)
+    app.include_router(manager.router)
+    app.include_router(advisor.router)
+    app.include_router(bookings.router)
+    app.include_router(feedback.router)
     app.include_router(health.router)
     return app

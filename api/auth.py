@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg.rows import dict_row
 
 from api.credentials import SecretKind, hash_secret, kind_of
 from api.deps import Conn
 from api.errors import ApiError
+from api.ratelimit import retry_after_header
 from core.db import query
 
 _REALM = 'Bearer realm="carecast"'
@@ -81,21 +83,49 @@ def _lookup(conn: psycopg.Connection, *, name: str, secret: str, kind: SecretKin
     return row
 
 
-def require_center_key(
-    conn: Conn, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(center_key_scheme)]
-) -> CenterPrincipal:
-    """Return the caller behind a valid, unrevoked API key, or answer 401."""
-    secret = _secret_from(credentials, SecretKind.CENTER_KEY)
+def enforce_rate_limit(request: Request, *, bucket: str) -> None:
+    """Take one token from the credential's bucket, or answer 429 with Retry-After."""
+    wait_s = request.app.state.limiter.take(bucket, now=time.monotonic())
+    if wait_s > 0:
+        request.app.state.metrics.rate_limited.inc()
+        retry_after = retry_after_header(wait_s)
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many requests for this credential; retry in {retry_after} s",
+            headers={"Retry-After": retry_after},
+        )
+
+
+def center_principal(conn: psycopg.Connection, *, secret: str) -> CenterPrincipal:
+    """Return the caller behind a valid, unrevoked API key secret, or raise 401."""
+    if kind_of(secret) is not SecretKind.CENTER_KEY:
+        raise _unauthorized(_INVALID[SecretKind.CENTER_KEY], invalid=True)
     row = _lookup(conn, name="api_key_lookup", secret=secret, kind=SecretKind.CENTER_KEY)
     return CenterPrincipal(key_id=row["id"], role=row["role"], center_id=row["center_id"])
 
 
+def require_center_key(
+    request: Request,
+    conn: Conn,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(center_key_scheme)],
+) -> CenterPrincipal:
+    """Return the caller behind a valid, unrevoked API key, or answer 401 (429 when over its rate)."""
+    secret = _secret_from(credentials, SecretKind.CENTER_KEY)
+    row = _lookup(conn, name="api_key_lookup", secret=secret, kind=SecretKind.CENTER_KEY)
+    enforce_rate_limit(request, bucket=f"key:{row['id']}")
+    return CenterPrincipal(key_id=row["id"], role=row["role"], center_id=row["center_id"])
+
+
 def require_owner_token(
-    conn: Conn, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(owner_token_scheme)]
+    request: Request,
+    conn: Conn,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(owner_token_scheme)],
 ) -> OwnerPrincipal:
-    """Return the owner behind a valid, unrevoked owner token, or answer 401."""
+    """Return the owner behind a valid, unrevoked owner token, or answer 401 (429 when over its rate)."""
     secret = _secret_from(credentials, SecretKind.OWNER_TOKEN)
     row = _lookup(conn, name="owner_token_lookup", secret=secret, kind=SecretKind.OWNER_TOKEN)
+    enforce_rate_limit(request, bucket=f"owner:{row['id']}")
     return OwnerPrincipal(token_id=row["id"], customer_id=row["customer_id"])
 
 

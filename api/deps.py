@@ -26,7 +26,7 @@ def get_pool(request: Request) -> ConnectionPool:
 def get_conn(request: Request) -> Iterator[psycopg.Connection]:
     """Yield a pooled connection for one request; committed on success or refusal, rolled back on failure."""
     pool: ConnectionPool = request.app.state.pool
-    with pool.connection(timeout=request.app.state.settings.pool_timeout_s) as conn:
+    with pool.connection(timeout=request.app.state.settings.api.pool_timeout_s) as conn:
         try:
             yield conn
         except ApiError:

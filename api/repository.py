@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from core.db import query
 
@@ -29,44 +29,14 @@ def suggested_bookings(
     limit: int,
     status: str | None,
     since: datetime | None,
-) -> list[dict[str, Any]]:
-    """Return up to `limit` of the center's suggestions with id > `after_id`, in id order, nested per model."""
+) -> list[tuple[int, str]]:
+    """Return up to `limit` of the center's suggestions with id > `after_id`, in id order, as (id, JSON text)."""
     params = {"center_id": center_id, "after_id": after_id, "limit": limit, "status": status, "since": since}
-    rows = conn.cursor(row_factory=dict_row).execute(query("api", "suggested_bookings"), params)
-    return [_nest_suggestion(row) for row in rows]
-
-
-def _nest_suggestion(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "rank": row["rank"],
-        "status": row["status"],
-        "risk": {
-            "id": row["risk_id"],
-            "kind": row["kind"],
-            "severity": row["severity"],
-            "confidence": row["confidence"],
-            "diagnosis": row["diagnosis"],
-            "predicted_date": row["predicted_date"],
-            "predicted_low": row["predicted_low"],
-            "predicted_high": row["predicted_high"],
-            "evidence": row["evidence"],
-        },
-        "vehicle": {"vin": row["vin"], "model": row["model"], "powertrain": row["powertrain"]},
-        "customer": {"name": row["customer_name"], "segment": row["segment"], "locale": row["locale"]},
-        "slot_start": row["slot_start"],
-        "slot_end": row["slot_end"],
-        "technician": {"id": row["technician_id"], "name": row["technician_name"]},
-        "parts": row["parts"],
-        "deadline": row["deadline"],
-        "distance_km": row["distance_km"],
-        "reason": row["reason"],
-        "created_at": row["created_at"],
-    }
+    return conn.cursor(row_factory=tuple_row).execute(query("api", "suggested_bookings"), params).fetchall()
 
 
 def owner_vehicle(conn: psycopg.Connection, *, vin: str, customer_id: int) -> dict[str, Any] | None:
-    """Return the vehicle (id, vin, model) when it belongs to the customer, else None."""
+    """Return the vehicle (id, vin, model, powertrain) when it belongs to the customer, else None."""
     cur = conn.cursor(row_factory=dict_row)
     return cur.execute(query("api", "owner_vehicle"), {"vin": vin, "customer_id": customer_id}).fetchone()
 
@@ -75,3 +45,74 @@ def vehicle_alerts(conn: psycopg.Connection, *, vehicle_id: int, customer_id: in
     """Return the vehicle's open and resolved risks, newest first, with messages and booking options."""
     params = {"vehicle_id": vehicle_id, "customer_id": customer_id}
     return conn.cursor(row_factory=dict_row).execute(query("api", "vehicle_alerts"), params).fetchall()
+
+
+def _all(conn: psycopg.Connection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return conn.cursor(row_factory=dict_row).execute(query("api", name), params).fetchall()
+
+
+def owner_vehicles(conn: psycopg.Connection, *, customer_id: int) -> list[dict[str, Any]]:
+    """Return the customer's vehicles with their open-risk counts, by VIN."""
+    return _all(conn, "owner_vehicles", {"customer_id": customer_id})
+
+
+def vehicle_daily(conn: psycopg.Connection, *, vehicle_id: int, since: datetime) -> list[dict[str, Any]]:
+    """Return the vehicle's daily rollup rows since `since`, oldest first (``day`` as a UTC date)."""
+    return _all(conn, "vehicle_daily", {"vehicle_id": vehicle_id, "since": since})
+
+
+def vehicle_open_risks(conn: psycopg.Connection, *, vehicle_id: int) -> list[dict[str, Any]]:
+    """Return the vehicle's open risks."""
+    return _all(conn, "vehicle_open_risks", {"vehicle_id": vehicle_id})
+
+
+def vehicle_booking_options(
+    conn: psycopg.Connection, *, vehicle_id: int, now: datetime
+) -> list[dict[str, Any]]:
+    """Return the vehicle's live options and booked visits that have not ended, soonest first."""
+    return _all(conn, "vehicle_booking_options", {"vehicle_id": vehicle_id, "now": now})
+
+
+def center_calendar(
+    conn: psycopg.Connection, *, center_id: int, booking_id: int | None, since: datetime | None
+) -> list[dict[str, Any]]:
+    """Return the center's accepted bookings ending after `since`, or only the booking asked for."""
+    return _all(conn, "center_calendar", {"center_id": center_id, "booking_id": booking_id, "since": since})
+
+
+def api_key_by_id(conn: psycopg.Connection, *, key_id: int) -> dict[str, Any] | None:
+    """Return the active API key with this id (id, center_id, role), or None."""
+    rows = _all(conn, "api_key_by_id", {"id": key_id})
+    return rows[0] if rows else None
+
+
+def open_cases(
+    conn: psycopg.Connection, *, center_id: int, after_id: int, limit: int
+) -> list[dict[str, Any]]:
+    """Return up to `limit` open cases of the center with risk id > `after_id`, by risk id."""
+    return _all(conn, "center_open_cases", {"center_id": center_id, "after_id": after_id, "limit": limit})
+
+
+def rule_outcomes(conn: psycopg.Connection, *, since: datetime) -> list[dict[str, Any]]:
+    """Return per rule (id, version, kind) the workshop outcome counts and median lead times since `since`."""
+    return _all(conn, "manager_rule_outcomes", {"since": since})
+
+
+def center_response(conn: psycopg.Connection, *, since: datetime) -> list[dict[str, Any]]:
+    """Return per center how its suggestions since `since` were answered and how fast."""
+    return _all(conn, "manager_center_response", {"since": since})
+
+
+def advisor_board(conn: psycopg.Connection, *, center_id: int, now: datetime) -> list[dict[str, Any]]:
+    """Return the center's live suggestions and accepted bookings whose slot has not ended, soonest first."""
+    return _all(conn, "advisor_board", {"center_id": center_id, "now": now})
+
+
+def satisfaction(conn: psycopg.Connection, *, since: datetime) -> dict[int, dict[str, Any]]:
+    """Return per center id the answered surveys since `since`, their mean score and low-score count."""
+    return {row["center_id"]: row for row in _all(conn, "manager_satisfaction", {"since": since})}
+
+
+def advisor_feed_items(conn: psycopg.Connection, *, center_id: int) -> list[dict[str, Any]]:
+    """Return the center's open outreach tasks and low-feedback alerts, oldest first."""
+    return _all(conn, "advisor_feed_items", {"center_id": center_id})

@@ -1,22 +1,39 @@
-"""Settings of the API process and of the ``api.keys`` command."""
+"""Settings of the API process and of the ``api.keys`` command (env prefix CARECAST_, e.g. CARECAST_API__PORT)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, Field, SecretStr
 
 from core.settings import BaseProcessSettings, MqttSettings
 
 
-class ApiSettings(BaseProcessSettings):
-    """Settings of ``python -m api``: database, broker (checked by /readyz only), logging, bind address."""
+class ApiOptions(BaseModel):
+    """The API's own knobs: bind address, waits, rate limits and the secret behind sessions and feed links."""
 
-    mqtt: MqttSettings = Field(default_factory=MqttSettings)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Seconds a request waits for a pooled connection before answering 503.
     pool_timeout_s: float = Field(default=5.0, gt=0)
     # Seconds each /readyz check (database, broker) may take before it counts as failed.
     readiness_timeout_s: float = Field(default=2.0, gt=0)
+    # Token bucket per API key / owner token: sustained requests per second and the burst allowed on top.
+    # In-process: with several API instances behind a balancer each instance has its own buckets.
+    rate_per_s: float = Field(default=50.0, gt=0)
+    rate_burst: int = Field(default=100, ge=1)
+    # Signs advisor session cookies and calendar feed links. Unset: a random secret per process start, so
+    # sessions and feed links stop working when the process restarts (set it in production).
+    secret: SecretStr | None = None
+    # Advisor page sessions last this long.
+    session_hours: float = Field(default=12.0, gt=0)
+    # Send the session cookie only over HTTPS (turn off for plain-HTTP development).
+    cookie_secure: bool = True
+
+
+class ApiSettings(BaseProcessSettings):
+    """Settings of ``python -m api``: database, broker (checked by /readyz only), logging and the API group."""
+
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    api: ApiOptions = Field(default_factory=ApiOptions)
 
 
 class KeysSettings(BaseProcessSettings):

@@ -19,6 +19,9 @@ STAGES = {
     "up": "core.supervise",
     "demo": "simulators.demo",
     "keys": "api.keys",
+    "report": "notify.report",
+    "evaluate": "bench.backtest",
+    "evaluate-battery": "bench.backtest_battery",
 }
 
 USAGE = "usage: carecast {" + "|".join(STAGES) + "} [options]   (carecast COMMAND --help for options)"

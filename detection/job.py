@@ -12,7 +12,8 @@ from typing import Any
 import structlog
 from psycopg_pool import ConnectionPool
 
-from detection.repository import SaveCounts, load_frame, refresh_daily, save_result
+from detection import quality
+from detection.repository import SaveCounts, load_frame, refresh_daily, save_quality, save_result
 from detection.rules import RULES
 
 
@@ -68,6 +69,9 @@ def run_pass(
     mode = _refresh(pool, start=refreshed_from, end=now + timedelta(days=1))
     with pool.connection() as conn:
         frame = load_frame(conn, start=now - timedelta(days=lookback_days), now=now)
+        # Implausible readings are recorded and blanked before any rule sees them.
+        frame, issues = quality.guard(frame, now=now)
+        flagged = save_quality(conn, issues=issues, now=now)
     kinds: dict[str, KindCounts] = {}
     failed: list[str] = []
     for module, params in rules:
@@ -90,7 +94,7 @@ def run_pass(
     )  # fmt: skip
     log.info(
         "detection.pass", now=now.isoformat(), mode=mode, refresh_days=refresh_days, rows=report.rows,
-        vehicles=report.vehicles, rule_errors=len(failed), failed_rules=",".join(failed) or "-",
+        vehicles=report.vehicles, quality_issues=flagged, rule_errors=len(failed), failed_rules=",".join(failed) or "-",
         duration_ms=report.duration_ms,
         **{name: asdict(counts) for name, counts in kinds.items()},
     )  # fmt: skip

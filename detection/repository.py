@@ -84,3 +84,16 @@ def _resolve(cur: psycopg.Cursor, *, kind: RiskKind, vehicle_ids: Iterable[int],
         return 0
     cur.execute(query("detection", "resolve_risks"), {"kind": str(kind), "vehicle_ids": ids, "now": now})
     return len(cur.fetchall())
+
+
+def save_quality(conn: psycopg.Connection, *, issues: pd.DataFrame, now: datetime) -> int:
+    """Record the data-quality issues the guard found (one row per vehicle, day and issue); return how many."""
+    params = [
+        {"vehicle_id": int(r.vehicle_id), "day": pd.Timestamp(r.day).date(), "issue": r.issue,
+         "detail": Jsonb(dict(r.detail)), "now": now}
+        for r in issues.itertuples(index=False)
+    ]  # fmt: skip
+    if params:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(query("detection", "upsert_quality_flag"), params)
+    return len(params)

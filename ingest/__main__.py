@@ -17,13 +17,15 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m ingest",
         description="Store MQTT telemetry in PostgreSQL (settings from CARECAST_* environment variables).",
     )
-    parser.add_argument("--client-id", help="MQTT client id (default: CARECAST_CLIENT_ID or carecast-ingest)")
+    parser.add_argument(
+        "--client-id", help="MQTT client id (default: CARECAST_INGEST__CLIENT_ID or carecast-ingest)"
+    )
     parser.add_argument("--subscription", help="topic filter, e.g. '$share/carecast/dt/carecast/+/telemetry'")
     args = parser.parse_args(argv)
     settings = IngestSettings()
     overrides = {k: v for k, v in (("client_id", args.client_id), ("subscription", args.subscription)) if v}
     if overrides:
-        settings = settings.model_copy(update=overrides)
+        settings = settings.tuned(**overrides)
     log = configure_logging(settings.log, process="ingest")
     ingester = Ingester(settings, log=log)
 
@@ -35,10 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     log.info(
         "ingest_starting",
-        client_id=settings.client_id,
+        client_id=settings.ingest.client_id,
         subscription=settings.subscription_filter(),
-        batch_rows=settings.batch_rows,
-        batch_ms=settings.batch_ms,
+        status_topic=settings.status_topic(),
+        batch_rows=settings.ingest.batch_rows,
+        batch_ms=settings.ingest.batch_ms,
+        metrics_port=settings.ingest.metrics_port or None,
     )
     ingester.start()
     # Short joins so the main thread keeps running the signal handlers.

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import orjson
 
 from core.contracts import PAYLOAD_VERSION, is_valid_vin
-from core.signals import COLUMNS, catalog, check_value
+from core.signals import COLUMNS, Signal, catalog, check_value
 
 MAX_SAMPLES = 1000
 # Nothing this product stores predates 2000; older stamps are unset clocks (1970, 0001) that would also spawn
@@ -69,13 +70,23 @@ class Reject:
     fragment: bytes | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per message on the hot path
 class Decoded:
     """Result of decoding one message: the VIN it claims, its rows (TELEMETRY_COLUMNS minus vehicle_id), rejects."""
 
     vin: str | None
     rows: list[Row] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a message may be: size in bytes, how far ahead of `now` (clock skew) and how old a sample may be."""
+
+    max_bytes: int = 262144
+    max_future: timedelta = timedelta(minutes=5)
+    # Raw telemetry retention: an older sample would be dropped by the next retention run anyway.
+    max_age: timedelta = timedelta(days=400)
 
 
 def _whole(vin: str | None, reason: str, detail: str | None = None) -> Decoded:
@@ -93,16 +104,14 @@ def _load(payload: bytes) -> tuple[Any, Reject | None]:
         return None, Reject("invalid_json", str(exc)[:200])
 
 
-def decode(
-    topic_vin: str | None, payload: bytes, *, now: datetime, max_bytes: int, max_future_s: float
-) -> Decoded:
+def decode(topic_vin: str | None, payload: bytes, *, now: datetime, limits: Limits) -> Decoded:
     """Return the rows and rejects of one message published to the topic of `topic_vin` (None = bad topic)."""
     if topic_vin is None or not is_valid_vin(topic_vin):
         return _whole(None, "bad_topic")
     if not payload:
         return _whole(topic_vin, "empty")
-    if len(payload) > max_bytes:
-        return _whole(topic_vin, "too_large", f"{len(payload)} > {max_bytes} bytes")
+    if len(payload) > limits.max_bytes:
+        return _whole(topic_vin, "too_large", f"{len(payload)} > {limits.max_bytes} bytes")
     doc, failure = _load(payload)
     if failure is not None:
         return Decoded(vin=topic_vin, rejects=[failure])
@@ -123,17 +132,26 @@ def decode(
         return _whole(topic_vin, "too_many_samples", f"{len(samples)} > {MAX_SAMPLES}")
     out = Decoded(vin=topic_vin)
     seen: set[datetime] = set()
+    window = (max(MIN_TS, now - limits.max_age), now + limits.max_future)
     for index, sample in enumerate(samples):
-        _decode_sample(index, sample, out=out, seen=seen, now=now, max_future_s=max_future_s)
+        _decode_sample(index, sample, out=out, seen=seen, window=window)
     return out
 
 
+def _fragment(value: object) -> bytes:
+    """Return the JSON of a rejected part; orjson parses 1024 levels deep but serialises only 254."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return b'"(nested too deep to store)"'
+
+
 def _sample_reject(out: Decoded, index: int, sample: object, reason: str, detail: str | None) -> None:
-    out.rejects.append(Reject(reason, detail, index, orjson.dumps(sample)))
+    out.rejects.append(Reject(reason, detail, index, _fragment(sample)))
 
 
 def _decode_sample(
-    index: int, sample: object, *, out: Decoded, seen: set[datetime], now: datetime, max_future_s: float
+    index: int, sample: object, *, out: Decoded, seen: set[datetime], window: tuple[datetime, datetime]
 ) -> None:
     if not isinstance(sample, dict):
         _sample_reject(out, index, sample, "sample_not_object", type(sample).__name__)
@@ -145,10 +163,10 @@ def _decode_sample(
     if ts is None:
         _sample_reject(out, index, sample, reason or "bad_ts", repr(sample["ts"])[:80])
         return
-    if (ts - now).total_seconds() > max_future_s:
+    if ts > window[1]:
         _sample_reject(out, index, sample, "ts_in_future", sample["ts"])
         return
-    if ts < MIN_TS:
+    if ts < window[0]:
         _sample_reject(out, index, sample, "ts_too_old", sample["ts"])
         return
     signals = sample.get("signals")
@@ -180,25 +198,62 @@ def parse_ts(value: object) -> tuple[datetime | None, str | None]:
         return None, "bad_ts"
 
 
+_INF = float("inf")
+_REAL, _DOUBLE, _INTEGER, _OTHER = 1, 2, 3, 0
+Target = tuple[Signal, "int | None", int, float, float]
+
+
+@cache
+def _targets() -> dict[str, Target]:
+    """Return {VSS path: (signal, column index or None = extra, kind, min, max)}, built once for the fast path."""
+    out: dict[str, Target] = {}
+    for path, signal in catalog().items():
+        dt = signal.datatype
+        kind = {"float": _REAL, "double": _DOUBLE}.get(
+            dt, _INTEGER if dt.startswith(("int", "uint")) else _OTHER
+        )
+        lo = -_INF if signal.min is None else signal.min
+        hi = _INF if signal.max is None else signal.max
+        out[path] = (signal, _COLUMN_INDEX.get(path), kind, lo, hi)
+    return out
+
+
 def _row(index: int, ts: datetime, signals: dict[str, Any], *, out: Decoded) -> Row | None:
     values: list[Any] = [None] * len(_COLUMN_INDEX)
     extra: dict[str, Any] = {}
-    known = catalog()
+    stored = False
+    targets = _targets()
     for path, value in signals.items():
-        signal = known.get(path)
-        if signal is None:
-            out.rejects.append(Reject("unknown_signal", path[:200], index, orjson.dumps({path: value})))
+        target = targets.get(path)
+        if target is None:
+            out.rejects.append(Reject("unknown_signal", path[:200], index, _fragment({path: value})))
             continue
+        signal, column, kind, lo, hi = target
+        # Fast path for the common case (a number in range for a column), same outcome as the full checks below:
+        # NaN fails every comparison and infinities fail the magnitude tests, so both take the slow path.
+        if column is not None and (t := type(value)) in (float, int) and lo <= value <= hi:
+            if kind == _REAL and (value == 0 or _F32_MIN_NORMAL <= abs(value) <= _F32_MAX):
+                values[column] = float(value)
+                stored = True
+                continue
+            if kind == _DOUBLE and value - value == 0:
+                values[column] = float(value)
+                stored = True
+                continue
+            if kind == _INTEGER and t is int:
+                values[column] = value
+                stored = True
+                continue
         reason = check_value(signal, value) or _storable(signal.datatype, value)
         if reason is not None:
-            out.rejects.append(Reject(reason, path[:200], index, orjson.dumps({path: value})))
+            out.rejects.append(Reject(reason, path[:200], index, _fragment({path: value})))
             continue
-        column = _COLUMN_INDEX.get(path)
         if column is None:
             extra[path] = value
         else:
             values[column] = _typed(signal.datatype, value)
-    if not extra and all(v is None for v in values):
+            stored = True
+    if not stored and not extra:
         return None
     return (ts, *values, orjson.dumps(extra).decode() if extra else None)
 

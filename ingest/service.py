@@ -5,15 +5,17 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 
 from core.contracts import vin_from_topic
 from core.db import connect
-from ingest.decode import Decoded, Reject, decode
+from ingest.decode import Decoded, Limits, Reject, decode
+from ingest.metrics import IngestMetrics
 from ingest.mqtt import Inbound, TelemetrySubscriber
 from ingest.settings import IngestSettings
 from ingest.vehicles import VehicleResolver
@@ -45,25 +47,42 @@ class Ingester:
 
     def __init__(self, settings: IngestSettings, *, log: Any) -> None:
         self._settings = settings
+        self._tuning = settings.ingest
         self._log = log
-        self._queue: queue.Queue[Inbound] = queue.Queue(maxsize=settings.queue_max)
+        self._queue: queue.Queue[Inbound] = queue.Queue(maxsize=self._tuning.queue_max)
+        self.metrics = IngestMetrics()
         # on_message blocks when the queue is full: back-pressure instead of dropping (receive_maximum keeps
         # the broker from sending more than that many unacked messages anyway).
-        self._subscriber = TelemetrySubscriber(settings, on_inbound=self._enqueue, log=log)
-        self._writer = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=settings.unknown_vin_ttl_s))
+        self._subscriber = TelemetrySubscriber(
+            settings, on_inbound=self._enqueue, on_connection=self.metrics.connected.set, log=log
+        )
+        self._writer = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=self._tuning.unknown_vin_ttl_s))
+        self._limits = Limits(
+            max_bytes=self._tuning.max_payload_bytes,
+            max_future=timedelta(seconds=self._tuning.max_future_s),
+            max_age=timedelta(days=self._tuning.retention_days),
+        )
         self._conn: psycopg.Connection | None = None
         self._stopping = threading.Event()
         self._never = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
         self._lock = threading.Lock()
         self._counters = IngestCounters()
+        # Written only by paho's network thread (a plain int: this is the per-message hot path).
+        self._received = 0
         self.abandoned = False
+        self.metrics_port: int | None = None
+        self.metrics.watch(
+            received=lambda: self._received,
+            queue_depth=self._queue.qsize,
+            unacked=lambda: self._received - self._counters.acked,
+        )
 
     @property
     def counters(self) -> IngestCounters:
         """Return a snapshot of the running totals."""
         with self._lock:
-            return self._counters
+            return replace(self._counters, received=self._received)
 
     @property
     def subscribed(self) -> threading.Event:
@@ -71,7 +90,11 @@ class Ingester:
         return self._subscriber.subscribed
 
     def start(self) -> None:
-        """Start the writer thread and connect to the broker."""
+        """Serve metrics (when configured), start the writer thread and connect to the broker."""
+        if self._tuning.metrics_port:
+            self.metrics_port = self.metrics.serve(
+                host=self._tuning.metrics_host, port=self._tuning.metrics_port
+            )
         self._thread.start()
         self._subscriber.start()
 
@@ -93,8 +116,7 @@ class Ingester:
 
     def _enqueue(self, message: Inbound) -> None:
         self._queue.put(message)
-        with self._lock:
-            self._counters = replace(self._counters, received=self._counters.received + 1)
+        self._received += 1
 
     def _run(self) -> None:
         try:
@@ -107,6 +129,7 @@ class Ingester:
         finally:
             self._subscriber.close()
             self._close_connection()
+            self.metrics.close()
             self._log.info("ingest_stopped", **asdict(self.counters))
 
     def _collect(self) -> list[tuple[Inbound, Received]]:
@@ -117,8 +140,8 @@ class Ingester:
             return []
         batch = [self._decode(first)]
         rows = len(batch[0][1].decoded.rows)
-        deadline = time.monotonic() + self._settings.batch_ms / 1000
-        while rows < self._settings.batch_rows:
+        deadline = time.monotonic() + self._tuning.batch_ms / 1000
+        while rows < self._tuning.batch_rows:
             remaining = deadline - time.monotonic()
             try:
                 if self._stopping.is_set():
@@ -136,14 +159,17 @@ class Ingester:
         return batch
 
     def _decode(self, message: Inbound) -> tuple[Inbound, Received]:
-        s = self._settings
-        decoded = decode(
-            vin_from_topic(s.mqtt.topic_root, message.topic),
-            message.payload,
-            now=datetime.now(UTC),
-            max_bytes=s.max_payload_bytes,
-            max_future_s=s.max_future_s,
-        )
+        try:
+            decoded = decode(
+                vin_from_topic(self._settings.mqtt.topic_root, message.topic),
+                message.payload,
+                now=datetime.now(UTC),
+                limits=self._limits,
+            )
+        # A decoder bug must cost one message (kept as a reject with its payload), never the writer thread.
+        except Exception as exc:
+            self._log.exception("decode_failed", topic=message.topic[:200])
+            decoded = Decoded(vin=None, rejects=[Reject("decode_failed", repr(exc)[:300])])
         return message, Received(message.topic, message.payload, decoded)
 
     def _flush(self, batch: list[tuple[Inbound, Received]]) -> None:
@@ -152,9 +178,16 @@ class Ingester:
         result = self._write_until_committed([received for _, received in batch])
         if result is None:
             return
-        for message, _ in batch:
-            self._subscriber.ack(message)
-        ms = round((time.perf_counter() - started) * 1000, 1)
+        self._subscriber.ack_all([message for message, _ in batch])
+        seconds = time.perf_counter() - started
+        self.metrics.ack_lag.set(time.monotonic() - batch[0][0].arrived)
+        self.metrics.count_batch(
+            messages=len(batch),
+            inserted=result.inserted,
+            duplicates=result.duplicates,
+            reasons=result.reasons,
+            seconds=seconds,
+        )
         with self._lock:
             c = self._counters
             self._counters = replace(
@@ -167,11 +200,21 @@ class Ingester:
                 rejects=c.rejects + result.rejects,
                 acked=c.acked + len(batch),
             )
-        self._log.info("batch", messages=len(batch), **asdict(result), ms=ms)
+        self._log.info(
+            "batch",
+            messages=len(batch),
+            rows=result.rows,
+            inserted=result.inserted,
+            duplicates=result.duplicates,
+            rejects=result.rejects,
+            reasons=dict(result.reasons) or None,
+            queue_depth=self._queue.qsize(),
+            ms=round(seconds * 1000, 1),
+        )
 
     def _write_until_committed(self, batch: list[Received]) -> WriteResult | None:
         """Return the counts once the batch is committed; None only when shutting down with the database away."""
-        delay = self._settings.retry_initial_s
+        delay = self._tuning.retry_initial_s
         give_up_at: float | None = None
         while True:
             try:
@@ -184,18 +227,19 @@ class Ingester:
                 self._close_connection()
                 with self._lock:
                     self._counters = replace(self._counters, db_errors=self._counters.db_errors + 1)
+                self.metrics.db_errors.inc()
                 self._log.warning(
                     "batch_retry", error=str(exc)[:300], error_type=type(exc).__name__, retry_in_s=delay
                 )
             if self._stopping.is_set():
-                give_up_at = give_up_at or time.monotonic() + self._settings.shutdown_grace_s
+                give_up_at = give_up_at or time.monotonic() + self._tuning.shutdown_grace_s
                 if time.monotonic() >= give_up_at:
                     self._log.error("batch_abandoned_unacked", messages=len(batch))
                     self.abandoned = True
                     return None
             # Before a stop, a stop request cuts the wait short (to start the grace period); after it, wait fully.
             (self._never if self._stopping.is_set() else self._stopping).wait(delay)
-            delay = min(delay * 2, self._settings.retry_max_s)
+            delay = min(delay * 2, self._tuning.retry_max_s)
 
     def _write_isolated(self, batch: list[Received], *, first_error: Exception) -> WriteResult:
         """Write message by message so one the database refuses becomes a 'db_rejected' reject, not a stuck batch.
@@ -204,7 +248,7 @@ class Ingester:
         harmless for telemetry (ON CONFLICT) and records the already-written messages' rejects a second time.
         """
         self._log.warning("batch_isolating", error=str(first_error)[:300], messages=len(batch))
-        total = WriteResult(0, 0, 0, 0)
+        total = WriteResult(0, 0, 0, 0, Counter())
         for received in batch:
             try:
                 result = self._writer.write(self._connection(), batch=[received])
@@ -216,6 +260,7 @@ class Ingester:
                 inserted=total.inserted + result.inserted,
                 duplicates=total.duplicates + result.duplicates,
                 rejects=total.rejects + result.rejects,
+                reasons=total.reasons + result.reasons,
             )
         return total
 

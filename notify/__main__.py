@@ -1,4 +1,4 @@
-"""``python -m notify [--once] [--now ISO]``: turn pending risks into care messages and booking suggestions.
+"""``python -m notify [--once] [--now ISO]``: take care conversations along and deliver the outbox.
 
 Without --once the pass runs every CARECAST_NOTIFY__INTERVAL_S seconds (APScheduler 3, coalesced, never two at
 once) until SIGTERM or Ctrl-C.
@@ -10,20 +10,36 @@ import argparse
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from core.db import connect
 from core.log import configure_logging
+from notify.aftercare import run_aftercare
+from notify.channels import Channel, EmailChannel, InAppChannel, WebhookChannel
 from notify.job import PassReport, run_pass
-from notify.settings import NotifySettings
+from notify.outbox import run_outbox
+from notify.settings import NotifyOptions, NotifySettings
 from notify.workdays import ChinaCalendar
 
 
 def _instant(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _channels(options: NotifyOptions, *, conn) -> dict[str, Channel]:
+    """Return the configured channels; the in-app feed always."""
+    channels: dict[str, Channel] = {"in_app": InAppChannel(conn)}
+    if options.webhook_secret is not None:
+        secret = options.webhook_secret.get_secret_value().encode()
+        channels["webhook"] = WebhookChannel(secret, timeout_s=options.webhook_timeout_s)
+    if options.smtp_host:
+        channels["email"] = EmailChannel(
+            host=options.smtp_host, port=options.smtp_port, sender=options.smtp_sender
+        )
+    return channels
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,11 +57,31 @@ def main(argv: list[str] | None = None) -> int:
     calendar = ChinaCalendar()
     policy = settings.notify.booking_policy()
 
+    options = settings.notify
+
     def one_pass(now: datetime) -> PassReport:
         with connect(settings.database, autocommit=True) as conn:
-            return run_pass(
-                conn, calendar=calendar, policy=policy, now=now, log=log, limit=settings.notify.batch_limit
+            report = run_pass(
+                conn,
+                calendar=calendar,
+                policy=policy,
+                now=now,
+                log=log,
+                limit=options.batch_limit,
+                cadence=options.cadence(),
+                offer_ttl=timedelta(hours=options.offer_ttl_hours),
+                verify=options.verify(),
             )
+            run_aftercare(conn, now=now, log=log, cadence=options.cadence(), outreach=options.outreach())
+            run_outbox(
+                conn,
+                channels=_channels(options, conn=conn),
+                now=now,
+                log=log,
+                cadence=options.cadence(),
+                retry=options.retry(),
+            )
+            return report
 
     if args.once:
         return 1 if one_pass(args.now or datetime.now(UTC)).failed else 0

@@ -4,7 +4,8 @@ Candidate centers: those with a technician holding the job's skill, within reach
 nearest one), ranked by distance with the customer's preferred center counted closer. Each center offers its
 earliest free slot on/after the day all parts are there, then later days. Up to three options, diverse by center
 first and by day second, ranked: finishing before the predicted date first, a center's first day before its
-further days, then center rank, then time. The request carries the customer segment for segment-aware ranking.
+further days, then center rank, then time. Segments shift the ranking: business owners get the fastest slot first
+(any center), families a weekend slot where one exists, premium owners their preferred center first.
 """
 
 from __future__ import annotations
@@ -225,7 +226,10 @@ def propose(
         parts = parts_for(request, center=rc.center, candidates=candidates, now=now, policy=policy)
         tz = ZoneInfo(rc.center.tz)
         taken_days: set[date] = set()
-        for nth in range(policy.max_options):
+        # Families first get a search for a weekend slot; everyone then gets the earliest days.
+        searches = [True] if request.segment == "family" else []
+        searches += [False] * policy.max_options
+        for nth, weekend_only in enumerate(searches):
             best = _best_slot(
                 request,
                 rc,
@@ -235,8 +239,11 @@ def propose(
                 calendar=calendar,
                 now=now,
                 policy=policy,
+                weekend_only=weekend_only,
             )
             if best is None:
+                if weekend_only:
+                    continue
                 break
             slot, tech = best
             taken_days.add(slot.start.astimezone(tz).date())
@@ -255,9 +262,31 @@ def propose(
                 parts=parts,
                 reason=_reason(request, rc, parts, late=late, alternative=nth > 0),
             )
-            found.append(((late, nth > 0, center_rank, slot.start), option))
+            weekend = slot.start.astimezone(tz).weekday() >= 5
+            found.append(
+                (_rank_key(request.segment, rc, late, nth > 0, weekend, center_rank, slot.start), option)
+            )
     found.sort(key=lambda item: item[0])
     return [replace(option, rank=i + 1) for i, (_, option) in enumerate(found[: policy.max_options])]
+
+
+def _rank_key(
+    segment: str,
+    rc: RankedCenter,
+    late: bool,
+    alternative: bool,
+    weekend: bool,
+    center_rank: int,
+    start: datetime,
+) -> tuple:
+    """Sort key of an option: never late before late, then what the segment values most."""
+    if segment == "business":
+        return (late, start, center_rank)
+    if segment == "family":
+        return (late, not weekend, alternative, center_rank, start)
+    if segment == "premium":
+        return (late, not rc.preferred, alternative, center_rank, start)
+    return (late, alternative, center_rank, start)
 
 
 def _best_slot(
@@ -270,6 +299,7 @@ def _best_slot(
     calendar: WorkCalendar,
     now: datetime,
     policy: BookingPolicy,
+    weekend_only: bool = False,
 ) -> tuple[Interval, Technician] | None:
     """Earliest free slot over the center's qualified technicians on a day not yet offered; ties go to the
     technician with the fewest bookings."""
@@ -289,7 +319,15 @@ def _best_slot(
             step=policy.slot_step,
             calendar=calendar,
         )
-        slot = next((s for s in slots if s.start.astimezone(tz).date() not in taken_days), None)
+        slot = next(
+            (
+                s
+                for s in slots
+                if (day := s.start.astimezone(tz).date()) not in taken_days
+                and (not weekend_only or day.weekday() >= 5)
+            ),
+            None,
+        )
         if slot is not None and (best is None or (slot.start, len(tech_busy), tech.id) < best[0]):
             best = ((slot.start, len(tech_busy), tech.id), slot, tech)
     return None if best is None else (best[1], best[2])

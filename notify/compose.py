@@ -1,4 +1,5 @@
-"""Compose the care message for a risk: subject and body from `templates/{kind}.{locale}.j2` (pure)."""
+"""Compose care messages (pure): a risk's notice from `templates/{kind}.{locale}.j2` (follow-ups get a prefix and
+an opening line from `_purpose`), the "all good now" note, and the digest merging several messages into one."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
@@ -47,11 +49,12 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """Who reads it: name, locale ('zh-CN' | 'en') and time zone."""
+    """Who reads it: name, locale ('zh-CN' | 'en'), time zone and segment (business, family, ev, premium)."""
 
     name: str
     locale: str
     tz: str
+    segment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +74,67 @@ def template_for(kind: RiskKind, locale: str) -> Template:
 
 
 def compose(
-    notice: Notice, *, recipient: Recipient, options: Sequence[BookingOption], now: datetime
+    notice: Notice,
+    *,
+    recipient: Recipient,
+    options: Sequence[BookingOption],
+    now: datetime,
+    purpose: str = "first_notice",
 ) -> Message:
     """Return the subject and body telling the owner what was found, why it matters and when to come in."""
+    if purpose == "all_clear":
+        return compose_all_clear(notice, recipient=recipient)
     template = template_for(notice.kind, recipient.locale)
-    context = template.new_context(_context(notice, recipient=recipient, options=options, now=now))
+    subject, body = _render(template, _context(notice, recipient=recipient, options=options, now=now))
+    follow_up = _ENV.get_template(f"_purpose.{recipient.locale}.j2").module
+    intro = str(follow_up.intro(purpose)).strip()  # type: ignore[attr-defined]
+    subject = str(follow_up.prefix(purpose)) + subject  # type: ignore[attr-defined]
+    return Message(recipient.locale, subject, f"{intro}\n\n{body}" if intro else body)
+
+
+def compose_all_clear(notice: Notice, *, recipient: Recipient) -> Message:
+    """Return the "all good now" note for a risk that resolved by itself after the owner was told."""
+    if recipient.locale not in LOCALES:
+        raise ValueError(f"unsupported locale {recipient.locale!r}")
+    template = _ENV.get_template(f"all_clear.{recipient.locale}.j2")
+    context = {"name": recipient.name, "model": notice.vehicle_model, "vin_tail": notice.vin[-6:]}
+    subject, body = _render(template, {**context, "kind": str(notice.kind)})
+    return Message(recipient.locale, subject, body)
+
+
+def compose_survey(
+    questions: Sequence[Mapping[str, str]], *, recipient: Recipient, model: str, vin: str, center: str
+) -> Message:
+    """Return the after-visit survey message listing the drawn questions."""
+    if recipient.locale not in LOCALES:
+        raise ValueError(f"unsupported locale {recipient.locale!r}")
+    template = _ENV.get_template(f"survey.{recipient.locale}.j2")
+    context = {
+        "name": recipient.name,
+        "model": model,
+        "vin_tail": vin[-6:],
+        "center": center,
+        "questions": questions,
+    }
+    subject, body = _render(template, context)
+    return Message(recipient.locale, subject, body)
+
+
+def compose_digest(messages: Sequence[Message], *, name: str, locale: str, vehicles: int) -> Message:
+    """Return one message carrying several: the frequency cap merges an owner's due notices."""
+    if len(messages) == 1:
+        return messages[0]
+    template = _ENV.get_template(f"_digest.{locale}.j2")
+    context = {"name": name, "count": len(messages), "vehicles": vehicles, "messages": messages}
+    subject, body = _render(template, context)
+    return Message(locale, subject, body)
+
+
+def _render(template: Template, values: dict[str, Any]) -> tuple[str, str]:
+    context = template.new_context(values)
     subject = " ".join("".join(template.blocks["subject"](context)).split())
     body = re.sub(r"\n{3,}", "\n\n", "".join(template.blocks["body"](context))).strip() + "\n"
-    return Message(locale=recipient.locale, subject=subject, body=body)
+    return subject, body
 
 
 def _context(
@@ -86,6 +142,7 @@ def _context(
 ) -> dict[str, Any]:
     fmt = Formatter(recipient.locale, recipient.tz)
     today = now.astimezone(fmt.tz).date()
+    fastest = min((o.slot_start for o in options), default=None)
     found = readings(notice.evidence, fmt=fmt)
     listed, limit = shared_limit(found)
     job = JOBS[RiskKind(notice.kind)]
@@ -111,13 +168,17 @@ def _context(
         if notice.predicted_low and notice.predicted_high and notice.predicted_low != notice.predicted_high
         else None,
         "duration": fmt.minutes(job.duration.total_seconds() / 60),
-        "options": [_option(o, fmt=fmt) for o in options],
+        "options": [_option(o, fmt=fmt, fastest=o.slot_start == fastest) for o in options],
+        "segment": recipient.segment,
     }
 
 
-def _option(option: BookingOption, *, fmt: Formatter) -> dict[str, Any]:
+def _option(option: BookingOption, *, fmt: Formatter, fastest: bool) -> dict[str, Any]:
     waiting = [p for p in option.parts if not p.in_stock]
+    local_day = option.slot_start.astimezone(ZoneInfo(option.center.tz)).weekday()
     return {
+        "fastest": fastest,
+        "weekend": local_day >= 5,
         "rank": option.rank,
         "center": option.center.name,
         "city": option.center.city,

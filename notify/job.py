@@ -1,27 +1,29 @@
-"""One notifier pass: every pending risk gets its first care message and booking suggestions, one transaction each."""
+"""One notifier pass: expire stale offers, take every case one step along its conversation (first notice,
+reminder, escalation, "all good now"), and re-plan risks whose offers all expired; one transaction per risk."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import psycopg
 import structlog
 
 from core.contracts import RiskKind
 from notify import repository
-from notify.booking import BookingPolicy, BookingRequest, Candidates, propose, rank_centers
+from notify.booking import BookingOption, BookingPolicy, BookingRequest, Candidates, propose, rank_centers
 from notify.compose import Notice, Recipient, compose
+from notify.policy import CadencePolicy, CaseView, decide, send_after
+from notify.verification import VerifyParams, verdict
 from notify.workdays import WorkCalendar
 
-FIRST_NOTICE = "first_notice"
 IN_APP = "in_app"
 
 
 @dataclass(frozen=True, slots=True)
 class PassReport:
-    """What one pass did."""
+    """What one pass did: risks examined, messages written, offers made, expired and re-planned."""
 
     pending: int
     notified: int
@@ -30,6 +32,17 @@ class PassReport:
     skipped: int
     failed: int
     elapsed_ms: int
+    expired: int = 0
+    replanned: int = 0
+    closed: int = 0
+    verified: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    purpose: str | None
+    offered: int
+    closed: bool = False
 
 
 def run_pass(
@@ -40,31 +53,53 @@ def run_pass(
     now: datetime,
     log: structlog.stdlib.BoundLogger,
     limit: int = 500,
+    cadence: CadencePolicy | None = None,
+    offer_ttl: timedelta = timedelta(days=3),
+    verify: VerifyParams | None = None,
 ) -> PassReport:
-    """Notify every pending risk (up to `limit`) on an autocommit connection; return the counts."""
+    """Run one pass on an autocommit connection and return the counts."""
     if not conn.autocommit:
         raise ValueError("run_pass needs an autocommit connection: it commits one transaction per risk")
     started = time.monotonic()
-    ids = repository.pending_risk_ids(conn, purpose=FIRST_NOTICE, limit=limit)
+    cadence = cadence or CadencePolicy()
+    expired = repository.expire_suggestions(conn, now=now)
+    verified, refired = _verify_serviced(conn, now=now, params=verify or VerifyParams(), limit=limit)
+    ids = repository.attention_risk_ids(conn, limit=limit)
     candidates = repository.load_candidates(conn) if ids else Candidates((), ())
-    notified = suggestions = without_options = skipped = failed = 0
+    ctx = _Context(candidates, calendar, policy, cadence, now, now + offer_ttl)
+    notified = suggestions = without_options = skipped = failed = closed = replanned = 0
     for risk_id in ids:
         try:
             with conn.transaction():
-                offered = _notify_one(
-                    conn, risk_id=risk_id, candidates=candidates, calendar=calendar, policy=policy, now=now
-                )
+                step = _step(conn, risk_id=risk_id, ctx=ctx)
         except Exception:
-            # One bad risk must not stop the others; it stays pending and is retried next pass.
+            # One bad risk must not stop the others; it stays where it was and is retried next pass.
             failed += 1
             log.exception("notify.risk_failed", risk_id=risk_id)
             continue
-        if offered is None:
+        if step is None:
             skipped += 1
             continue
-        notified += 1
+        closed += step.closed
+        if step.purpose is not None:
+            notified += 1
+            suggestions += step.offered
+            without_options += step.offered == 0 and step.purpose != "all_clear"
+    # After the steps, which already gave fresh offers with every new notice.
+    replan_ids = repository.replan_risk_ids(conn, limit=limit)
+    if replan_ids and not ids:
+        ctx = replace(ctx, candidates=repository.load_candidates(conn))
+    for risk_id in replan_ids:
+        try:
+            with conn.transaction():
+                row = repository.lock_case(conn, risk_id=risk_id, now=now)
+                offered = 0 if row is None else len(_offer(conn, row=row, ctx=ctx))
+        except Exception:
+            failed += 1
+            log.exception("notify.replan_failed", risk_id=risk_id)
+            continue
+        replanned += offered > 0
         suggestions += offered
-        without_options += offered == 0
     report = PassReport(
         len(ids),
         notified,
@@ -73,6 +108,10 @@ def run_pass(
         skipped,
         failed,
         int((time.monotonic() - started) * 1000),
+        expired,
+        replanned,
+        closed,
+        verified,
     )
     log.info(
         "notify.pass",
@@ -81,6 +120,11 @@ def run_pass(
         notified=notified,
         suggestions=suggestions,
         without_options=without_options,
+        expired=expired,
+        replanned=replanned,
+        closed=closed,
+        verified=verified,
+        refired=refired,
         skipped=skipped,
         failed=failed,
         elapsed_ms=report.elapsed_ms,
@@ -88,62 +132,120 @@ def run_pass(
     return report
 
 
-def _notify_one(
+@dataclass(frozen=True, slots=True)
+class _Context:
+    candidates: Candidates
+    calendar: WorkCalendar
+    policy: BookingPolicy
+    cadence: CadencePolicy
+    now: datetime
+    offers_expire_at: datetime
+
+
+def _step(conn: psycopg.Connection, *, risk_id: int, ctx: _Context) -> _Step | None:
+    """Take one case one step; None when another notifier holds the risk."""
+    row = repository.lock_case(conn, risk_id=risk_id, now=ctx.now)
+    if row is None:
+        return None
+    view = CaseView(
+        risk_status=row.risk_status,
+        severity=row.severity,
+        stage=row.stage,
+        muted=row.muted,
+        notified_severity=row.notified_severity,
+        sent=repository.case_messages(conn, risk_id=row.risk_id),
+    )
+    decision = decide(view, now=ctx.now, policy=ctx.cadence)
+    if decision.cancel_queued:
+        repository.cancel_queued(conn, risk_id=row.risk_id)
+    options: list[BookingOption] = []
+    if decision.purpose is not None and row.risk_status == "open":
+        # Every notice carries fresh offers: the old ones are released first so their slots count as free.
+        repository.release_offers(conn, risk_id=row.risk_id)
+        options = _offer(conn, row=row, ctx=ctx)
+    if decision.purpose is not None:
+        _write_message(conn, row=row, purpose=decision.purpose, options=options, ctx=ctx)
+    if row.risk_status != "open":
+        if row.stage not in ("detected", "notified"):
+            return _Step(None, 0)  # a booked case ends through the workshop, not here
+        repository.save_case(conn, row=row, stage="closed", now=ctx.now, close_reason="resolved_by_itself")
+        return _Step(decision.purpose, 0, closed=True)
+    if decision.purpose is not None:
+        repository.save_case(conn, row=row, stage="notified", now=ctx.now, severity=row.severity)
+    return _Step(decision.purpose, len(options))
+
+
+def _write_message(
     conn: psycopg.Connection,
     *,
-    risk_id: int,
-    candidates: Candidates,
-    calendar: WorkCalendar,
-    policy: BookingPolicy,
-    now: datetime,
-) -> int | None:
-    """Write one risk's message and suggestions; return how many were offered, None when there was nothing to do."""
-    risk = repository.lock_pending_risk(conn, risk_id=risk_id, purpose=FIRST_NOTICE, now=now)
-    if risk is None:
-        return None
-    options = []
-    if risk.home_lat is not None and risk.home_lon is not None:
-        request = BookingRequest(
-            kind=RiskKind(risk.kind),
-            severity=risk.severity,
-            predicted_date=risk.predicted_date,
-            home_lat=risk.home_lat,
-            home_lon=risk.home_lon,
-            preferred_center_id=risk.preferred_center_id,
-            segment=risk.segment,
-        )
-        repository.lock_bookings(conn)
-        ranked = rank_centers(request, candidates=candidates, policy=policy)
-        busy = repository.load_busy(
-            conn, technician_ids=[t.id for rc in ranked for t in rc.technicians], since=now
-        )
-        options = propose(
-            request, candidates=candidates, busy=busy, calendar=calendar, now=now, policy=policy
-        )
+    row: repository.CaseRow,
+    purpose: str,
+    options: list[BookingOption],
+    ctx: _Context,
+) -> None:
     notice = Notice(
-        kind=RiskKind(risk.kind),
-        severity=risk.severity,
-        diagnosis=risk.diagnosis,
-        evidence=risk.evidence,
-        predicted_date=risk.predicted_date,
-        predicted_low=risk.predicted_low,
-        predicted_high=risk.predicted_high,
-        vehicle_model=risk.model,
-        vin=risk.vin,
+        kind=RiskKind(row.kind),
+        severity=row.severity,
+        diagnosis=row.diagnosis,
+        evidence=row.evidence,
+        predicted_date=row.predicted_date,
+        predicted_low=row.predicted_low,
+        predicted_high=row.predicted_high,
+        vehicle_model=row.model,
+        vin=row.vin,
     )
-    message = compose(
-        notice,
-        recipient=Recipient(risk.customer_name, risk.locale, risk.customer_tz),
-        options=options,
-        now=now,
+    recipient = Recipient(row.customer_name, row.locale, row.customer_tz, row.segment)
+    message = compose(notice, recipient=recipient, options=options, now=ctx.now, purpose=purpose)
+    cadence = ctx.cadence
+    if row.quiet_start is not None and row.quiet_end is not None:
+        cadence = replace(cadence, quiet_start=row.quiet_start, quiet_end=row.quiet_end)
+    at = send_after(purpose, now=ctx.now, tz=row.customer_tz, last_sent_at=row.last_sent_at, policy=cadence)
+    repository.save_message(
+        conn, row=row, message=message, purpose=purpose, channel=IN_APP, send_after=at, now=ctx.now
     )
-    saved = repository.save_notice(
-        conn,
-        risk=risk,
-        message=message,
-        purpose=FIRST_NOTICE,
-        channel=IN_APP,
-        send_after=now,
-        options=options,
+
+
+def _offer(conn: psycopg.Connection, *, row: repository.CaseRow, ctx: _Context) -> list[BookingOption]:
+    """Propose and save up to three booking options for an open risk; return them."""
+    if row.risk_status != "open" or row.home_lat is None or row.home_lon is None:
+        return []
+    request = BookingRequest(
+        kind=RiskKind(row.kind),
+        severity=row.severity,
+        predicted_date=row.predicted_date,
+        home_lat=row.home_lat,
+        home_lon=row.home_lon,
+        preferred_center_id=row.preferred_center_id,
+        segment=row.segment,
     )
-    return None if saved is None else len(options)
+    repository.lock_bookings(conn)
+    ranked = rank_centers(request, candidates=ctx.candidates, policy=ctx.policy)
+    busy = repository.load_busy(
+        conn, technician_ids=[t.id for rc in ranked for t in rc.technicians], since=ctx.now
+    )
+    options = propose(
+        request, candidates=ctx.candidates, busy=busy, calendar=ctx.calendar, now=ctx.now, policy=ctx.policy
+    )
+    repository.save_suggestions(conn, row=row, options=options, expires_at=ctx.offers_expire_at)
+    return options
+
+
+def _verify_serviced(
+    conn: psycopg.Connection, *, now: datetime, params: VerifyParams, limit: int
+) -> tuple[int, int]:
+    """Close serviced cases whose fix telemetry verified; return (verified, re-fired)."""
+    verified = refired = 0
+    with conn.transaction():
+        for case in repository.serviced_cases(conn, now=now, grace_days=params.grace_days, limit=limit):
+            outcome = verdict(
+                serviced_at=case["serviced_at"],
+                risk_status=case["risk_status"],
+                last_seen_at=case["last_seen_at"],
+                days_with_data=case["days_with_data"],
+                params=params,
+            )
+            if outcome == "verified":
+                repository.close_verified(conn, risk_id=case["risk_id"], now=now)
+            verified += outcome == "verified"
+            refired += outcome == "refired"
+    return verified, refired

@@ -1,10 +1,10 @@
-"""PostgreSQL I/O of the notifier: pending risks, booking candidates, and the message + suggestions write."""
+"""PostgreSQL I/O of the notifier: cases to look at, booking candidates, messages, suggestions and case stages."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import psycopg
@@ -20,10 +20,11 @@ _BOOKING_LOCK_KEY = 0x6E_6F_74_69  # "noti"
 
 
 @dataclass(frozen=True, slots=True)
-class PendingRisk:
-    """An open risk still waiting for its message, with its vehicle, customer and the car's home area."""
+class CaseRow:
+    """A risk with its case, vehicle, customer (quiet hours, last message) and the car's home area."""
 
     risk_id: int
+    risk_status: str
     kind: str
     severity: str
     diagnosis: str
@@ -44,23 +45,85 @@ class PendingRisk:
     home_lat: float | None
     home_lon: float | None
     home_source: str | None
+    stage: str
+    muted: bool
+    notified_severity: str | None
+    quiet_start: time | None
+    quiet_end: time | None
+    last_sent_at: datetime | None
 
 
-def pending_risk_ids(conn: psycopg.Connection, *, purpose: str, limit: int) -> list[int]:
-    """Return ids of open risks without a message of `purpose`, oldest first."""
-    rows = conn.execute(query("notify", "pending_risks"), {"purpose": purpose, "limit": limit}).fetchall()
-    return [row[0] if isinstance(row, tuple) else row["id"] for row in rows]
+def attention_risk_ids(conn: psycopg.Connection, *, limit: int) -> list[int]:
+    """Return ids of risks whose conversation may need a step (open and unbooked, or ended while told)."""
+    return [row[0] for row in conn.execute(query("notify", "attention_risks"), {"limit": limit})]
 
 
-def lock_pending_risk(
-    conn: psycopg.Connection, *, risk_id: int, purpose: str, now: datetime
-) -> PendingRisk | None:
-    """Lock one still-pending risk FOR UPDATE SKIP LOCKED and return it; None when done or held elsewhere."""
+def lock_case(conn: psycopg.Connection, *, risk_id: int, now: datetime) -> CaseRow | None:
+    """Lock one risk FOR UPDATE SKIP LOCKED and return it with its case; None when held elsewhere."""
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(
-            query("notify", "lock_risk"), {"risk_id": risk_id, "purpose": purpose, "now": now}
-        ).fetchone()
-    return None if row is None else PendingRisk(**row)
+        row = cur.execute(query("notify", "lock_case"), {"risk_id": risk_id, "now": now}).fetchone()
+    return None if row is None else CaseRow(**row)
+
+
+def case_messages(conn: psycopg.Connection, *, risk_id: int) -> dict[str, datetime]:
+    """Return purpose -> creation time of every message of the risk's conversation."""
+    return dict(conn.execute(query("notify", "case_messages"), {"risk_id": risk_id}).fetchall())
+
+
+def cancel_queued(conn: psycopg.Connection, *, risk_id: int) -> int:
+    """Cancel the risk's still-queued messages; return how many."""
+    return conn.execute(query("notify", "cancel_queued"), {"risk_id": risk_id}).rowcount
+
+
+def save_case(
+    conn: psycopg.Connection,
+    *,
+    row: CaseRow,
+    stage: str,
+    now: datetime,
+    severity: str | None = None,
+    close_reason: str | None = None,
+) -> None:
+    """Create or move the risk's case: notified (with the severity told) or closed (with why)."""
+    conn.execute(
+        query("notify", "upsert_case"),
+        {
+            "risk_id": row.risk_id,
+            "vehicle_id": row.vehicle_id,
+            "stage": stage,
+            "severity": severity,
+            "close_reason": close_reason,
+            "now": now,
+        },
+    )
+
+
+def release_offers(conn: psycopg.Connection, *, risk_id: int) -> int:
+    """Expire the risk's suggestions still on offer; return how many."""
+    return conn.execute(query("notify", "release_offers"), {"risk_id": risk_id}).rowcount
+
+
+def serviced_cases(
+    conn: psycopg.Connection, *, now: datetime, grace_days: int, limit: int
+) -> list[dict[str, Any]]:
+    """Lock and return serviced cases with a confirmed fault and their telemetry since the service."""
+    params = {"now": now, "grace_days": grace_days, "limit": limit}
+    return conn.cursor(row_factory=dict_row).execute(query("notify", "serviced_cases"), params).fetchall()
+
+
+def close_verified(conn: psycopg.Connection, *, risk_id: int, now: datetime) -> None:
+    """Close a verified case and its risk."""
+    conn.execute(query("notify", "close_verified"), {"risk_id": risk_id, "now": now})
+
+
+def expire_suggestions(conn: psycopg.Connection, *, now: datetime) -> int:
+    """Expire offers that can no longer be honoured; return how many."""
+    return conn.execute(query("notify", "expire_suggestions"), {"now": now}).rowcount
+
+
+def replan_risk_ids(conn: psycopg.Connection, *, limit: int) -> list[int]:
+    """Return notified, unbooked open risks whose offers all expired."""
+    return [row[0] for row in conn.execute(query("notify", "replan_risks"), {"limit": limit})]
 
 
 def load_candidates(conn: psycopg.Connection) -> Candidates:
@@ -108,42 +171,49 @@ def load_busy(
     return busy
 
 
-def save_notice(
+def save_message(
     conn: psycopg.Connection,
     *,
-    risk: PendingRisk,
+    row: CaseRow,
     message: Message,
     purpose: str,
     channel: str,
     send_after: datetime,
-    options: Sequence[BookingOption],
+    now: datetime,
 ) -> int | None:
-    """Insert the message and its booking suggestions; return the message id, None when it already existed."""
-    row = conn.execute(
+    """Insert one message of the risk's conversation; return its id, None when that purpose already exists."""
+    found = conn.execute(
         query("notify", "insert_message"),
         {
-            "risk_id": risk.risk_id,
-            "vehicle_id": risk.vehicle_id,
-            "customer_id": risk.customer_id,
+            "risk_id": row.risk_id,
+            "vehicle_id": row.vehicle_id,
+            "customer_id": row.customer_id,
             "purpose": purpose,
             "locale": message.locale,
             "channel": channel,
             "subject": message.subject,
             "body": message.body,
             "send_after": send_after,
+            "severity": row.severity,
+            "now": now,
         },
     ).fetchone()
-    if row is None:
-        return None
+    return None if found is None else found[0]
+
+
+def save_suggestions(
+    conn: psycopg.Connection, *, row: CaseRow, options: Sequence[BookingOption], expires_at: datetime
+) -> None:
+    """Insert the risk's booking options; each expires at `expires_at` or its slot start, whichever is first."""
     if options:
         with conn.cursor() as cur:
             cur.executemany(
-                query("notify", "insert_suggestion"), [_suggestion_params(risk, o) for o in options]
+                query("notify", "insert_suggestion"),
+                [_suggestion_params(row, o, expires_at=expires_at) for o in options],
             )
-    return row[0] if isinstance(row, tuple) else row["id"]
 
 
-def _suggestion_params(risk: PendingRisk, option: BookingOption) -> dict[str, Any]:
+def _suggestion_params(row: CaseRow, option: BookingOption, *, expires_at: datetime) -> dict[str, Any]:
     parts = [
         {
             "sku": p.sku,
@@ -155,8 +225,8 @@ def _suggestion_params(risk: PendingRisk, option: BookingOption) -> dict[str, An
         for p in option.parts
     ]
     return {
-        "risk_id": risk.risk_id,
-        "vehicle_id": risk.vehicle_id,
+        "risk_id": row.risk_id,
+        "vehicle_id": row.vehicle_id,
         "center_id": option.center.id,
         "technician_id": option.technician.id,
         "rank": option.rank,
@@ -166,4 +236,5 @@ def _suggestion_params(risk: PendingRisk, option: BookingOption) -> dict[str, An
         "distance_km": option.distance_km,
         "parts": Jsonb(parts),
         "reason": option.reason,
+        "expires_at": min(expires_at, option.slot_start),
     }

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from core.settings import BaseProcessSettings
 from notify.booking import BookingPolicy
+from notify.outreach import OutreachParams
+from notify.policy import CadencePolicy
+from notify.signing import RetryPolicy
+from notify.verification import VerifyParams
 
 
 class NotifyOptions(BaseModel):
@@ -22,6 +26,50 @@ class NotifyOptions(BaseModel):
     max_distance_km: float = Field(default=150.0, gt=0)
     preferred_bonus_km: float = Field(default=25.0, ge=0)
     default_restock_days: int = Field(default=7, ge=0)
+    # Conversation cadence: re-reminders this many days after the first notice; quiet hours in the owner's zone.
+    reminder_days: tuple[int, ...] = (7, 14)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    min_gap_hours: float = Field(default=24.0, ge=0)
+    # Offers not taken within this time expire and are re-planned.
+    offer_ttl_hours: float = Field(default=72.0, gt=0)
+    # Channels: webhooks are signed with this secret (off when unset); e-mail is off without an SMTP host.
+    webhook_secret: SecretStr | None = None
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_sender: str = "Carecast <care@carecast.invalid>"
+    # A serviced fault is verified after this many days of telemetry without the rule firing again.
+    verify_quiet_days: int = Field(default=7, gt=0)
+    verify_grace_days: int = Field(default=3, ge=0)
+    # Silent customers: no visit for this many days while driving on at least `outreach_active_days` of 30.
+    outreach_silent_days: int = Field(default=365, gt=0)
+    outreach_active_days: int = Field(default=12, ge=0, le=30)
+    retry_base_s: float = Field(default=30.0, gt=0)
+    retry_max_attempts: int = Field(default=8, gt=0)
+
+    def cadence(self) -> CadencePolicy:
+        """Return the notification cadence these options describe."""
+        return CadencePolicy(
+            reminder_days=self.reminder_days,
+            quiet_start=self.quiet_start,
+            quiet_end=self.quiet_end,
+            min_gap=timedelta(hours=self.min_gap_hours),
+        )
+
+    def verify(self) -> VerifyParams:
+        """Return the telemetry verification parameters."""
+        return VerifyParams(quiet_days=self.verify_quiet_days, grace_days=self.verify_grace_days)
+
+    def outreach(self) -> OutreachParams:
+        """Return when a customer counts as silent."""
+        return OutreachParams(
+            silent_for=timedelta(days=self.outreach_silent_days), active_days=self.outreach_active_days
+        )
+
+    def retry(self) -> RetryPolicy:
+        """Return the delivery retry policy."""
+        return RetryPolicy(base=timedelta(seconds=self.retry_base_s), max_attempts=self.retry_max_attempts)
 
     def booking_policy(self) -> BookingPolicy:
         """Return the booking policy these options describe."""

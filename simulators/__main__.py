@@ -6,7 +6,7 @@ import argparse
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -14,7 +14,9 @@ import psycopg
 
 from core.db import connect
 from core.log import configure_logging
+from simulators.backfill import backfill
 from simulators.errors import SimulatorError
+from simulators.lifecycle import build_lifecycle
 from simulators.models import fleet_models
 from simulators.run import run_history, run_live
 from simulators.scenario import build_scenario, expected_json
@@ -46,7 +48,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--expected-out", type=Path, default=None, help="write the expected risks per VIN to this JSON file"
     )
+    p.add_argument(
+        "--backfill",
+        action="store_true",
+        help="write the lifecycle fleet's history (days ending at --end) and its ground truth straight into the "
+        "database with COPY instead of publishing over MQTT (for long histories; see simulators/lifecycle.py)",
+    )
     return p.parse_args(argv)
+
+
+def run_backfill(args: argparse.Namespace, settings: SimulatorSettings, end: datetime, log) -> int:  # noqa: ANN001
+    """Backfill the lifecycle fleet into the database; return the exit code."""
+    first = end.date() - timedelta(days=args.days - 1)
+    try:
+        scenario = build_lifecycle(args.seed, args.vehicles, first, args.days, ev_share=args.ev_share)
+        with connect(settings.database, autocommit=True) as conn:
+            report = backfill(conn, scenario=scenario)
+    except ValueError as exc:
+        log.error("bad_arguments", error=str(exc))
+        return 2
+    except psycopg.Error as exc:
+        log.error("backfill_failed", error=str(exc), error_type=type(exc).__name__)
+        return 1
+    log.info(
+        "history_backfilled", vehicles=report.vehicles, rows=report.rows, truths=report.truths,
+        seconds=report.seconds, rows_per_s=round(report.rows / max(report.seconds, 1e-9)), days=args.days,
+        first=first.isoformat(), seed=args.seed,
+    )  # fmt: skip
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = SimulatorSettings()
     log = configure_logging(settings.log, process="simulators")
     end = args.end or datetime.now(UTC).replace(microsecond=0)
+    if args.backfill:
+        return run_backfill(args, settings, end, log)
     try:
         scenario = build_scenario(args.seed, args.vehicles, end, days=args.days, ev_share=args.ev_share)
     except ValueError as exc:

@@ -81,7 +81,9 @@ def _stage(module: str, *args: str, env: dict[str, str], log: Path) -> subproces
 def _run(module: str, *args: str, env: dict[str, str], log: Path) -> str:
     """Run a stage to completion; return its stdout; raise with the log's tail when it fails."""
     with log.open("ab") as err:
-        done = subprocess.run([sys.executable, "-m", module, *args], env=env, stdout=subprocess.PIPE, stderr=err)
+        done = subprocess.run(
+            [sys.executable, "-m", module, *args], env=env, stdout=subprocess.PIPE, stderr=err
+        )
     if done.returncode != 0:
         tail = log.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"`python -m {module} {' '.join(args)}` exited {done.returncode}:\n{tail}")
@@ -114,7 +116,7 @@ def run_pipeline(
         "CARECAST_MQTT__HOST": settings.mqtt.host,
         "CARECAST_MQTT__PORT": str(settings.mqtt.port),
         "CARECAST_MQTT__TOPIC_ROOT": settings.mqtt.topic_root,
-        "CARECAST_CLIENT_ID": f"carecast-demo-{secrets.token_hex(4)}",
+        "CARECAST_INGEST__CLIENT_ID": f"carecast-demo-{secrets.token_hex(4)}",
         "CARECAST_LOG__FORMAT": "json",
     }
     with psycopg.connect(settings.database.url) as conn:
@@ -163,7 +165,9 @@ def read_through_api(*, env: dict[str, str], log: Path, scenario: Scenario) -> O
             center_id = _center_id(env["CARECAST_DATABASE__URL"], center.code)
             cursor = ""
             while True:
-                page = _get(f"{base}/v1/service-centers/{center_id}/suggested-bookings?limit=100{cursor}", admin)
+                page = _get(
+                    f"{base}/v1/service-centers/{center_id}/suggested-bookings?limit=100{cursor}", admin
+                )
                 for item in page["items"]:
                     item["center_code"] = center.code
                     suggestions.append(item)
@@ -197,14 +201,20 @@ def print_report(scenario: Scenario, outcome: Outcome, *, seconds: float) -> Non
     """Print what was detected and suggested next to what the scenario injected."""
     faults = {f.vin: str(f.kind) for f in scenario.faults}
     by_vin = {v.vin: v for v in scenario.fleet.vehicles}
-    print(f"\nCarecast demo: {len(by_vin)} vehicles, {scenario.days} days ending {scenario.end:%Y-%m-%d %H:%M} UTC")
-    print(f"{'VIN':<18} {'region':<10} {'power':<6} {'injected':<16} {'expected':<28} {'found via API':<28} ok")
+    print(
+        f"\nCarecast demo: {len(by_vin)} vehicles, {scenario.days} days ending {scenario.end:%Y-%m-%d %H:%M} UTC"
+    )
+    print(
+        f"{'VIN':<18} {'region':<10} {'power':<6} {'injected':<16} {'expected':<28} {'found via API':<28} ok"
+    )
     for vin in sorted(by_vin, key=lambda v: (v not in faults and not scenario.expected[v], v)):
         want = ",".join(sorted(str(k) for k in scenario.expected[vin])) or "-"
         got = ",".join(sorted(outcome.found.get(vin, set()))) or "-"
         mark = "yes" if want == got else "NO"
         v = by_vin[vin]
-        print(f"{vin:<18} {v.region:<10} {v.powertrain:<6} {faults.get(vin, '-'):<16} {want:<28} {got:<28} {mark}")
+        print(
+            f"{vin:<18} {v.region:<10} {v.powertrain:<6} {faults.get(vin, '-'):<16} {want:<28} {got:<28} {mark}"
+        )
     print("\nBooking suggestions (rank 1 per risk):")
     for item in sorted(outcome.suggestions, key=lambda i: (i["vehicle"]["vin"], i["risk"]["kind"])):
         if item["rank"] != 1:
@@ -218,8 +228,12 @@ def print_report(scenario: Scenario, outcome: Outcome, *, seconds: float) -> Non
         risk = outcome.alerts_sample["alerts"][0] if outcome.alerts_sample.get("alerts") else None
         message = risk["messages"][0] if risk and risk.get("messages") else None
         if message:
-            print(f"\nCare message to the owner of {outcome.alerts_sample.get('vin', '')} ({message['locale']}):")
-            print(f"  {message['subject']}\n" + "\n".join("  " + line for line in message["body"].splitlines()))
+            print(
+                f"\nCare message to the owner of {outcome.alerts_sample.get('vin', '')} ({message['locale']}):"
+            )
+            print(
+                f"  {message['subject']}\n" + "\n".join("  " + line for line in message["body"].splitlines())
+            )
     bad = outcome.mismatches(scenario)
     print(
         f"\nrisks={sum(len(k) for k in outcome.found.values())} suggestions={len(outcome.suggestions)} "
@@ -245,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     run_settings = settings.model_copy(
         update={
             "database": DatabaseSettings(url=url, timescale=settings.database.timescale),
-            "mqtt": settings.mqtt.model_copy(update={"topic_root": f"demo-{secrets.token_hex(4)}/dt/carecast"}),
+            "mqtt": settings.mqtt.model_copy(
+                update={"topic_root": f"demo-{secrets.token_hex(4)}/dt/carecast"}
+            ),
         }
     )
     workdir = Path(os.environ.get("CARECAST_DEMO_DIR", ".run/demo"))

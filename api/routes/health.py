@@ -1,8 +1,8 @@
-"""Operator routes: liveness and readiness probes."""
+"""Operator routes: liveness and readiness probes, Prometheus metrics."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api.deps import Pool, Settings
 from api.readiness import readiness
@@ -25,7 +25,19 @@ async def livez() -> Liveness:
 )
 def readyz(pool: Pool, settings: Settings, response: Response) -> Readiness:
     """Return 200 when the database is reachable and migrated and the broker accepts connections, else 503."""
-    result = readiness(pool, settings.mqtt, timeout_s=settings.readiness_timeout_s)
+    result = readiness(pool, settings.mqtt, timeout_s=settings.api.readiness_timeout_s)
     if result.status != "ready":
         response.status_code = 503
     return result
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition format"}},
+)
+def metrics(request: Request) -> Response:
+    """Return request counts and latency per route template, method and status, in Prometheus text format."""
+    body, content_type = request.app.state.metrics.exposition()
+    return Response(content=body, media_type=content_type)

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.common import PartLine, RiskSummary, TechnicianRef, UtcDateTime
-from core.contracts import Powertrain, Segment
+from core.contracts import Powertrain, RiskKind, Segment, Severity
 
 BookingStatus = Literal["suggested", "accepted", "declined", "expired"]
 
@@ -54,4 +54,53 @@ class SuggestedBookingPage(BaseModel):
     """One page of the feed, ordered by id; pass ``next_cursor`` back as ``cursor`` until it is null."""
 
     items: list[SuggestedBooking]
-    next_cursor: str | None = Field(default=None, examples=["MTI0"])
+    next_cursor: str | None = Field(
+        default=None, examples=["MTI0"], description="The next page; null on the last page"
+    )
+    resume_cursor: str | None = Field(
+        default=None,
+        examples=["MTI0"],
+        description="Where a poller resumes later (set on the last page too): pass it as `cursor` to get only "
+        "suggestions created since; null only while no suggestion has been seen",
+    )
+
+
+class CalendarLink(BaseModel):
+    """A URL calendar apps can subscribe to without sending a header."""
+
+    url: str = Field(examples=["https://api.example.com/v1/service-centers/3/calendar.ics?token=12.9f0c…"])
+    token: str
+
+
+CaseStage = Literal["detected", "notified", "booked", "checked_in", "serviced", "verified", "closed"]
+
+
+class OpenCase(BaseModel):
+    """A case (one risk of one car) that is not closed, with where it is in its lifecycle."""
+
+    risk_id: int
+    stage: CaseStage
+    kind: RiskKind
+    severity: Severity
+    diagnosis: str
+    predicted_date: date | None = None
+    vehicle: VehicleRef
+    booking_id: int | None = Field(default=None, description="The accepted booking, once booked")
+    slot_start: UtcDateTime | None = None
+    slot_end: UtcDateTime | None = None
+    muted: bool = Field(description="The owner asked not to be reminded")
+    notified_at: UtcDateTime | None = None
+    booked_at: UtcDateTime | None = None
+    checked_in_at: UtcDateTime | None = None
+    serviced_at: UtcDateTime | None = None
+    updated_at: UtcDateTime
+
+
+class OpenCasePage(BaseModel):
+    """One page of open cases by risk id; pass ``next_cursor`` back as ``cursor`` until it is null."""
+
+    items: list[OpenCase]
+    next_cursor: str | None = Field(default=None, description="The next page; null on the last page")
+    resume_cursor: str | None = Field(
+        default=None, description="Where to continue later (cases opened since)"
+    )

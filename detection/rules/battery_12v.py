@@ -10,6 +10,9 @@ driving voltages stay above 12 V; only the starter load pulls a battery that low
 Low state of charge (parasitic drain, short trips): the median resting voltage (|current| < 2 A, parked) is below
 12.2 V. Failure dates come from a Theil–Sen trend of the same daily values reaching 9.0 V (dip) or 11.9 V (rest).
 One vehicle gets at most one flag: the more urgent diagnosis, with the other one kept in the evidence.
+
+Cold snaps: a weak battery fails on the first very cold morning. When the car's own temperature trend says a cold
+snap is coming (``detection.coldsnap``), the severity goes up one step and the evidence says why.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ import numpy as np
 import pandas as pd
 
 from core.contracts import Powertrain, RiskKind, Severity
+from detection.coldsnap import outlook
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import by_vehicle, date_in, days_before, iso_day, known_until, last_days, num
 from detection.trend import theil_sen
 
 RULE_ID = "battery_12v_voltage"
-RULE_VERSION = 1
+RULE_VERSION = 2
 KIND = RiskKind.BATTERY_12V
 SIGNAL = "Vehicle.LowVoltageBattery.CurrentVoltage"
 
@@ -179,7 +183,12 @@ def _check_evidence(check: Check) -> dict:
     }
 
 
-def _flag(vehicle_id: int, tripped: list[Check], *, now: datetime, params: Params) -> RiskFlag:
+_UP = {Severity.MEDIUM: Severity.HIGH, Severity.HIGH: Severity.CRITICAL, Severity.CRITICAL: Severity.CRITICAL}
+
+
+def _flag(
+    vehicle_id: int, tripped: list[Check], *, rows: pd.DataFrame, now: datetime, params: Params
+) -> RiskFlag:
     ranked = sorted(tripped, key=lambda c: (c.days_to_failure is None, c.days_to_failure or 0.0))
     main = ranked[0]
     evidence = _check_evidence(main) | {"temp_coeff_v_per_c": params.temp_coeff_v_per_c}
@@ -188,9 +197,14 @@ def _flag(vehicle_id: int, tripped: list[Check], *, now: datetime, params: Param
     below = float((main.recent["value"] < main.threshold).mean())
     confidence = below * (1.0 if main.trend_per_day is not None else 0.8)
     days_left = main.days_to_failure
+    severity = _severity(days_left, params)
+    cold = outlook(rows, now=now)
+    if cold is not None:
+        evidence["cold_outlook"] = cold.evidence()
+        severity = _UP[severity] if cold.coming else severity
     return RiskFlag(
         vehicle_id=vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
-        severity=_severity(days_left, params), confidence=round(confidence, 3), diagnosis=main.diagnosis,
+        severity=severity, confidence=round(confidence, 3), diagnosis=main.diagnosis,
         evidence=evidence, predicted_date=date_in(now, days_left) if days_left is not None else None,
     )  # fmt: skip
 
@@ -214,5 +228,5 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
             evaluated.append(vehicle_id)
         tripped = [c for c in (crank, rest) if c is not None and c.tripped]
         if tripped:
-            flags.append(_flag(vehicle_id, tripped, now=now, params=params))
+            flags.append(_flag(vehicle_id, tripped, rows=rows, now=now, params=params))
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

@@ -6,10 +6,15 @@ of wear against odometer kilometres (robust to the integer steps of the signal),
 km/day over the same days: ``remaining_km = (limit - wear) / rate``, ``days = remaining_km / km_per_day``. Without
 odometer data the rate falls back to wear per day. A car that does not move does not wear its pads: zero distance
 gives no projection. History before a pad replacement (wear dropping by `replacement_drop_pct` or more) is ignored.
+
+The brake fluid level is judged here too (``brake_fluid.check``): a leak is a brake risk as urgent as worn pads,
+and one open brake risk per vehicle keeps the lifecycle simple. When both trip, the pads lead and the fluid finding
+is kept in the evidence under ``also``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,10 +25,11 @@ import pandas as pd
 from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import by_vehicle, date_in, days_before, iso_day, known_until, last_days, num, today
+from detection.rules import brake_fluid
 from detection.trend import theil_sen
 
 RULE_ID = "brake_pad_wear"
-RULE_VERSION = 1
+RULE_VERSION = 2
 KIND = RiskKind.BRAKE_PADS
 SIGNAL = "Vehicle.Chassis.Axle.*.Wheel.*.Brake.PadWear"
 
@@ -39,6 +45,9 @@ class Params:
     min_fit_days: int = 7  # days since the last replacement needed for a rate
     level_days: int = 3
     replacement_drop_pct: float = 10.0
+    fluid_warn_pct: float = 80.0
+    fluid_min_pct: float = 70.0
+    fluid_trend_days: int = 21
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,9 @@ def _method(state: Wear) -> str | None:
 
 def _judge(vehicle_id: int, series: pd.DataFrame, *, now: datetime, params: Params) -> RiskFlag | None:
     state = wear(series, now=now, params=params)
+    worn = state.current >= params.limit_pct
+    if not worn and (state.days is None or state.days > params.horizon_days):
+        return None
     common: dict[str, Any] = {
         "vehicle_id": vehicle_id,
         "kind": KIND,
@@ -133,7 +145,7 @@ def _judge(vehicle_id: int, series: pd.DataFrame, *, now: datetime, params: Para
         "rule_version": RULE_VERSION,
         "evidence": _evidence(series, state, params),
     }
-    if state.current >= params.limit_pct:
+    if worn:
         severity = Severity.CRITICAL if state.current >= params.critical_pct else Severity.HIGH
         return RiskFlag(
             **common, severity=severity, confidence=0.95, diagnosis="pads_worn", predicted_date=today(now)
@@ -161,6 +173,27 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
             continue
         evaluated.append(vehicle_id)
         flag = _judge(vehicle_id, series, now=now, params=params)
+        fluid = brake_fluid.check(
+            rows, now=now, warn_pct=params.fluid_warn_pct, min_pct=params.fluid_min_pct,
+            trend_days=params.fluid_trend_days, horizon_days=params.horizon_days,
+        )  # fmt: skip
+        if fluid is not None and fluid.tripped:
+            flag = _with_fluid(flag, vehicle_id, fluid, now=now)
         if flag is not None:
             flags.append(flag)
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)
+
+
+def _with_fluid(
+    flag: RiskFlag | None, vehicle_id: int, fluid: brake_fluid.FluidCheck, *, now: datetime
+) -> RiskFlag:
+    """Return the pad flag with the fluid finding added, or a low-fluid flag when the pads are fine."""
+    if flag is not None:
+        return dataclasses.replace(flag, evidence={**flag.evidence, "also": [fluid.evidence]})
+    days = fluid.days_to_min
+    return RiskFlag(
+        vehicle_id=vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
+        severity=Severity.CRITICAL if fluid.level <= fluid.evidence["min_pct"] else Severity.HIGH,
+        confidence=0.9 if fluid.trend_per_day is not None else 0.7, diagnosis="low_brake_fluid",
+        evidence=fluid.evidence, predicted_date=date_in(now, days) if days is not None else today(now),
+    )  # fmt: skip

@@ -13,6 +13,11 @@ standard error ``1.2533 * sigma / sqrt(k)`` (median of k readings, sigma = 1.482
 `predicted_low` uses the steep slope and the low level, `predicted_high` the shallow slope and the high level; when
 even the shallow end of the slope interval is not falling, `predicted_high` is None (the crossing may never come).
 
+Level shifts. A firmware update can recalibrate the reported SOH by a persistent step of a percent or two. Such
+steps are found first (``detection.levelshift``: medians of the week before and after) and undone, aligning the
+history to the level the car reports now, so a downward recalibration is not read as a collapse nor an upward one
+as a recovery. Implausible single-day jumps never get here: the data-quality guard drops them.
+
 A vehicle is flagged when its level is already below the threshold, or when the projection reaches the threshold
 within `horizon_days` and (by default) the decline is significant, i.e. the whole slope interval is negative.
 """
@@ -31,10 +36,11 @@ import pandas as pd
 from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import by_vehicle, date_in, days_before, iso_day, known_until, last_days, num, today
+from detection.levelshift import find_steps, remove_steps
 from detection.trend import LinearFit, theil_sen
 
 RULE_ID = "ev_soh_trend"
-RULE_VERSION = 1
+RULE_VERSION = 2
 KIND = RiskKind.EV_BATTERY_SOH
 SIGNAL = "Vehicle.Powertrain.TractionBattery.StateOfHealth"
 # Standard error of a median relative to that of a mean, for normal noise (sqrt(pi / 2)).
@@ -51,6 +57,8 @@ class Params:
     confidence_level: float = 0.9
     high_within_days: int = 90
     require_significant_decline: bool = True
+    remove_level_shifts: bool = True
+    min_step_pct: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +113,9 @@ def _evidence(
 
 def _judge(vehicle_id: int, series: pd.DataFrame, *, now: datetime, params: Params) -> RiskFlag | None:
     x = days_before(series["day"], now)
+    raw = series["hv_soh_avg"].to_numpy(dtype="float64")
+    steps = find_steps(raw, min_step=params.min_step_pct) if params.remove_level_shifts else []
+    observed, series = series, series.assign(hv_soh_avg=remove_steps(raw, steps))
     fit = theil_sen(x, series["hv_soh_avg"].to_numpy(), confidence=params.confidence_level)
     if fit is None:
         return None
@@ -113,7 +124,13 @@ def _judge(vehicle_id: int, series: pd.DataFrame, *, now: datetime, params: Para
     level_se = _MEDIAN_SE * fit.residual_sigma / math.sqrt(len(recent))
     age = max(0.0, -float(np.median(x[-len(recent) :])))
     proj = project(level, level_se, fit, params, age_days=age)
-    evidence = _evidence(series, recent, level=level, fit=fit, proj=proj, params=params)
+    # The readings shown are what the car reported; the fit and the level use the step-corrected series.
+    evidence = _evidence(
+        observed, observed.tail(params.level_days), level=level, fit=fit, proj=proj, params=params
+    )
+    evidence["level_shifts"] = [
+        {"day": iso_day(series["day"].iloc[i]), "step_pct": num(d, 2)} for i, d in steps
+    ]
     common: dict[str, Any] = {
         "vehicle_id": vehicle_id,
         "kind": KIND,

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.keys import create_admin_key, create_center_key, create_owner_token
-from api.settings import ApiSettings
+from api.settings import ApiOptions, ApiSettings
 from core.settings import DatabaseSettings, LogSettings, MqttSettings
 
 BASE = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
@@ -239,7 +239,7 @@ def make_client(database: DatabaseSettings) -> Iterator[Callable[..., TestClient
             database=database,
             mqtt=mqtt or MqttSettings(),
             log=LogSettings(level="WARNING"),
-            readiness_timeout_s=1.0,
+            api=ApiOptions(readiness_timeout_s=1.0, cookie_secure=False),
         )
         client = TestClient(create_app(settings))
         client.__enter__()

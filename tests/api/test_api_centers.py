@@ -26,6 +26,7 @@ def test_center_key_sees_only_its_own_suggestions(client, world):
     body = resp.json()
     assert [item["id"] for item in body["items"]] == world.suggestions_a
     assert body["next_cursor"] is None
+    assert body["resume_cursor"] is not None  # polling resumes after the last item seen
     assert not set(world.suggestions_b) & {item["id"] for item in body["items"]}
 
 
@@ -121,10 +122,35 @@ def test_pagination_returns_every_item_once_in_stable_order(client, world):
     assert len(seen) == len(set(seen))
 
 
-def test_page_that_ends_exactly_at_the_limit_has_no_cursor(client, world):
+def test_page_that_ends_exactly_at_the_limit_has_no_next_cursor(client, world):
     body = feed(client, world, world.center_a, world.key_a, limit=len(world.suggestions_a)).json()
     assert len(body["items"]) == len(world.suggestions_a)
     assert body["next_cursor"] is None
+
+
+def test_poller_resumes_with_the_last_cursor_and_sees_only_new_suggestions(
+    client, world, seed_suggestion, seed_risk
+):
+    last = feed(client, world, world.center_a, world.key_a).json()
+    empty = feed(client, world, world.center_a, world.key_a, cursor=last["resume_cursor"]).json()
+    assert (empty["items"], empty["next_cursor"], empty["resume_cursor"]) == ([], None, last["resume_cursor"])
+    risk = seed_risk(vehicle_id=world.vehicle_a, kind="winter_prep")
+    new_id = seed_suggestion(
+        risk_id=risk,
+        vehicle_id=world.vehicle_a,
+        center_id=world.center_a,
+        technician_id=world.tech_a,
+        rank=1,
+        created_at=BASE + timedelta(days=1),
+    )
+    later = feed(client, world, world.center_a, world.key_a, cursor=empty["resume_cursor"]).json()
+    assert [i["id"] for i in later["items"]] == [new_id]
+    assert later["resume_cursor"] != last["resume_cursor"]
+
+
+def test_an_empty_feed_has_no_cursor_yet(client, world):
+    body = feed(client, world, world.center_a, world.key_a, since="2030-01-01T00:00:00Z").json()
+    assert body == {"items": [], "next_cursor": None, "resume_cursor": None}
 
 
 def test_suggestion_added_between_pages_shows_up_on_a_later_page(client, world, seed_suggestion, seed_risk):

@@ -86,7 +86,7 @@ def test_app_services_run_carecast_stages_after_migrate(compose):
         "api",
     ]
     assert "8000:8000" in services["api"]["ports"]
-    assert services["api"]["environment"]["CARECAST_HOST"] == "0.0.0.0"
+    assert services["api"]["environment"]["CARECAST_API__HOST"] == "0.0.0.0"
     assert services["simulate"]["profiles"] == ["demo"]
 
 

@@ -201,3 +201,14 @@ def test_unknown_or_anonymous_clients_are_refused(connect, user, password):
     peer = connect(user, password, expect_ok=False)
     assert peer.connack[0].is_failure
     assert peer.connack[0].getName() in ("Not authorized", "Bad user name or password")
+
+
+def test_only_the_ingester_account_writes_ingester_status(connect):
+    status = f"{TOPIC_ROOT}/ingest/carecast-ingest-1/status"
+    watcher = connect("carecast-ingest", ACCOUNTS["carecast-ingest"])
+    assert watcher.subscribe(status).value == 1
+    # A second connection for each publish: Mosquitto 2.0 may close a connection after a denied PUBLISH.
+    connect(VIN_A, ACCOUNTS[VIN_A]).publish(status, b"forged-online")
+    connect("carecast-ingest", ACCOUNTS["carecast-ingest"]).publish(status, b"online")
+    _wait_for(lambda: any(p == b"online" for _, p in watcher.received), what="the ingester's own status")
+    assert all(p != b"forged-online" for _, p in watcher.received)

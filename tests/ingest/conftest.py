@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import orjson
 import paho.mqtt.client as paho
@@ -15,7 +20,8 @@ from core.contracts import telemetry_topic
 from core.log import configure_logging
 from core.settings import DatabaseSettings, LogSettings, MqttSettings
 from ingest.service import Ingester
-from ingest.settings import IngestSettings
+from ingest.settings import IngestSettings, IngestTuning
+from tests.conftest import wait_for
 
 
 @pytest.fixture
@@ -34,6 +40,15 @@ def add_vehicle(conn: psycopg.Connection) -> Callable[[str], int]:
         ).fetchone()[0]
 
     return add
+
+
+# Midnight UTC two days ago: recent enough for the retention check whatever day the suite runs.
+RECENT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
+
+
+def stamp(minute: int) -> str:
+    """Return the RFC 3339 timestamp `minute` minutes after RECENT."""
+    return (RECENT + timedelta(minutes=minute)).isoformat()
 
 
 def payload(vin: str, samples: list[dict]) -> bytes:
@@ -55,6 +70,13 @@ class Publisher:
         info.wait_for_publish(timeout=10)
         assert info.is_published()
 
+    def send_many(self, messages: list[tuple[str, bytes]]) -> None:
+        """Publish (vin, body) pairs back to back, then wait until the broker has acked every one."""
+        infos = [self.client.publish(telemetry_topic(self.root, vin), body, qos=1) for vin, body in messages]
+        for info in infos:
+            info.wait_for_publish(timeout=30)
+            assert info.is_published()
+
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
@@ -73,11 +95,13 @@ def ingest_settings(database: DatabaseSettings, mqtt: MqttSettings) -> IngestSet
     return IngestSettings(
         database=database,
         mqtt=mqtt,
-        client_id=f"test-ingest-{uuid.uuid4().hex[:8]}",
-        batch_ms=50,
-        retry_initial_s=0.05,
-        retry_max_s=0.5,
-        shutdown_grace_s=5,
+        ingest=IngestTuning(
+            client_id=f"test-ingest-{uuid.uuid4().hex[:8]}",
+            batch_ms=50,
+            retry_initial_s=0.05,
+            retry_max_s=0.5,
+            shutdown_grace_s=5,
+        ),
         log=LogSettings(level="INFO", format="console"),
     )
 
@@ -97,3 +121,34 @@ def start_ingester() -> Iterator[Callable[[IngestSettings], Ingester]]:
     yield start
     for ingester in started:
         assert ingester.stop(timeout=15), "ingester did not stop"
+
+
+# Run from the repository root so `ingest` resolves to the source tree (as `python -m ingest` does in a checkout).
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def spawn_ingester(
+    settings: IngestSettings, workdir: Path, name: str, *, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, Path]:
+    """Start `python -m ingest` for these settings and wait until it holds its subscription."""
+    full_env = {
+        **os.environ,
+        "CARECAST_DATABASE__URL": settings.database.url,
+        "CARECAST_MQTT__HOST": settings.mqtt.host,
+        "CARECAST_MQTT__PORT": str(settings.mqtt.port),
+        "CARECAST_MQTT__TOPIC_ROOT": settings.mqtt.topic_root,
+        **{f"CARECAST_INGEST__{k.upper()}": str(v) for k, v in settings.ingest.model_dump().items()},
+        "CARECAST_LOG__FORMAT": "json",
+        **(env or {}),
+    }
+    log = workdir / f"{name}.log"
+    with log.open("ab") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "ingest"], env=full_env, cwd=ROOT, stderr=sink)
+    mark = f'"client_id": "{settings.ingest.client_id}"'
+
+    def subscribed() -> bool:
+        assert proc.poll() is None, f"{name} exited: {log.read_text()[-2000:]}"
+        return log.read_text().count('"event": "subscribed"') > 0 and mark in log.read_text()
+
+    wait_for(subscribed, timeout=20, what=f"{name} subscribed")
+    return proc, log

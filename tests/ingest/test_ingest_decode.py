@@ -8,12 +8,12 @@ import orjson
 import pytest
 
 from core.signals import COLUMNS, TELEMETRY_COLUMNS
-from ingest.decode import REASONS, decode, parse_ts
+from ingest.decode import REASONS, Limits, decode, parse_ts
 
 VIN = "LTEST000000000001"
 OTHER_VIN = "LTEST000000000002"
 NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
-LIMITS = {"now": NOW, "max_bytes": 262144, "max_future_s": 300.0}
+LIMITS = {"now": NOW, "limits": Limits()}
 COL = {c: i for i, c in enumerate(TELEMETRY_COLUMNS[1:])}  # rows carry no vehicle_id
 BEFORE = {
     "ts": "2025-01-15T08:00:00+08:00",
@@ -21,9 +21,22 @@ BEFORE = {
 }
 AFTER = {"ts": "2025-01-15T01:00:00Z", "signals": {"Vehicle.Speed": 0.0}}
 
+# 500 levels: orjson parses it (limit 1024) but cannot serialise it back (limit 254).
+NESTED = orjson.loads(b"[" * 500 + b"]" * 500)
+TOO_DEEP_TO_STORE = b'"(nested too deep to store)"'
+
 
 def message(*samples: object, vin: object = VIN, v: object = 1) -> bytes:
-    return orjson.dumps({"v": v, "vin": vin, "samples": list(samples)})
+    """Return a payload; a NESTED sample or signal value is spliced in as raw JSON (orjson cannot dump it)."""
+    body = orjson.dumps({"v": v, "vin": vin, "samples": list(samples)}, default=lambda o: "@NESTED@")
+    return body.replace(b'"@NESTED@"', b"[" * 500 + b"]" * 500)
+
+
+class Deep:
+    """Stands for NESTED while building a payload."""
+
+
+NESTED_SAMPLE = Deep()
 
 
 def run(payload: bytes, topic_vin: str | None = VIN):
@@ -54,6 +67,14 @@ MESSAGE_CASES = [
     ("samples_empty", VIN, message(), "bad_samples"),
     ("samples_object", VIN, orjson.dumps({"v": 1, "vin": VIN, "samples": BEFORE}), "bad_samples"),
     ("too_many_samples", VIN, message(*[BEFORE] * 1001), "too_many_samples"),
+    # orjson refuses nesting beyond 1024 levels: a bounded-recursion parse, never a stack overflow.
+    ("deeply_nested_array", VIN, b"[" * 100_000 + b"]" * 100_000, "invalid_json"),
+    (
+        "deeply_nested_in_samples",
+        VIN,
+        b'{"v":1,"vin":"' + VIN.encode() + b'","samples":' + b"[" * 5000,
+        "invalid_json",
+    ),
 ]
 
 
@@ -73,6 +94,7 @@ def test_messages_next_to_a_refused_one_are_unaffected():
 
 
 FUTURE = (NOW + timedelta(minutes=6)).isoformat()
+BEYOND_RETENTION = (NOW - timedelta(days=400, seconds=1)).isoformat()
 # (case id, bad sample, reason): only this sample is dropped.
 SAMPLE_CASES = [
     ("sample_number", 5, "sample_not_object"),
@@ -87,6 +109,9 @@ SAMPLE_CASES = [
     ("ts_naive", {"ts": "2025-01-15T08:00:00", "signals": {"Vehicle.Speed": 1}}, "ts_no_offset"),
     ("ts_future", {"ts": FUTURE, "signals": {"Vehicle.Speed": 1}}, "ts_in_future"),
     ("ts_unset_clock", {"ts": "1970-01-01T00:00:00Z", "signals": {"Vehicle.Speed": 1}}, "ts_too_old"),
+    ("ts_beyond_retention", {"ts": BEYOND_RETENTION, "signals": {"Vehicle.Speed": 1}}, "ts_too_old"),
+    ("sample_nested_garbage", NESTED_SAMPLE, "sample_not_object"),
+    ("signals_nested_garbage", {"ts": "2025-01-15T03:00:00Z", "signals": NESTED_SAMPLE}, "no_signals"),
     ("signals_missing", {"ts": "2025-01-15T03:00:00Z"}, "no_signals"),
     ("signals_empty", {"ts": "2025-01-15T03:00:00Z", "signals": {}}, "no_signals"),
     ("signals_array", {"ts": "2025-01-15T03:00:00Z", "signals": [["Vehicle.Speed", 1]]}, "no_signals"),
@@ -101,14 +126,21 @@ SAMPLE_CASES = [
 def test_bad_sample_drops_only_that_sample(sample, reason):
     out = run(message(BEFORE, sample, AFTER))
     assert [(r.reason, r.sample_index) for r in out.rejects] == [(reason, 1)]
-    assert out.rejects[0].fragment == orjson.dumps(sample)
+    deep = sample is NESTED_SAMPLE or (isinstance(sample, dict) and sample.get("signals") is NESTED_SAMPLE)
+    assert out.rejects[0].fragment == (TOO_DEEP_TO_STORE if deep else orjson.dumps(sample))
     assert [row[0] for row in out.rows] == [parse_ts(BEFORE["ts"])[0], parse_ts(AFTER["ts"])[0]]
     assert out.rows[0][COL["speed_kmh"]] == 50.0
 
 
-def test_future_tolerance_is_respected():
+def test_future_tolerance_and_retention_are_respected():
     near = {"ts": (NOW + timedelta(minutes=4)).isoformat(), "signals": {"Vehicle.Speed": 1}}
     assert len(run(message(near)).rows) == 1
+    old = {"ts": (NOW - timedelta(days=399)).isoformat(), "signals": {"Vehicle.Speed": 1}}
+    assert len(run(message(old)).rows) == 1
+    strict = Limits(max_future=timedelta(minutes=1), max_age=timedelta(days=30))
+    out = decode(VIN, message(near, old, AFTER), now=NOW, limits=strict)
+    assert [(r.reason, r.sample_index) for r in out.rejects] == [("ts_in_future", 0), ("ts_too_old", 1)]
+    assert len(out.rows) == 1
 
 
 # (case id, bad signal path, value, reason): only this signal is dropped; its sample keeps its other signals.
@@ -133,6 +165,10 @@ SIGNAL_CASES = [
         "not_allowed",
     ),
     ("nul_in_string", "Vehicle.VehicleIdentification.VIN", "LTEST\u0000", "bad_string"),
+    ("soh_140", "Vehicle.Powertrain.TractionBattery.StateOfHealth", 140, "out_of_range"),
+    ("pad_wear_minus_5", "Vehicle.Chassis.Axle.Row1.Wheel.Right.Brake.PadWear", -5, "out_of_range"),
+    ("nested_garbage_value", "Vehicle.Exterior.AirTemperature", NESTED_SAMPLE, "wrong_type"),
+    ("null_value", "Vehicle.Exterior.AirTemperature", None, "wrong_type"),
 ]
 
 
@@ -143,7 +179,8 @@ def test_bad_signal_drops_only_that_signal(path, value, reason):
     sample = {"ts": "2025-01-15T02:00:00Z", "signals": {"Vehicle.Speed": 30, path: value}}
     out = run(message(BEFORE, sample, AFTER))
     assert [(r.reason, r.sample_index, r.detail) for r in out.rejects] == [(reason, 1, path)]
-    assert out.rejects[0].fragment == orjson.dumps({path: value})
+    deep = value is NESTED_SAMPLE
+    assert out.rejects[0].fragment == (TOO_DEEP_TO_STORE if deep else orjson.dumps({path: value}))
     assert len(out.rows) == 3
     middle = out.rows[1]
     assert middle[COL["speed_kmh"]] == 30.0

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.signals import COLUMNS, TELEMETRY_COLUMNS, catalog
-from ingest.decode import REASONS, decode
+from core.signals import COLUMNS, TELEMETRY_COLUMNS, catalog, check_value
+from ingest.decode import REASONS, Limits, _storable, _typed, decode
 
 VIN = "LTEST000000000001"
 NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
-LIMITS = {"now": NOW, "max_bytes": 262144, "max_future_s": 300.0}
+LIMITS = {"now": NOW, "limits": Limits()}
 
 json_scalars = (
     st.none()
@@ -76,3 +77,57 @@ def test_payload_shaped_json_never_raises(doc):
     check_shape(out)
     if out.rows:
         assert out.vin == VIN
+
+
+def _nest(depth: int, kinds: list[bool]) -> bytes:
+    """Return `depth` levels of arrays (True) or objects (False) around a null, deeper than orjson's limits."""
+    kinds = (kinds + [True] * depth)[:depth]
+    opens = b"".join(b"[" if k else b'{"k":' for k in kinds)
+    closes = b"".join(b"]" if k else b"}" for k in reversed(kinds))
+    return opens + b"null" + closes
+
+
+ENVELOPE = '{"v":1,"vin":"@VIN@","samples":@X@}'
+PLACES = [
+    "@X@",
+    ENVELOPE,
+    ENVELOPE.replace("@X@", "[@X@]"),
+    ENVELOPE.replace("@X@", '[{"ts":"2025-01-15T01:00:00Z","signals":@X@}]'),
+    ENVELOPE.replace("@X@", '[{"ts":"2025-01-15T01:00:00Z","signals":{"Vehicle.Speed":@X@}}]'),
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 3000), st.lists(st.booleans(), max_size=40), st.sampled_from(PLACES))
+def test_deeply_nested_garbage_never_raises(depth, kinds, place):
+    body = place.replace("@VIN@", VIN).encode().replace(b"@X@", _nest(depth, kinds))
+    out = decode(VIN, body, **LIMITS)
+    check_shape(out)
+    assert out.rows == [] and out.rejects
+
+
+numbers = (
+    st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.floats(-1e-30, 1e-30)
+    | st.booleans()
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(COLUMNS)), numbers)
+def test_fast_path_for_numbers_agrees_with_the_full_checks(path, value):
+    signal = catalog()[path]
+    expected = check_value(signal, value) or _storable(signal.datatype, value)
+    sample = {"ts": "2025-01-15T01:00:00Z", "signals": {path: value}}
+    body = orjson.dumps({"v": 1, "vin": VIN, "samples": [sample]}, option=orjson.OPT_SERIALIZE_NUMPY)
+    if not math.isfinite(float(value)):
+        body = body.replace(b"null", b"1e999")  # orjson writes NaN/inf as null; send what a car could send
+    out = decode(VIN, body, **LIMITS)
+    if expected is not None or not math.isfinite(float(value)):
+        assert out.rows == [] and len(out.rejects) == 1
+        return
+    (row,) = out.rows
+    stored = row[1 + TELEMETRY_COLUMNS[2:].index(COLUMNS[path])]
+    typed = _typed(signal.datatype, value)
+    assert (stored, type(stored)) == (typed, type(typed))

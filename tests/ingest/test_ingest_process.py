@@ -3,37 +3,19 @@ SIGTERM shuts it down cleanly with exit code 0."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from core.db import connect
 from tests.conftest import wait_for
-from tests.ingest.conftest import payload
+from tests.ingest.conftest import payload, spawn_ingester, stamp
 
 VIN = "LTEST00000000000P"
-# Run from the repository root so `ingest` resolves to the source tree (as `python -m ingest` does in a checkout).
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def spawn(settings, workdir: Path, name: str) -> tuple[subprocess.Popen, Path]:
-    env = {
-        **os.environ,
-        "CARECAST_DATABASE__URL": settings.database.url,
-        "CARECAST_MQTT__HOST": settings.mqtt.host,
-        "CARECAST_MQTT__PORT": str(settings.mqtt.port),
-        "CARECAST_MQTT__TOPIC_ROOT": settings.mqtt.topic_root,
-        "CARECAST_CLIENT_ID": settings.client_id,
-        "CARECAST_BATCH_MS": "50",
-        "CARECAST_LOG__FORMAT": "json",
-    }
-    log = workdir / f"{name}.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "ingest"], env=env, cwd=ROOT, stderr=sink)
-    wait_for(lambda: '"event": "subscribed"' in log.read_text(), timeout=20, what=f"{name} subscribed")
-    return proc, log
+    return spawn_ingester(settings, workdir, name)
 
 
 def test_crash_before_commit_loses_nothing_and_sigterm_exits_cleanly(
@@ -45,7 +27,7 @@ def test_crash_before_commit_loses_nothing_and_sigterm_exits_cleanly(
         with connect(database) as blocker:  # the first process will hang in its INSERT, transaction open
             blocker.execute("LOCK TABLE telemetry IN EXCLUSIVE MODE")
             for hour in range(3):
-                ts = f"2025-01-10T{hour:02d}:00:00Z"
+                ts = stamp(60 * hour)
                 publisher.send(VIN, payload(VIN, [{"ts": ts, "signals": {"Vehicle.Speed": float(hour)}}]))
             waiting = "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
             wait_for(

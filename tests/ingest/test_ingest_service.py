@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import psycopg
 
 from core.db import connect
 from tests.conftest import wait_for
-from tests.ingest.conftest import payload
+from tests.ingest.conftest import RECENT, payload, stamp
 
 VIN_A = "LTEST00000000000A"
 VIN_B = "LTEST00000000000B"
 UNKNOWN = "LTEST00000000000Z"
-BASE = datetime(2025, 1, 10, tzinfo=UTC)
+BASE = RECENT
 
 
 def samples(first_minute: int, count: int) -> list[dict]:
@@ -46,7 +46,7 @@ def test_every_good_sample_is_stored_once_and_rejects_are_recorded(
     publisher.send(VIN_A, b'{"v": 1, "vin": "' + VIN_A.encode() + b'", "samples": [')  # malformed
     publisher.send(VIN_A, first)  # the car re-sends a message it got no PUBACK for
     publisher.send(VIN_A, payload(VIN_A, samples(5, 10)))  # overlaps minutes 5..9: first write wins
-    bad_sample = [*samples(100, 1), {"ts": "2025-01-10T12:00:00", "signals": {"Vehicle.Speed": 1}}]
+    bad_sample = [*samples(100, 1), {"ts": stamp(720)[:19], "signals": {"Vehicle.Speed": 1}}]
     publisher.send(VIN_B, payload(VIN_B, bad_sample))
     publisher.send(UNKNOWN, payload(UNKNOWN, samples(0, 3)))
     publisher.send(VIN_A, payload(VIN_A, samples(0, 1)), topic=f"{root}/not-a-vin/telemetry")
@@ -71,7 +71,7 @@ def test_stop_flushes_commits_and_acks_the_open_batch(
 ):
     add_vehicle(VIN_A)
     # A batch that would stay open for a minute: only the stop can close it.
-    ingester = start_ingester(ingest_settings.model_copy(update={"batch_ms": 60_000}))
+    ingester = start_ingester(ingest_settings.tuned(batch_ms=60_000))
     for minute in range(3):
         publisher.send(VIN_A, payload(VIN_A, samples(minute, 1)))
     wait_for(lambda: ingester.counters.received == 3, what="messages received")
@@ -108,8 +108,8 @@ def test_a_message_the_database_refuses_is_rejected_alone(
 ):
     add_vehicle(VIN_A)
     conn.execute("ALTER TABLE telemetry ADD CONSTRAINT test_speed_limit CHECK (speed_kmh < 500)")
-    refused = payload(VIN_A, [{"ts": "2025-01-10T06:00:00Z", "signals": {"Vehicle.Speed": 900.0}}])
-    ingester = start_ingester(ingest_settings.model_copy(update={"batch_ms": 60_000}))
+    refused = payload(VIN_A, [{"ts": stamp(360), "signals": {"Vehicle.Speed": 900.0}}])
+    ingester = start_ingester(ingest_settings.tuned(batch_ms=60_000))
     publisher.send(VIN_A, payload(VIN_A, samples(0, 5)))
     publisher.send(VIN_A, refused)
     publisher.send(VIN_A, payload(VIN_A, samples(5, 5)))

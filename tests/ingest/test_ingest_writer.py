@@ -10,7 +10,7 @@ import pytest
 
 from core.db import connect
 from core.settings import DatabaseSettings
-from ingest.decode import decode
+from ingest.decode import Limits, decode
 from ingest.vehicles import VehicleResolver
 from ingest.writer import REJECT_PAYLOAD_BYTES, Received, TelemetryWriter
 
@@ -22,7 +22,7 @@ NOW = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 def received(vin: str, samples: list, *, topic_vin: str | None = None) -> Received:
     body = orjson.dumps({"v": 1, "vin": vin, "samples": samples})
     topic_vin = topic_vin or vin
-    decoded = decode(topic_vin, body, now=NOW, max_bytes=262144, max_future_s=300)
+    decoded = decode(topic_vin, body, now=NOW, limits=Limits())
     return Received(f"dt/carecast/{topic_vin}/telemetry", body, decoded)
 
 
@@ -91,12 +91,8 @@ def test_reject_payload_is_truncated_and_nul_in_text_is_stored(conn, writer_conn
         {"v": 1, "vin": VIN, "samples": [{"ts": "2025-01-15T01:00:00Z", "signals": {"A\x00": 1}}]}
     )
     batch = [
-        Received(
-            "dt/carecast/x/telemetry", big, decode(None, big, now=NOW, max_bytes=10**6, max_future_s=300)
-        ),
-        Received(
-            "dt/\x00/telemetry", bad_key, decode(VIN, bad_key, now=NOW, max_bytes=10**6, max_future_s=300)
-        ),
+        Received("dt/carecast/x/telemetry", big, decode(None, big, now=NOW, limits=Limits(max_bytes=10**6))),
+        Received("dt/\x00/telemetry", bad_key, decode(VIN, bad_key, now=NOW, limits=Limits(max_bytes=10**6))),
     ]
     result = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=60)).write(writer_conn, batch=batch)
     assert (result.rows, result.rejects) == (0, 2)

@@ -55,8 +55,9 @@ def request(
     *,
     predicted: date | None = date(2026, 12, 15),
     preferred: int | None = None,
+    segment: str = "ev",  # ranks like the baseline; business, family and premium shift it
 ) -> BookingRequest:
-    return BookingRequest(kind, "high", predicted, HOME[0], HOME[1], preferred, "family")
+    return BookingRequest(kind, "high", predicted, HOME[0], HOME[1], preferred, segment)
 
 
 def run(req: BookingRequest, cands: Candidates, *, busy=None, now: datetime = NOW, **policy):
@@ -320,3 +321,37 @@ def test_notify_haversine() -> None:
     # Beijing - Shanghai, about 1,068 km great-circle
     assert haversine_km(39.9042, 116.4074, 31.2304, 121.4737) == pytest.approx(1068, abs=5)
     assert haversine_km(10, 20, 10, 20) == 0
+
+
+def test_notify_booking_family_gets_a_weekend_slot_first() -> None:
+    cands = Candidates((center(1),), (tech(10, 1, "electrical"),), stocked(1))
+    options = run(request(segment="family"), cands)
+    assert local(options[0].slot_start).weekday() == 5  # Saturday 2026-11-21
+    assert local(options[0].slot_start) == datetime(2026, 11, 21, 9, 0, tzinfo=SHANGHAI)
+    baseline = run(request(), cands)
+    assert local(baseline[0].slot_start).weekday() == 4  # the same Friday otherwise
+
+
+def test_notify_booking_business_gets_the_fastest_slot_even_at_a_farther_center() -> None:
+    # The near center is booked solid today; the farther one has a slot this afternoon.
+    cands = Candidates(
+        (center(1), center(2, km_north=30)),
+        (tech(10, 1, "electrical"), tech(20, 2, "electrical")),
+        stocked(1, 2),
+    )
+    today = Interval(NOW, datetime(2026, 11, 21, 0, 0, tzinfo=UTC))
+    baseline = run(request(), cands, busy={10: [today]})
+    business = run(request(segment="business"), cands, busy={10: [today]})
+    assert baseline[0].center.id == 1
+    assert business[0].center.id == 2
+    assert business[0].slot_start == min(o.slot_start for o in business)
+
+
+def test_notify_booking_premium_prefers_the_preferred_center_over_a_nearer_one() -> None:
+    cands = Candidates(
+        (center(1), center(2, km_north=60)),
+        (tech(10, 1, "electrical"), tech(20, 2, "electrical")),
+        stocked(1, 2),
+    )
+    assert run(request(preferred=2), cands)[0].center.id == 1  # 60 km minus the 25 km bonus is still farther
+    assert run(request(preferred=2, segment="premium"), cands)[0].center.id == 2

@@ -188,7 +188,7 @@ def test_notify_pass_writes_message_and_suggestions_once(conn: psycopg.Connectio
     assert rows[0][7].startswith("before_deadline") and rows[0][9] < 3
 
     again = notify_pass(conn)
-    assert (again.pending, again.notified) == (0, 0)
+    assert (again.pending, again.notified) == (1, 0)  # still open and unbooked, nothing new to say
     assert counts(conn) == (1, len(rows))
 
 
@@ -257,9 +257,11 @@ def test_notify_cli_once(conn: psycopg.Connection, database: DatabaseSettings) -
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    line = json.loads(done.stderr.strip().splitlines()[-1])
-    assert (line["event"], line["notified"], line["failed"]) == ("notify.pass", 1, 0)
+    events = {e["event"]: e for e in map(json.loads, done.stderr.strip().splitlines())}
+    assert (events["notify.pass"]["notified"], events["notify.pass"]["failed"]) == (1, 0)
+    assert (events["notify.outbox"]["dispatched"], events["notify.outbox"]["delivered"]) == (1, 1)
     assert counts(conn)[0] == 1
+    assert conn.execute("SELECT count(*) FROM inbox_item").fetchone()[0] == 1
 
 
 def test_notify_scheduled_loop_runs_and_stops_on_sigterm(

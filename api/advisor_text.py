@@ -1,0 +1,95 @@
+"""Words of the advisor page in zh-CN and en, and which language a request gets (pure, no I/O)."""
+
+from __future__ import annotations
+
+LOCALES = ("zh-CN", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Carecast — service advisor",
+        "login": "Log in",
+        "key": "Service-center API key",
+        "login_help": "Paste the key your administrator created with `carecast keys create`.",
+        "bad_key": "This key is invalid, revoked, or not a service-center key.",
+        "bad_form": "The form expired; please try again.",
+        "logout": "Log out",
+        "suggestions": "Suggested bookings",
+        "booked": "Booked",
+        "none": "Nothing here right now.",
+        "slot": "Slot",
+        "car": "Car",
+        "customer": "Customer",
+        "issue": "Issue",
+        "evidence": "Evidence",
+        "technician": "Technician",
+        "parts": "Parts",
+        "accept": "Accept",
+        "decline": "Decline",
+        "accepted": "Booking accepted.",
+        "declined": "Booking declined.",
+        "refused": "That booking could not be changed: ",
+        "cases": "Open cases",
+        "stage": "Stage",
+        "outreach": "Outreach tasks",
+        "survey_alerts": "Survey alerts",
+        "reason": "Reason",
+        "scores": "Answers",
+        "since": "Since",
+        "language": "中文",
+    },
+    "zh-CN": {
+        "title": "Carecast — 服务顾问",
+        "login": "登录",
+        "key": "服务站 API 密钥",
+        "login_help": "请粘贴管理员用 `carecast keys create` 创建的密钥。",
+        "bad_key": "密钥无效、已吊销，或不是服务站密钥。",
+        "bad_form": "表单已过期，请重试。",
+        "logout": "退出",
+        "suggestions": "建议预约",
+        "booked": "已预约",
+        "none": "暂无内容。",
+        "slot": "时段",
+        "car": "车辆",
+        "customer": "客户",
+        "issue": "问题",
+        "evidence": "依据",
+        "technician": "技师",
+        "parts": "配件",
+        "accept": "接受",
+        "decline": "拒绝",
+        "accepted": "预约已接受。",
+        "declined": "预约已拒绝。",
+        "refused": "无法更改该预约：",
+        "cases": "进行中的案例",
+        "stage": "阶段",
+        "outreach": "回访任务",
+        "survey_alerts": "满意度预警",
+        "reason": "原因",
+        "scores": "回答",
+        "since": "起始",
+        "language": "English",
+    },
+}
+
+
+def choose_locale(*, requested: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """Return the page language: an explicit choice, then the remembered one, then Accept-Language, then zh-CN."""
+    for value in (requested, cookie):
+        if value in LOCALES:
+            return value
+    weighted = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        weighted.append((-quality, position, tag.strip().lower()))
+    for _, _, tag in sorted(weighted):
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return "zh-CN"

@@ -1,0 +1,180 @@
+"""Database side of booking actions: lock the option, apply the lifecycle rule's verdict, reserve or use parts,
+and remember answers per Idempotency-Key. Every action runs in one transaction (a savepoint of the request's)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from api import lifecycle
+from api.errors import ApiError
+from core.db import query
+
+
+def _row(conn: psycopg.Connection, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    return conn.cursor(row_factory=dict_row).execute(query("api", name), params).fetchone()
+
+
+def _lock(
+    conn: psycopg.Connection,
+    *,
+    booking_id: int,
+    center_id: int | None = None,
+    vin: str | None = None,
+    customer_id: int | None = None,
+) -> tuple[dict[str, Any], lifecycle.BookingState]:
+    params = {"booking_id": booking_id, "center_id": center_id, "vin": vin, "customer_id": customer_id}
+    row = _row(conn, "booking_lock", params)
+    if row is None:
+        raise ApiError(404, "not_found", "booking not found")
+    state = lifecycle.BookingState(
+        status=row["status"],
+        risk_status=row["risk_status"],
+        stage=row["stage"],
+        is_case_booking=row["booking_id"] == row["id"],
+    )
+    return row, state
+
+
+def state(conn: psycopg.Connection, *, booking_id: int) -> dict[str, Any]:
+    """Return the booking option and its case as the API shows them."""
+    row = _row(conn, "booking_state", {"booking_id": booking_id})
+    assert row is not None  # the caller holds the row lock
+    return row
+
+
+def _move(conn: psycopg.Connection, row: dict[str, Any], **changes: Any) -> None:
+    params = {
+        "risk_id": row["risk_id"],
+        "vehicle_id": row["vehicle_id"],
+        "booking_id": None,
+        "outcome": None,
+        "parts_used": None,
+        "close_reason": None,
+        "mute": False,
+        **changes,
+    }
+    conn.execute(query("api", "case_move"), params)
+
+
+def _parts(conn: psycopg.Connection, row: dict[str, Any], *, sign: int) -> None:
+    for part in row["parts"]:
+        params = {"sku": part["sku"], "center_id": row["center_id"], "delta": sign * int(part["qty"])}
+        conn.execute(query("api", "parts_reserve"), params)
+
+
+def accept(conn: psycopg.Connection, *, booking_id: int, by: str, **scope: Any) -> dict[str, Any]:
+    """Accept an option: hold the technician's slot (the database refuses overlaps) and reserve the parts."""
+    with conn.transaction():
+        row, current = _lock(conn, booking_id=booking_id, **scope)
+        if _verdict(lifecycle.accept, current):
+            try:
+                with conn.transaction():
+                    conn.execute(query("api", "booking_accept"), {"booking_id": booking_id, "by": by})
+            except (psycopg.errors.ExclusionViolation, psycopg.errors.UniqueViolation) as exc:
+                raise ApiError(409, "slot_taken", "this slot was just taken; choose another option") from exc
+            _parts(conn, row, sign=+1)
+            conn.execute(
+                query("api", "booking_release_others"), {"risk_id": row["risk_id"], "booking_id": booking_id}
+            )
+            _move(conn, row, stage="booked", booking_id=booking_id)
+        return state(conn, booking_id=booking_id)
+
+
+def decline(conn: psycopg.Connection, *, booking_id: int, mute: bool = False, **scope: Any) -> dict[str, Any]:
+    """Decline an option; an accepted one gives its slot and parts back and the case waits for new offers."""
+    with conn.transaction():
+        row, current = _lock(conn, booking_id=booking_id, **scope)
+        if _verdict(lifecycle.decline, current):
+            conn.execute(query("api", "booking_decline"), {"booking_id": booking_id})
+            if current.status == "accepted":
+                _parts(conn, row, sign=-1)
+                conn.execute(query("api", "case_unbook"), {"risk_id": row["risk_id"], "mute": mute})
+        if mute:
+            conn.execute(
+                query("api", "case_mute"), {"risk_id": row["risk_id"], "vehicle_id": row["vehicle_id"]}
+            )
+        return state(conn, booking_id=booking_id)
+
+
+def check_in(conn: psycopg.Connection, *, booking_id: int, center_id: int) -> dict[str, Any]:
+    """Record that the car arrived at the workshop."""
+    with conn.transaction():
+        row, current = _lock(conn, booking_id=booking_id, center_id=center_id)
+        if _verdict(lifecycle.check_in, current):
+            _move(conn, row, stage="checked_in")
+        return state(conn, booking_id=booking_id)
+
+
+def complete(
+    conn: psycopg.Connection,
+    *,
+    booking_id: int,
+    center_id: int,
+    outcome: str,
+    parts_used: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Record the service outcome: parts leave the shelf, the reservation ends, the case moves on."""
+    with conn.transaction():
+        row, current = _lock(conn, booking_id=booking_id, center_id=center_id)
+        verdict = _verdict(lambda s: lifecycle.complete(s, outcome=outcome), current)
+        if verdict is not None:
+            stage, close_reason = verdict
+            _parts(conn, row, sign=-1)
+            for part in parts_used:
+                params = {"sku": part["sku"], "qty": int(part["qty"]), "center_id": row["center_id"]}
+                conn.execute(query("api", "parts_consume"), params)
+            _move(
+                conn,
+                row,
+                stage=stage,
+                outcome=outcome,
+                parts_used=Jsonb(parts_used),
+                close_reason=close_reason,
+            )
+        return state(conn, booking_id=booking_id)
+
+
+def _verdict(rule: Callable[[lifecycle.BookingState], Any], current: lifecycle.BookingState) -> Any:
+    try:
+        return rule(current)
+    except lifecycle.LifecycleError as exc:
+        raise ApiError(409, exc.code, exc.message) from exc
+
+
+def idempotent(
+    conn: psycopg.Connection,
+    *,
+    scope: str,
+    key: str | None,
+    request: Any,
+    action: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """Run `action` once per (scope, Idempotency-Key); a replay gets the first answer, a different request 422."""
+    if key is None:
+        return action()
+    sig = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+    with conn.transaction():
+        conn.execute(query("api", "idempotency_lock"), {"scope": scope, "key": key})
+        found = _row(conn, "idempotency_get", {"scope": scope, "key": key})
+        if found is not None:
+            if found["request_sig"] != sig:
+                raise ApiError(
+                    422, "idempotency_key_reused", "this Idempotency-Key was used for another request"
+                )
+            return found["response"]
+        result = action()
+        response = json.loads(json.dumps(result, default=_jsonable))
+        params = {"scope": scope, "key": key, "sig": sig, "status": 200, "response": Jsonb(response)}
+        conn.execute(query("api", "idempotency_put"), params)
+        return response
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -1,0 +1,113 @@
+"""After-visit surveys for owners, and the center's feed of low scores and outreach tasks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from api import feedback_rules
+from api.auth import CenterCaller, OwnerCaller
+from api.cursor import InvalidCursor, decode_cursor, encode_cursor
+from api.deps import Conn
+from api.errors import ApiError
+from api.routes.vehicles import Vin
+from api.schemas.common import ErrorResponse, error_responses
+from api.schemas.feedback import FeedPage, Survey, SurveyAnswers, SurveyList
+from core.db import query
+
+router = APIRouter(tags=["feedback"])
+Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+@router.get(
+    "/v1/vehicles/{vin}/surveys",
+    response_model=SurveyList,
+    summary="Surveys about your car's workshop visits",
+    responses=error_responses(401, 404, 422, 503),
+)
+def list_surveys(conn: Conn, owner: OwnerCaller, vin: Vin) -> Any:
+    """Return the car's surveys, newest first (an empty list for a car that is not yours or unknown)."""
+    params = {"vin": vin, "customer_id": owner.customer_id}
+    rows = conn.cursor(row_factory=dict_row).execute(query("api", "survey_list"), params).fetchall()
+    return {"items": rows}
+
+
+@router.post(
+    "/v1/vehicles/{vin}/surveys/{survey_id}/answers",
+    response_model=Survey,
+    summary="Answer a survey",
+    responses={
+        **error_responses(401, 404, 422, 503),
+        409: {"model": ErrorResponse, "description": "The survey was already answered"},
+    },
+)
+def answer_survey(conn: Conn, owner: OwnerCaller, vin: Vin, survey_id: Id, body: SurveyAnswers) -> Any:
+    """Store the answers; any score of 2 or less puts an alert with the case into the center's feed at once."""
+    with conn.transaction():
+        params = {"survey_id": survey_id, "vin": vin, "customer_id": owner.customer_id}
+        survey = conn.cursor(row_factory=dict_row).execute(query("api", "survey_lock"), params).fetchone()
+        if survey is None:
+            raise ApiError(404, "not_found", "survey not found")
+        if survey["answered_at"] is not None:
+            raise ApiError(409, "already_answered", "this survey was already answered")
+        try:
+            answers = feedback_rules.validate(survey["questions"], body.answers)
+        except feedback_rules.InvalidAnswers as exc:
+            raise ApiError(422, "invalid_answers", str(exc)) from exc
+        stored = (
+            conn.cursor(row_factory=dict_row)
+            .execute(query("api", "survey_answer"), {"survey_id": survey_id, "answers": Jsonb(answers)})
+            .fetchone()
+        )
+        low = feedback_rules.low_scores(survey["questions"], answers)
+        if low:
+            case = {
+                "risk_id": survey["risk_id"],
+                "kind": survey["kind"],
+                "rule_id": survey["rule_id"],
+                "booking_id": survey["booking_id"],
+                "outcome": survey["outcome"],
+                "parts_used": survey["parts_used"],
+            }
+            detail = {"low_scores": low, "answers": answers, "survey_id": survey_id, "case": case}
+            conn.execute(
+                query("api", "feed_low_feedback"),
+                {
+                    "center_id": survey["center_id"],
+                    "vehicle_id": survey["vehicle_id"],
+                    "risk_id": survey["risk_id"],
+                    "detail": Jsonb(detail),
+                },
+            )
+    return stored
+
+
+@router.get(
+    "/v1/service-centers/{center_id}/feed",
+    response_model=FeedPage,
+    summary="The center's open feed: low feedback scores and outreach tasks",
+    responses=error_responses(400, 401, 403, 422, 503),
+)
+def center_feed(
+    conn: Conn,
+    caller: CenterCaller,
+    center_id: Id,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> Any:
+    """Return one page of open items in id order."""
+    if not caller.may_read_center(center_id):
+        raise ApiError(403, "forbidden", "this API key does not grant access to that service center")
+    try:
+        after_id = 0 if cursor is None else decode_cursor(cursor)
+    except InvalidCursor as exc:
+        raise ApiError(
+            400, "invalid_cursor", f"invalid cursor ({exc}); pass next_cursor back unchanged"
+        ) from exc
+    params = {"center_id": center_id, "after_id": after_id, "limit": limit + 1}
+    rows = conn.cursor(row_factory=dict_row).execute(query("api", "center_feed"), params).fetchall()
+    items = rows[:limit]
+    return {"items": items, "next_cursor": encode_cursor(items[-1]["id"]) if len(rows) > limit else None}

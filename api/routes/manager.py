@@ -1,0 +1,48 @@
+"""Manager routes (admin keys): rule precision and lead time from workshop outcomes, center response times and
+satisfaction from after-visit surveys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api import repository
+from api.auth import CenterCaller
+from api.deps import Conn
+from api.errors import ApiError
+from api.schemas.common import error_responses
+from api.schemas.manager import ManagerReport
+
+router = APIRouter(prefix="/v1/manager", tags=["managers"])
+
+
+@router.get(
+    "/report",
+    response_model=ManagerReport,
+    summary="Rule precision, lead time and center response times",
+    responses=error_responses(401, 403, 422, 503),
+)
+def report(
+    conn: Conn,
+    caller: CenterCaller,
+    days: Annotated[int, Query(ge=1, le=730, description="Look back this many days")] = 90,
+) -> ManagerReport:
+    """Return per-rule outcomes (precision, lead days) and per-center response times; admin keys only."""
+    if caller.role != "admin":
+        raise ApiError(403, "forbidden", "manager reports need an admin key")
+    since = datetime.now(UTC) - timedelta(days=days)
+    rules = repository.rule_outcomes(conn, since=since)
+    for rule in rules:
+        judged = rule["confirmed"] + rule["no_fault_found"]
+        rule["precision"] = rule["confirmed"] / judged if judged else None
+    scores = repository.satisfaction(conn, since=since)
+    centers = [
+        {
+            **c,
+            "satisfaction": scores.get(c["center_id"], {"answered": 0, "mean_score": None, "low_scores": 0}),
+        }
+        for c in repository.center_response(conn, since=since)
+    ]
+    return ManagerReport.model_validate({"since": since, "rules": rules, "centers": centers})

@@ -1,0 +1,64 @@
+"""Models of after-visit surveys and the service center's feed."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import UtcDateTime
+
+
+class SurveyQuestion(BaseModel):
+    """One question: a 1-5 score or free text, in both locales."""
+
+    id: str
+    type: Literal["score", "text"]
+    en: str
+    zh_cn: str = Field(alias="zh-CN", serialization_alias="zh-CN")
+
+
+class Survey(BaseModel):
+    """The questions asked after a visit and, once given, the answers."""
+
+    id: int
+    risk_id: int
+    questions: list[SurveyQuestion]
+    answers: dict[str, Any] | None = None
+    sent_at: UtcDateTime
+    answered_at: UtcDateTime | None = None
+
+
+class SurveyList(BaseModel):
+    """The surveys of one car, newest first."""
+
+    items: list[Survey]
+
+
+class SurveyAnswers(BaseModel):
+    """Answers by question id: an integer 1-5 for scores, text for the free question."""
+
+    answers: dict[str, int | str] = Field(examples=[{"q_explained": 4, "q_comment": "Quick and friendly."}])
+
+
+class FeedItem(BaseModel):
+    """Something the center's advisors should act on."""
+
+    id: int
+    kind: Literal["low_feedback", "outreach"]
+    reason: str = Field(examples=["due_for_maintenance"])
+    detail: dict[str, Any]
+    status: Literal["open", "done"]
+    created_at: UtcDateTime
+    risk_id: int | None = None
+    vin: str
+    model: str
+    customer_name: str
+    phone: str | None = None
+
+
+class FeedPage(BaseModel):
+    """One page of the feed; pass ``next_cursor`` back as ``cursor`` until it is null."""
+
+    items: list[FeedItem]
+    next_cursor: str | None = None

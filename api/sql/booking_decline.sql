@@ -1,0 +1,1 @@
+UPDATE booking_suggestion SET status = 'declined' WHERE id = %(booking_id)s

@@ -1,0 +1,305 @@
+"""Load on the API: N concurrent pollers of the suggested-bookings feed through uvicorn, next to /livez.
+
+A throwaway database gets a fleet (default 10,000 vehicles, 1,000 open suggestions over 20 centers), a real
+`python -m api` serves it, and a small asyncio HTTP/1.1 keep-alive client drives it from this process:
+
+1. /livez, closed loop (N connections, each sends its next request when the last answer arrived): the ceiling.
+2. The feed, closed loop: every poller walks its center's feed (next_cursor until null, then from the start).
+3. The feed, open loop at a fixed offered rate (default 500 req/s): latency is counted from each request's
+   scheduled time, so queueing behind a slow answer is not hidden.
+
+    python -m bench.api            # the full run (about a minute)
+    python -m bench.api --quick    # a few seconds, for the test suite
+
+The last line is a JSON object: feed_rps (closed loop), feed_p99_ms (open loop at the offered rate), livez_rps,
+ratio_feed_vs_livez and the details.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import conninfo, sql
+
+from api.keys import create_center_key
+from core.migrate import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+CENTERS = 20
+
+_SEED = """
+INSERT INTO service_center (code, name, city, region, lat_deg, lon_deg, tz, opening_hours)
+SELECT 'BENCH' || lpad(i::text, 3, '0'), 'Bench center ' || i, 'Harbin', 'harbin', 45.75, 126.65,
+       'Asia/Shanghai', '{"mon": ["08:30", "18:00"], "sun": null}'
+FROM generate_series(1, %(centers)s) i;
+INSERT INTO technician (center_id, name, skills)
+SELECT id, 'Tech ' || id, ARRAY['general', 'electrical'] FROM service_center;
+INSERT INTO customer (name, locale, tz, segment, preferred_center_id)
+SELECT 'Owner ' || i, 'zh-CN', 'Asia/Shanghai', 'family', 1 + i %% %(centers)s
+FROM generate_series(1, %(vehicles)s) i;
+INSERT INTO vehicle (vin, customer_id, model, model_year, powertrain, region)
+SELECT 'LBENCH0000' || lpad(i::text, 7, '0'), i, 'Lavida', 2021, 'ICE', 'harbin'
+FROM generate_series(1, %(vehicles)s) i;
+INSERT INTO risk (vehicle_id, kind, rule_id, rule_version, severity, confidence, predicted_date, diagnosis,
+                  evidence, first_seen_at, last_seen_at)
+SELECT i, 'battery_12v', 'battery_12v.crank_dip', 1, 'high', 0.8, current_date + 20, 'high_internal_resistance',
+       '{"readings": [{"signal": "Vehicle.LowVoltageBattery.CurrentVoltage", "ts": "2026-11-20T23:41:00Z",
+         "value": 9.31, "threshold": 9.6, "op": "<"}]}', now(), now()
+FROM generate_series(1, %(suggestions)s) i;
+INSERT INTO booking_suggestion (risk_id, vehicle_id, center_id, technician_id, rank, slot_start, slot_end, deadline,
+                                distance_km, parts, reason)
+SELECT r.id, r.vehicle_id, 1 + r.id %% %(centers)s, 1 + r.id %% %(centers)s, 1,
+       now() + interval '2 days' + r.id * interval '1 hour', now() + interval '2 days' + r.id * interval '1 hour'
+       + interval '1 hour', current_date + 15, 4.2,
+       '[{"sku": "BAT-12V-AGM70", "name": "12V AGM battery 70Ah", "qty": 1, "in_stock": true}]', 'nearest center'
+FROM risk r;
+ANALYZE;
+"""
+
+
+@contextmanager
+def throwaway_database(admin_url: str, *, vehicles: int, suggestions: int) -> Iterator[tuple[str, list[str]]]:
+    """Yield (url, one center key per center) of a migrated, seeded database; drop it afterwards."""
+    name = f"carecast_bench_api_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = conninfo.make_conninfo(admin_url, dbname=name)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            migrate(conn, timescale="off")
+            params = {"centers": CENTERS, "vehicles": vehicles, "suggestions": suggestions}
+            with conn.transaction():
+                for statement in filter(str.strip, _SEED.split(";\n")):
+                    conn.execute(statement, params)
+            keys = [create_center_key(conn, center_id=c, label="bench") for c in range(1, CENTERS + 1)]
+        yield url, keys
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def served(url: str, *, port: int, pool_max: int) -> Iterator[None]:
+    """Run `python -m api` on the port for this database until the block ends."""
+    env = {
+        **os.environ,
+        "CARECAST_DATABASE__URL": url,
+        "CARECAST_DATABASE__POOL_MIN": str(pool_max),
+        "CARECAST_DATABASE__POOL_MAX": str(pool_max),
+        "CARECAST_LOG__LEVEL": "WARNING",
+        # The bench measures the stack, not the limiter: every poller may go as fast as it can.
+        "CARECAST_API__RATE_PER_S": "1000000",
+        "CARECAST_API__RATE_BURST": "1000000",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"api exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("api did not come up within 30 s") from None
+                time.sleep(0.1)  # a bench script waiting for its own server, not a test
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection; a request returns (status, body)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str, *, token: str | None = None) -> tuple[int, bytes]:
+        """Send a GET and return the status and body."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n{auth}\r\n".encode())
+        assert self.reader is not None
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        return status, await self.reader.readexactly(length)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def _summary(latencies: list[float], elapsed: float, errors: int) -> dict:
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(_percentile(latencies, 0.50) * 1000, 2),
+        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2),
+    }
+
+
+def _feed_path(center: int, cursor: str | None) -> str:
+    base = f"/v1/service-centers/{center}/suggested-bookings?limit=25"
+    return base + (f"&cursor={cursor}" if cursor else "")
+
+
+async def closed_loop(port: int, *, pollers: int, seconds: float, keys: list[str] | None) -> dict:
+    """Run `pollers` connections back to back for `seconds`; the feed when keys are given, else /livez."""
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def poller(i: int) -> None:
+        nonlocal errors
+        conn, cursor = Connection(port), None
+        center = 1 + i % CENTERS
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            if keys is None:
+                status, _ = await conn.get("/livez")
+            else:
+                status, body = await conn.get(_feed_path(center, cursor), token=keys[center - 1])
+                page = json.loads(body) if status == 200 else {}
+                cursor = page.get("next_cursor")
+            latencies.append(time.perf_counter() - started)
+            errors += status != 200
+
+    began = time.perf_counter()
+    await asyncio.gather(*(poller(i) for i in range(pollers)))
+    return _summary(latencies, time.perf_counter() - began, errors)
+
+
+async def open_loop(port: int, *, rate: float, seconds: float, keys: list[str], connections: int) -> dict:
+    """Offer feed requests at `rate` per second over a pool of connections; latency from the scheduled time."""
+    queue: asyncio.Queue[float | None] = asyncio.Queue()
+    latencies: list[float] = []
+    errors = 0
+
+    async def worker(i: int) -> None:
+        nonlocal errors
+        conn = Connection(port)
+        center = 1 + i % CENTERS
+        while (scheduled := await queue.get()) is not None:
+            status, _ = await conn.get(_feed_path(center, None), token=keys[center - 1])
+            latencies.append(time.perf_counter() - scheduled)
+            errors += status != 200
+
+    workers = [asyncio.create_task(worker(i)) for i in range(connections)]
+    began = time.perf_counter()
+    total = int(rate * seconds)
+    for n in range(total):
+        scheduled = began + n / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        queue.put_nowait(scheduled)
+    for _ in workers:
+        queue.put_nowait(None)
+    await asyncio.gather(*workers)
+    result = _summary(latencies, time.perf_counter() - began, errors)
+    result["offered_rps"] = rate
+    return result
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Seed, serve, measure, print a table and the JSON line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.api", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--vehicles", type=int, default=10_000)
+    parser.add_argument("--suggestions", type=int, default=1_000)
+    parser.add_argument("--pollers", type=int, default=32, help="concurrent connections (closed loop)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase")
+    parser.add_argument(
+        "--rate", type=float, default=500.0, help="offered feed requests per second (open loop)"
+    )
+    parser.add_argument("--pool-max", type=int, default=8, help="the API's database pool size")
+    parser.add_argument("--quick", action="store_true", help="500 vehicles, 100 suggestions, 2 s phases")
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("CARECAST_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="PostgreSQL where a throwaway database is created (default: $CARECAST_TEST_ADMIN_URL)",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.vehicles, args.suggestions, args.seconds, args.rate, args.pollers = 500, 100, 2.0, 50.0, 8
+    port = _free_port()
+    with (
+        throwaway_database(args.admin_url, vehicles=args.vehicles, suggestions=args.suggestions) as (
+            url,
+            keys,
+        ),
+        served(url, port=port, pool_max=args.pool_max),
+    ):
+        asyncio.run(
+            closed_loop(port, pollers=args.pollers, seconds=min(2.0, args.seconds), keys=keys)
+        )  # warm-up
+        livez = asyncio.run(closed_loop(port, pollers=args.pollers, seconds=args.seconds, keys=None))
+        feed = asyncio.run(closed_loop(port, pollers=args.pollers, seconds=args.seconds, keys=keys))
+        paced = asyncio.run(
+            open_loop(port, rate=args.rate, seconds=args.seconds, keys=keys, connections=args.pollers)
+        )
+    print(f"fleet: {args.vehicles} vehicles, {args.suggestions} open suggestions over {CENTERS} centers")
+    print(f"{'phase':<40}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for label, r in (
+        (f"/livez, {args.pollers} connections", livez),
+        (f"feed, {args.pollers} pollers", feed),
+        (f"feed, offered {args.rate:g} req/s", paced),
+    ):
+        print(f"{label:<40}{r['rps']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}{r['errors']:>8}")
+    figures = {
+        "vehicles": args.vehicles,
+        "open_suggestions": args.suggestions,
+        "pollers": args.pollers,
+        "seconds_per_phase": args.seconds,
+        "cpus": os.cpu_count(),
+        "livez": livez,
+        "feed": feed,
+        "feed_paced": paced,
+        "feed_rps": feed["rps"],
+        "feed_p99_ms": paced["p99_ms"],
+        "livez_rps": livez["rps"],
+        "ratio_feed_vs_livez": round(feed["rps"] / livez["rps"], 3) if livez["rps"] else None,
+    }
+    print(json.dumps(figures, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""Ingest throughput against its ceilings, in one run on one machine, with a private tuned Mosquitto and a
+throwaway database. Prints a table, then (last line) one JSON object.
+
+    python -m bench.ingest                     # 100k messages, medians of 3 drains
+    python -m bench.ingest --messages 1000000  # also shows the ingester's RSS stays bounded
+    python -m bench.ingest --quick             # a few seconds, run by the test suite
+
+Every drain reads a queue the broker filled for a persistent session before the subscriber connects, so the
+publisher's CPU is out of the measurement. Carecast runs as the real `python -m ingest` process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import psycopg
+from psycopg import conninfo
+
+from bench import ingest_peers as peers
+from core.contracts import telemetry_subscription, telemetry_topic
+from core.migrate import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPIC_ROOT = "bench/dt/carecast"
+
+
+def _ingester_env(*, url: str, port: int, client_id: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CARECAST_DATABASE__URL": url,
+        "CARECAST_MQTT__HOST": "127.0.0.1",
+        "CARECAST_MQTT__PORT": str(port),
+        "CARECAST_MQTT__TOPIC_ROOT": TOPIC_ROOT,
+        "CARECAST_INGEST__CLIENT_ID": client_id,
+        "CARECAST_LOG__FORMAT": "json",
+        "CARECAST_LOG__LEVEL": "INFO",
+    }
+
+
+class IngesterProcess:
+    """`python -m ingest` as a child process, with its JSON log in a file and its peak RSS from /proc."""
+
+    def __init__(self, *, url: str, port: int, client_id: str, workdir: Path, subscription: str = "") -> None:
+        self.log = workdir / f"{client_id}.log"
+        env = _ingester_env(url=url, port=port, client_id=client_id)
+        env["CARECAST_INGEST__SUBSCRIPTION"] = subscription
+        with self.log.open("wb") as sink:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "ingest"],
+                env=env,
+                cwd=ROOT,
+                stderr=sink,
+            )
+
+    def events(self, name: str) -> list[dict]:
+        """Return the log events called `name` so far."""
+        out = []
+        for line in self.log.read_bytes().splitlines():
+            if f'"event": "{name}"'.encode() in line:
+                out.append(orjson.loads(line))
+        return out
+
+    def peak_rss_mb(self) -> float:
+        """Return the high-water mark of the process's resident memory."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> dict:
+        """SIGTERM, wait, return the final counters."""
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+        stopped = self.events("ingest_stopped")
+        return stopped[-1] if stopped else {}
+
+
+def _wait(predicate, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def _stamp(event: dict) -> float:
+    return datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
+
+
+def carecast_drain(
+    *, url: str, port: int, workdir: Path, messages: list[tuple[str, bytes]], rows: int, instances: int = 1
+) -> dict:
+    """Queue `messages` for the ingesters' sessions, start them, time first connect -> last commit; check what is
+    stored. Several instances share an MQTT 5 shared subscription."""
+    tag = uuid.uuid4().hex[:6]
+    client_ids = [f"bench-ingest-{tag}-{i}" for i in range(instances)]
+    topic_filter = telemetry_subscription(TOPIC_ROOT)
+    if instances > 1:
+        topic_filter = f"$share/carecast/{topic_filter}"
+    for client_id in client_ids:
+        peers.persistent_session(port=port, client_id=client_id, topic_filter=topic_filter)
+    peers.publish_all(port=port, root=TOPIC_ROOT, messages=messages)
+    ingesters = [
+        IngesterProcess(url=url, port=port, client_id=c, workdir=workdir, subscription=topic_filter)
+        for c in client_ids
+    ]
+    finals = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            _wait(
+                lambda: (
+                    sum(e["messages"] for i in ingesters for e in i.events("batch")) >= len(messages)
+                    or any(i.proc.poll() is not None for i in ingesters)
+                ),
+                timeout=1800,
+                what="the drain",
+            )
+            rss = max(i.peak_rss_mb() for i in ingesters)
+        finally:
+            finals = [i.stop() for i in ingesters]
+        connected = min(_stamp(i.events("mqtt_connected")[0]) for i in ingesters)
+        last_batch = max(_stamp(i.events("batch")[-1]) for i in ingesters if i.events("batch"))
+        stored, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT (vehicle_id, ts)) FROM telemetry"
+        ).fetchone()
+        conn.execute("TRUNCATE telemetry")
+    seconds = last_batch - connected
+    return {
+        "seconds": seconds,
+        "msgs_per_s": len(messages) / seconds,
+        "rows_per_s": rows / seconds,
+        "lost": rows - stored,
+        "duplicates": (stored - distinct) + sum(int(f.get("duplicates", 0)) for f in finals),
+        "rss_mb": rss,
+    }
+
+
+def paho_drain(*, port: int, messages: list[tuple[str, bytes]], on_message=None) -> float:
+    """Queue `messages` for a bare paho session and return the messages per second of its drain."""
+    client_id = f"bench-paho-{uuid.uuid4().hex[:6]}"
+    peers.persistent_session(port=port, client_id=client_id, topic_filter=telemetry_subscription(TOPIC_ROOT))
+    peers.publish_all(port=port, root=TOPIC_ROOT, messages=messages)
+    seconds = peers.drain(port=port, client_id=client_id, expected=len(messages), on_message=on_message)
+    return len(messages) / seconds
+
+
+def _publish_paced(*, port: int, rate: float, seconds: float) -> int:
+    """Publish 1-sample messages stamped with their publish time at `rate`/s; return how many."""
+    client = peers.paho.Client(
+        peers.CallbackAPIVersion.VERSION2, client_id=f"bench-live-{uuid.uuid4().hex[:6]}"
+    )
+    client.max_inflight_messages_set(1000)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    total = max(1, int(rate * seconds))
+    pending: collections.deque = collections.deque()
+    started = time.perf_counter()
+    for n in range(total):
+        pause = started + n / rate - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)  # pacing the publisher, not waiting for a result
+        sample = peers.Sample(n % peers.VEHICLES, datetime.now(UTC), (1.0, 2.0, 12.6, 0.5, 45.7, 126.6, n))
+        topic = telemetry_topic(TOPIC_ROOT, peers.vin(sample.vehicle))
+        pending.append(client.publish(topic, peers.body([sample]), qos=1))
+        if len(pending) >= 30000:  # packet ids are 16 bit
+            pending.popleft().wait_for_publish(timeout=60)
+    for info in pending:
+        info.wait_for_publish(timeout=60)
+    client.disconnect()
+    client.loop_stop()
+    return total
+
+
+def latency(*, url: str, port: int, workdir: Path, rate: float, seconds: float) -> dict:
+    """Publish to a live ingester at `rate`/s; return the publish -> commit latency percentiles (commit time =
+    the row's committed_at default, set by the INSERT inside the committing transaction)."""
+    ingester = IngesterProcess(
+        url=url, port=port, client_id=f"bench-live-{uuid.uuid4().hex[:6]}", workdir=workdir
+    )
+    try:
+        _wait(lambda: ingester.events("subscribed"), timeout=30, what="the live ingester")
+        total = _publish_paced(port=port, rate=rate, seconds=seconds)
+        with psycopg.connect(url, autocommit=True) as conn:
+            _wait(
+                lambda: conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] >= total,
+                timeout=120,
+                what="the live messages",
+            )
+            p50, p99 = conn.execute(
+                "SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP"
+                " (ORDER BY extract(epoch FROM committed_at - ts) * 1000) FROM telemetry"
+            ).fetchone()[0]
+            conn.execute("TRUNCATE telemetry")
+    finally:
+        ingester.stop()
+    return {"rate": total / seconds, "p50_ms": p50, "p99_ms": p99}
+
+
+def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
+    """Run every measurement and return the summary."""
+    n = args.messages
+    drains = 1 if args.quick else 3
+    base = peers.base_time()
+    broker, port = peers.start_broker(workdir / "broker")
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            ids = peers.register_fleet(conn)
+            ones = peers.message_set(n, per_message=1, base=base)
+            twenties = peers.message_set(max(1, n // 20), per_message=20, base=base)
+            copy_rows = peers.copy_rows(n, per_message=1, base=base, ids=ids)
+            copy_s = []
+            for _ in range(drains):
+                copy_s.append(peers.copy_ceiling(conn, copy_rows))
+                conn.execute("TRUNCATE telemetry")
+        paho = statistics.median(paho_drain(port=port, messages=ones) for _ in range(drains))
+        naive_n = min(n, 300 if args.quick else 5000)
+        with psycopg.connect(url) as naive_conn:
+            naive = paho_drain(
+                port=port, messages=ones[:naive_n], on_message=peers.naive_handler(naive_conn, ids)
+            )
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("TRUNCATE telemetry")
+        one = [
+            carecast_drain(url=url, port=port, workdir=workdir, messages=ones, rows=n) for _ in range(drains)
+        ]
+        twenty_rows = len(twenties) * 20
+        twenty = [
+            carecast_drain(url=url, port=port, workdir=workdir, messages=twenties, rows=twenty_rows)
+            for _ in range(drains)
+        ]
+        msgs_1 = statistics.median(d["msgs_per_s"] for d in one)
+        # Scale-out: two ingesters on a shared subscription drain the same 1-sample queue (one drain).
+        two = carecast_drain(url=url, port=port, workdir=workdir, messages=ones, rows=n, instances=2)
+        live = latency(
+            url=url, port=port, workdir=workdir, rate=msgs_1 / 2, seconds=1.0 if args.quick else 10.0
+        )
+    finally:
+        broker.terminate()
+        broker.wait(timeout=10)
+    copy_rate = n / statistics.median(copy_s)
+    rows_20 = statistics.median(d["rows_per_s"] for d in twenty)
+    return {
+        "messages": n,
+        "drains": drains,
+        "paho_msgs_per_s": round(paho),
+        "copy_rows_per_s": round(copy_rate),
+        "naive_rows_per_s": round(naive),
+        "carecast_msgs_per_s_1": round(msgs_1),
+        "carecast_rows_per_s_20": round(rows_20),
+        "ratio_msgs_vs_paho": round(msgs_1 / paho, 3),
+        "ratio_rows_vs_copy": round(rows_20 / copy_rate, 3),
+        "ratio_rows_vs_naive": round(rows_20 / naive, 1),
+        "carecast_msgs_per_s_1_two_ingesters": round(two["msgs_per_s"]),
+        "lost": sum(d["lost"] for d in [*one, *twenty, two]),
+        "duplicates": sum(d["duplicates"] for d in [*one, *twenty, two]),
+        "peak_rss_mb": round(max(d["rss_mb"] for d in one + twenty), 1),
+        "latency_rate_msgs_per_s": round(live["rate"]),
+        "latency_p50_ms": round(live["p50_ms"], 1),
+        "latency_p99_ms": round(live["p99_ms"], 1),
+    }
+
+
+def _print_table(r: dict) -> None:
+    lines = [
+        ("paho ceiling (do-nothing subscriber)", f"{r['paho_msgs_per_s']:>10,} msg/s", ""),
+        ("COPY ceiling (binary COPY, no MQTT)", f"{r['copy_rows_per_s']:>10,} rows/s", ""),
+        ("naive peer (INSERT + commit per message)", f"{r['naive_rows_per_s']:>10,} rows/s", ""),
+        (
+            "Carecast, 1 sample/message",
+            f"{r['carecast_msgs_per_s_1']:>10,} msg/s",
+            f"x{r['ratio_msgs_vs_paho']} paho",
+        ),
+        (
+            "Carecast, 20 samples/message",
+            f"{r['carecast_rows_per_s_20']:>10,} rows/s",
+            f"x{r['ratio_rows_vs_copy']} COPY",
+        ),
+        (
+            "Carecast, 2 ingesters, shared subscription",
+            f"{r['carecast_msgs_per_s_1_two_ingesters']:>10,} msg/s",
+            "",
+        ),
+        ("publish -> commit at half rate", f"p50 {r['latency_p50_ms']} ms", f"p99 {r['latency_p99_ms']} ms"),
+        ("lost / duplicates / peak RSS", f"{r['lost']} / {r['duplicates']}", f"{r['peak_rss_mb']} MB"),
+    ]
+    print(f"bench.ingest: {r['messages']:,} messages, medians of {r['drains']} drain(s)")
+    for name, value, extra in lines:
+        print(f"  {name:<44}{value:<22}{extra}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Create a throwaway database, run the benchmark, print the table and the JSON line, drop the database."""
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000, help="messages per drain (default 100000)")
+    parser.add_argument("--quick", action="store_true", help="2000 messages, one drain each (for the tests)")
+    args = parser.parse_args(argv)
+    if args.quick and args.messages == 100_000:
+        args.messages = 2000
+    admin = os.environ.get("CARECAST_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"carecast_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = conninfo.make_conninfo(admin, dbname=name)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            migrate(conn, timescale="off")
+            # Bench-only: when each row was inserted (inside the ingester's committing transaction).
+            conn.execute(
+                "ALTER TABLE telemetry ADD COLUMN committed_at timestamptz DEFAULT clock_timestamp()"
+            )
+        with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+            result = run(args, url=url, workdir=Path(tmp))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _print_table(result)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""End of life of a traction battery from its SOH history: when will SOH first drop below a threshold?
+
+Li-ion capacity does not fall in a straight line: after a rest it recovers by a few percent ("regeneration"), then
+falls back fast. Fitting a line through everything tilts it with the early, flat part of life; fitting only the
+recent fall ignores that recoveries keep coming and forecasts too early. This forecaster separates the two:
+
+1. Segments: the history is split at every upward jump larger than `jump_pct` between consecutive readings.
+2. Fall rate: the median of the pairwise slopes *within* segments (Theil–Sen pooled over segments) over the last
+   `window` readings — the current rate of decline between recoveries.
+3. Recovery rate: for every upward jump so far, how far the level `settle` readings later still lies above the
+   pre-jump level carried on at the fall rate (the part of the recovery that stayed; a bump that fades back gives
+   nothing), summed and divided by the span observed — expected to go on at that rate.
+4. The effective rate is their sum; from the current level (median of the last `level_n` readings) the crossing is
+   ``level - threshold`` over that rate. The interval takes the quartiles of the within-segment slopes and the
+   recovery rate at zero (early end: no recovery kept) and one and a half times its estimate (late end) (None at the top when the slow end never crosses).
+
+Inputs are per reading (a discharge cycle, or a day of driving); outputs are in the same unit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class EolForecast:
+    """The predicted crossing (x units), its interval, and the rates it came from."""
+
+    eol: float | None
+    low: float | None
+    high: float | None
+    fall_per_x: float
+    recovery_per_x: float
+    level: float
+
+
+def _within_segment_slopes(x: np.ndarray, y: np.ndarray, jump: float) -> np.ndarray:
+    segment = np.r_[0, np.cumsum(np.diff(y) > jump)]
+    slopes = []
+    for s in np.unique(segment):
+        m = segment == s
+        xs, ys = x[m], y[m]
+        i, j = np.triu_indices(len(xs), k=1)
+        ok = xs[j] != xs[i]
+        if ok.any():
+            slopes.append((ys[j][ok] - ys[i][ok]) / (xs[j][ok] - xs[i][ok]))
+    return np.concatenate(slopes) if slopes else np.array([])
+
+
+def _net_recovery(x: np.ndarray, y: np.ndarray, *, fall: float, jump: float, settle: int) -> float:
+    """Return the capacity the recoveries gave back for good: for each upward jump, how far the level `settle`
+    readings later lies above the pre-jump level carried on at the fall rate (a transient bump gives nothing)."""
+    total = 0.0
+    for i in (np.flatnonzero(np.diff(y) > jump) + 1).tolist():
+        j = min(len(y) - 1, i + settle)
+        if j - i < 2:
+            continue
+        expected = y[i - 1] + fall * (x[j] - x[i - 1])
+        total += max(0.0, float(np.median(y[max(i, j - 1) : j + 2])) - expected)
+    return total
+
+
+def forecast_eol(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    threshold: float,
+    window: int = 30,
+    jump_pct: float = 1.0,
+    level_n: int = 5,
+    settle: int = 2,
+) -> EolForecast | None:
+    """Return the forecast crossing of `threshold` from readings (x ascending), or None with fewer than 10."""
+    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) < 10 or x[-1] <= x[0]:
+        return None
+    recent = x > x[-1] - window
+    slopes = _within_segment_slopes(x[recent], y[recent], jump_pct)
+    if len(slopes) == 0:
+        return None
+    fall = float(np.median(slopes))
+    recovery = _net_recovery(x, y, fall=fall, jump=jump_pct, settle=settle) / float(x[-1] - x[0])
+    steep, shallow = (float(q) for q in np.quantile(slopes, [0.25, 0.75]))
+    level = float(np.median(y[-level_n:]))
+
+    def cross(slope: float, rec: float) -> float | None:
+        if level <= threshold:
+            return float(x[-1])
+        rate = slope + rec
+        return float(x[-1]) + (level - threshold) / -rate if rate < 0 else None
+
+    eol = cross(fall, recovery)
+    low = cross(steep, 0.0)
+    high = cross(shallow, 1.5 * recovery)
+    if eol is not None and low is not None:
+        low = min(low, eol)
+    if eol is not None and high is not None:
+        high = max(high, eol)
+    if eol is None:
+        low = high = None
+    return EolForecast(eol, low, high, fall, recovery, level)
+
+
+def straight_line_eol(x: np.ndarray, y: np.ndarray, *, threshold: float) -> float | None:
+    """Return where a least-squares line through all readings crosses `threshold` (the reference baseline)."""
+    slope, intercept = np.polyfit(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"), 1)
+    return (threshold - intercept) / slope if slope < 0 else None
+
+
+def first_below(x: np.ndarray, y: np.ndarray, *, threshold: float) -> float | None:
+    """Return the first x whose reading is below `threshold` (the true end of life), or None."""
+    below = np.flatnonzero(np.asarray(y) < threshold)
+    return float(np.asarray(x)[below[0]]) if len(below) else None
+
+
+def finite(value: float | None) -> float | None:
+    """Return `value` rounded to 0.1, or None when missing or infinite."""
+    return None if value is None or not math.isfinite(value) else round(value, 1)

@@ -1,0 +1,206 @@
+"""The outbox: merge each owner's due messages into one dispatch (quiet hours, frequency cap), then deliver every
+dispatch to each channel independently, recording every attempt and retrying with backoff (at-least-once)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import psycopg
+import structlog
+from psycopg.rows import dict_row
+
+from core.db import query
+from notify.channels import Channel, DeliveryError, Envelope
+from notify.compose import Message, compose_digest
+from notify.policy import CadencePolicy, Queued, due_batches
+from notify.signing import RetryPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxReport:
+    """What one outbox run did."""
+
+    dispatched: int
+    deferred: int
+    delivered: int
+    retrying: int
+    dead: int
+    elapsed_ms: int
+
+
+def run_outbox(
+    conn: psycopg.Connection,
+    *,
+    channels: Mapping[str, Channel],
+    now: datetime,
+    log: structlog.stdlib.BoundLogger,
+    cadence: CadencePolicy | None = None,
+    retry: RetryPolicy | None = None,
+    limit: int = 1000,
+) -> OutboxReport:
+    """Dispatch due messages and deliver due deliveries on an autocommit connection; return the counts."""
+    started = time.monotonic()
+    dispatched, deferred = dispatch_due(
+        conn, channels=channels, now=now, cadence=cadence or CadencePolicy(), limit=limit
+    )
+    delivered, retrying, dead = deliver_due(
+        conn, channels=channels, now=now, retry=retry or RetryPolicy(), log=log, limit=limit
+    )
+    report = OutboxReport(
+        dispatched, deferred, delivered, retrying, dead, int((time.monotonic() - started) * 1000)
+    )
+    log.info(
+        "notify.outbox",
+        now=now.isoformat(),
+        dispatched=dispatched,
+        deferred=deferred,
+        delivered=delivered,
+        retrying=retrying,
+        dead=dead,
+        elapsed_ms=report.elapsed_ms,
+    )
+    return report
+
+
+def dispatch_due(
+    conn: psycopg.Connection,
+    *,
+    channels: Mapping[str, Channel],
+    now: datetime,
+    cadence: CadencePolicy,
+    limit: int,
+) -> tuple[int, int]:
+    """Merge each owner's due messages into one dispatch with its deliveries; return (dispatched, deferred)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(query("notify", "due_queued"), {"now": now, "limit": limit}).fetchall()
+    by_owner: dict[int, list[dict]] = {}
+    for row in rows:
+        by_owner.setdefault(row["customer_id"], []).append(row)
+    dispatched = deferred = 0
+    for owner, items in by_owner.items():
+        first = items[0]
+        owner_cadence = cadence
+        if first["quiet_start"] is not None and first["quiet_end"] is not None:
+            owner_cadence = replace(cadence, quiet_start=first["quiet_start"], quiet_end=first["quiet_end"])
+        queued = [Queued(r["id"], owner, r["purpose"], r["send_after"]) for r in items]
+        last = {owner: first["last_sent_at"]} if first["last_sent_at"] is not None else {}
+        send, defer = due_batches(
+            queued, now=now, tz_of={owner: first["tz"]}, last_sent=last, policy=owner_cadence
+        )
+        with conn.transaction():
+            if owner in defer:
+                conn.execute(query("notify", "defer_owner"), {"customer_id": owner, "at": defer[owner]})
+                deferred += 1
+            elif owner in send and _dispatch(conn, owner=owner, ids=send[owner], channels=channels, now=now):
+                dispatched += 1
+    return dispatched, deferred
+
+
+def _dispatch(
+    conn: psycopg.Connection, *, owner: int, ids: list[int], channels: Mapping[str, Channel], now: datetime
+) -> bool:
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(query("notify", "lock_batch"), {"ids": ids}).fetchall()
+    if not rows:
+        return False
+    owner_row = rows[0]
+    merged = compose_digest(
+        [Message(r["locale"], r["subject"], r["body"]) for r in rows],
+        name=owner_row["name"],
+        locale=owner_row["customer_locale"],
+        vehicles=len({r["vehicle_id"] for r in rows}),
+    )
+    params = {
+        "customer_id": owner,
+        "locale": merged.locale,
+        "subject": merged.subject,
+        "body": merged.body,
+        "now": now,
+    }
+    dispatch_id = conn.execute(query("notify", "insert_dispatch"), params).fetchone()[0]
+    conn.execute(
+        query("notify", "mark_sent"), {"ids": [r["id"] for r in rows], "dispatch_id": dispatch_id, "now": now}
+    )
+    for channel, target in _targets(owner_row["channels"] or {}, channels=channels):
+        conn.execute(
+            query("notify", "insert_delivery"),
+            {"dispatch_id": dispatch_id, "channel": channel, "target": target, "now": now},
+        )
+    return True
+
+
+def _targets(contact: Mapping[str, object], *, channels: Mapping[str, Channel]) -> list[tuple[str, str]]:
+    """The in-app feed always; webhook and e-mail when the owner has an address and the channel is configured."""
+    targets = [("in_app", "feed")]
+    if "webhook" in channels and isinstance(contact.get("webhook_url"), str):
+        targets.append(("webhook", str(contact["webhook_url"])))
+    if "email" in channels and isinstance(contact.get("email"), str):
+        targets.append(("email", str(contact["email"])))
+    return targets
+
+
+def deliver_due(
+    conn: psycopg.Connection,
+    *,
+    channels: Mapping[str, Channel],
+    now: datetime,
+    retry: RetryPolicy,
+    log: structlog.stdlib.BoundLogger,
+    limit: int,
+) -> tuple[int, int, int]:
+    """Try every due delivery once, each on its own; return (delivered, retrying, dead)."""
+    ids = [r[0] for r in conn.execute(query("notify", "due_deliveries"), {"now": now, "limit": limit})]
+    delivered = retrying = dead = 0
+    for delivery_id in ids:
+        with conn.transaction():
+            with conn.cursor(row_factory=dict_row) as cur:
+                row = cur.execute(query("notify", "lock_delivery"), {"id": delivery_id}).fetchone()
+            if row is None:
+                continue
+            channel = channels.get(row["channel"])
+            try:
+                if channel is None:
+                    raise DeliveryError(f"channel {row['channel']} is not configured in this process")
+                with (
+                    conn.transaction()
+                ):  # a savepoint: a failing in-app write must not undo the attempt record
+                    detail, ok = channel.send(_envelope(row)), True
+            except Exception as exc:
+                # Any failure of one channel is recorded and retried; it never blocks the other deliveries.
+                detail, ok = str(exc) or type(exc).__name__, False
+                log.warning(
+                    "notify.delivery_failed", delivery_id=delivery_id, channel=row["channel"], error=detail
+                )
+            next_at = None if ok else retry.next_attempt(attempts=row["attempts"] + 1, now=now)
+            status = "delivered" if ok else ("pending" if next_at is not None else "dead")
+            conn.execute(
+                query("notify", "record_attempt"),
+                {
+                    "id": delivery_id,
+                    "now": now,
+                    "ok": ok,
+                    "detail": detail[:500],
+                    "status": status,
+                    "next_at": next_at,
+                },
+            )
+        delivered += ok
+        retrying += status == "pending"
+        dead += status == "dead"
+    return delivered, retrying, dead
+
+
+def _envelope(row: Mapping) -> Envelope:
+    return Envelope(
+        delivery_key=row["delivery_key"],
+        dispatch_id=row["dispatch_id"],
+        customer_id=row["customer_id"],
+        target=row["target"],
+        locale=row["locale"],
+        subject=row["subject"],
+        body=row["body"],
+        created_at=row["created_at"],
+    )

@@ -1,0 +1,21 @@
+-- Cars whose owner has a preferred center and no open outreach task: their last known visit, how many of the
+-- last 30 days they drove, the latest distance-to-service reading and traction battery health.
+SELECT v.id AS vehicle_id, c.preferred_center_id AS center_id,
+       greatest(v.last_visit_at, v.created_at,
+                (SELECT max(k.serviced_at) FROM care_case k WHERE k.vehicle_id = v.id)) AS last_visit,
+       (SELECT count(*) FROM telemetry_daily d
+        WHERE d.vehicle_id = v.id AND d.day > %(now)s - INTERVAL '30 days' AND d.day <= %(now)s
+          AND d.samples > 0) AS active_days,
+       (SELECT t.service_km FROM telemetry t
+        WHERE t.vehicle_id = v.id AND t.service_km IS NOT NULL
+          AND t.ts > %(now)s - INTERVAL '30 days' AND t.ts <= %(now)s
+        ORDER BY t.ts DESC LIMIT 1) AS service_km,
+       (SELECT d.hv_soh_avg FROM telemetry_daily d
+        WHERE d.vehicle_id = v.id AND d.hv_soh_avg IS NOT NULL AND d.day <= %(now)s
+        ORDER BY d.day DESC LIMIT 1) AS soh_pct
+FROM vehicle v
+JOIN customer c ON c.id = v.customer_id
+WHERE c.preferred_center_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM center_feed_item f
+                  WHERE f.vehicle_id = v.id AND f.kind = 'outreach' AND f.status = 'open')
+ORDER BY v.id

@@ -1,0 +1,9 @@
+-- Notified, unbooked open risks that had offers but none is live any more: they get fresh ones.
+SELECT r.id
+FROM risk r
+JOIN care_case k ON k.risk_id = r.id AND k.stage = 'notified' AND NOT k.muted
+WHERE r.status = 'open'
+  AND EXISTS (SELECT 1 FROM booking_suggestion s WHERE s.risk_id = r.id)
+  AND NOT EXISTS (SELECT 1 FROM booking_suggestion s WHERE s.risk_id = r.id AND s.status IN ('suggested', 'accepted'))
+ORDER BY r.id
+LIMIT %(limit)s
