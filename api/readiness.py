@@ -33,7 +33,11 @@ def check_database(pool: ConnectionPool, *, timeout_s: float) -> tuple[Check, Ch
                     migrations,
                     Check(ok=False, detail="storage mode not recorded: run `carecast migrate`"),
                 )
-            version = f" (timescaledb {info.timescale_version})" if info.timescale_version else ""
+            version = (
+                f" (timescaledb {info.timescale_version}, license {info.timescale_license})"
+                if info.timescale_version
+                else ""
+            )
             return database, migrations, Check(ok=True, detail=f"{info.mode}{version}")
     except (PoolTimeout, psycopg.Error) as exc:
         reason = "no connection within the timeout" if isinstance(exc, PoolTimeout) else type(exc).__name__

@@ -21,6 +21,7 @@ def main() -> None:
         "migrate.done",
         mode=report.storage.mode,
         timescale_version=report.storage.timescale_version,
+        timescale_license=report.storage.timescale_license,
         applied=len(report.applied),
         skipped=report.skipped,
         migrations=",".join(report.applied) or "-",

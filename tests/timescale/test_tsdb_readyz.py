@@ -90,4 +90,7 @@ def test_migrate_logs_and_readyz_reports_the_timescale_mode(public_migrated, tsd
     checks = resp.json()["checks"]
     assert checks["database"]["ok"] and checks["broker"]["ok"]
     assert checks["migrations"] == {"ok": True, "detail": "up to date"}
-    assert checks["storage"] == {"ok": True, "detail": f"timescale (timescaledb {extversion})"}
+    assert checks["storage"] == {
+        "ok": True,
+        "detail": f"timescale (timescaledb {extversion}, license timescale)",
+    }
