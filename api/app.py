@@ -10,12 +10,12 @@ from importlib.metadata import PackageNotFoundError, version
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api.access_log import AccessLogMiddleware
 from api.errors import install_error_handlers
-from api.metrics import ApiMetrics, MetricsMiddleware
+from api.metrics import ApiMetrics
 from api.ratelimit import RateLimiter
 from api.routes import advisor, bookings, calendar, centers, feedback, health, manager, owners, vehicles
 from api.settings import ApiSettings
+from api.telemetry import RequestTelemetryMiddleware
 from core.db import make_pool
 from core.log import configure_logging
 
@@ -95,8 +95,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     )
     app.state.limiter = RateLimiter(rate_per_s=settings.api.rate_per_s, burst=settings.api.rate_burst)
     install_error_handlers(app)
-    app.add_middleware(AccessLogMiddleware, logger=logger)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestTelemetryMiddleware, metrics=app.state.metrics, logger=logger)
     app.include_router(centers.router)
     app.include_router(calendar.router)
     app.include_router(vehicles.router)
@@ -107,3 +106,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(feedback.router)
     app.include_router(health.router)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Build the settings from the environment and return the app (uvicorn's factory for ``--workers N``)."""
+    return create_app(ApiSettings())

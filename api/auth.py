@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -117,6 +118,21 @@ def require_center_key(
     return CenterPrincipal(key_id=row["id"], role=row["role"], center_id=row["center_id"])
 
 
+async def center_key_secret(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(center_key_scheme)],
+) -> str:
+    """Return the bearer secret when it looks like an API key, or answer 401 (no database: runs on the loop)."""
+    return _secret_from(credentials, SecretKind.CENTER_KEY)
+
+
+def admit_center_key(request: Request, *, row: Mapping[str, Any] | None, digest: bytes) -> CenterPrincipal:
+    """Return the caller behind a looked-up API key row, or answer 401 (429 when over its rate)."""
+    if row is None or row["revoked"] or not hmac.compare_digest(bytes(row["hash"]), digest):
+        raise _unauthorized(_INVALID[SecretKind.CENTER_KEY], invalid=True)
+    enforce_rate_limit(request, bucket=f"key:{row['key_id']}")
+    return CenterPrincipal(key_id=row["key_id"], role=row["role"], center_id=row["center_id"])
+
+
 def require_owner_token(
     request: Request,
     conn: Conn,
@@ -129,5 +145,6 @@ def require_owner_token(
     return OwnerPrincipal(token_id=row["id"], customer_id=row["customer_id"])
 
 
+CenterKeySecret = Annotated[str, Depends(center_key_secret)]
 CenterCaller = Annotated[CenterPrincipal, Depends(require_center_key)]
 OwnerCaller = Annotated[OwnerPrincipal, Depends(require_owner_token)]

@@ -1,18 +1,19 @@
 """Load on the API: N concurrent pollers of the suggested-bookings feed through uvicorn, next to /livez.
 
 A throwaway database gets a fleet (default 10,000 vehicles, 1,000 open suggestions over 20 centers), a real
-`python -m api` serves it, and a small asyncio HTTP/1.1 keep-alive client drives it from this process:
+`python -m api --workers N` serves it (each N of `--workers`, default 1 then 2, on a fresh database), and a small
+asyncio HTTP/1.1 keep-alive client drives it from this process:
 
 1. /livez, closed loop (N connections, each sends its next request when the last answer arrived): the ceiling.
 2. The feed, closed loop: every poller walks its center's feed (next_cursor until null, then from the start).
 3. The feed, open loop at a fixed offered rate (default 500 req/s): latency is counted from each request's
    scheduled time, so queueing behind a slow answer is not hidden.
 
-    python -m bench.api            # the full run (about a minute)
+    python -m bench.api            # the full run (about two minutes)
     python -m bench.api --quick    # a few seconds, for the test suite
 
 The last line is a JSON object: feed_rps (closed loop), feed_p99_ms (open loop at the offered rate), livez_rps,
-ratio_feed_vs_livez and the details.
+ratio_feed_vs_livez of the last worker count, every configuration under "runs", and the machine's load average.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def throwaway_database(admin_url: str, *, vehicles: int, suggestions: int) -> It
 
 
 @contextmanager
-def served(url: str, *, port: int, pool_max: int) -> Iterator[None]:
-    """Run `python -m api` on the port for this database until the block ends."""
+def served(url: str, *, port: int, pool_max: int, workers: int = 1) -> Iterator[None]:
+    """Run `python -m api --workers N` on the port for this database until the block ends."""
     env = {
         **os.environ,
         "CARECAST_DATABASE__URL": url,
@@ -104,7 +105,7 @@ def served(url: str, *, port: int, pool_max: int) -> Iterator[None]:
         "CARECAST_API__RATE_BURST": "1000000",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "api", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -250,7 +251,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--rate", type=float, default=500.0, help="offered feed requests per second (open loop)"
     )
-    parser.add_argument("--pool-max", type=int, default=8, help="the API's database pool size")
+    parser.add_argument("--pool-max", type=int, default=8, help="the API's database pool size (per worker)")
+    parser.add_argument(
+        "--workers",
+        type=lambda text: [int(w) for w in text.split(",")],
+        default=[1, 2],
+        help="comma-separated API worker counts to measure, each on a fresh database (default 1,2)",
+    )
     parser.add_argument("--quick", action="store_true", help="500 vehicles, 100 suggestions, 2 s phases")
     parser.add_argument(
         "--admin-url",
@@ -260,36 +267,29 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.quick:
         args.vehicles, args.suggestions, args.seconds, args.rate, args.pollers = 500, 100, 2.0, 50.0, 8
-    port = _free_port()
-    with (
-        throwaway_database(args.admin_url, vehicles=args.vehicles, suggestions=args.suggestions) as (
-            url,
-            keys,
-        ),
-        served(url, port=port, pool_max=args.pool_max),
-    ):
-        asyncio.run(
-            closed_loop(port, pollers=args.pollers, seconds=min(2.0, args.seconds), keys=keys)
-        )  # warm-up
-        livez = asyncio.run(closed_loop(port, pollers=args.pollers, seconds=args.seconds, keys=None))
-        feed = asyncio.run(closed_loop(port, pollers=args.pollers, seconds=args.seconds, keys=keys))
-        paced = asyncio.run(
-            open_loop(port, rate=args.rate, seconds=args.seconds, keys=keys, connections=args.pollers)
-        )
+    runs = {w: _measure(args, workers=w) for w in args.workers}
     print(f"fleet: {args.vehicles} vehicles, {args.suggestions} open suggestions over {CENTERS} centers")
     print(f"{'phase':<40}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for label, r in (
-        (f"/livez, {args.pollers} connections", livez),
-        (f"feed, {args.pollers} pollers", feed),
-        (f"feed, offered {args.rate:g} req/s", paced),
-    ):
-        print(f"{label:<40}{r['rps']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}{r['errors']:>8}")
+    for w, run in runs.items():
+        procs = f"{w} worker" + ("s" if w > 1 else "")
+        for label, r in (
+            (f"/livez, {args.pollers} connections, {procs}", run["livez"]),
+            (f"feed, {args.pollers} pollers, {procs}", run["feed"]),
+            (f"feed, offered {args.rate:g} req/s, {procs}", run["feed_paced"]),
+        ):
+            print(f"{label:<40}{r['rps']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}{r['errors']:>8}")
+    # The headline figures are those of the last --workers value; every configuration is under "runs".
+    last = runs[args.workers[-1]]
+    livez, feed, paced = last["livez"], last["feed"], last["feed_paced"]
     figures = {
         "vehicles": args.vehicles,
         "open_suggestions": args.suggestions,
         "pollers": args.pollers,
         "seconds_per_phase": args.seconds,
         "cpus": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "workers": args.workers[-1],
+        "runs": {str(w): run for w, run in runs.items()},
         "livez": livez,
         "feed": feed,
         "feed_paced": paced,
@@ -299,6 +299,27 @@ def main(argv: list[str] | None = None) -> None:
         "ratio_feed_vs_livez": round(feed["rps"] / livez["rps"], 3) if livez["rps"] else None,
     }
     print(json.dumps(figures, sort_keys=True))
+
+
+def _measure(args: argparse.Namespace, *, workers: int) -> dict:
+    """Seed a fresh database, serve it with `workers` processes and run the three phases."""
+    port = _free_port()
+    with (
+        throwaway_database(args.admin_url, vehicles=args.vehicles, suggestions=args.suggestions) as (
+            url,
+            keys,
+        ),
+        served(url, port=port, pool_max=args.pool_max, workers=workers),
+    ):
+        asyncio.run(
+            closed_loop(port, pollers=args.pollers, seconds=min(2.0, args.seconds), keys=keys)
+        )  # warm-up
+        livez = asyncio.run(closed_loop(port, pollers=args.pollers, seconds=args.seconds, keys=None))
+        feed = asyncio.run(closed_loop(port, pollers=args.pollers, seconds=args.seconds, keys=keys))
+        paced = asyncio.run(
+            open_loop(port, rate=args.rate, seconds=args.seconds, keys=keys, connections=args.pollers)
+        )
+    return {"livez": livez, "feed": feed, "feed_paced": paced}
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ class RiskKind(StrEnum):
     EV_BATTERY_SOH = "ev_battery_soh"
     BRAKE_PADS = "brake_pads"
     WINTER_PREP = "winter_prep"
+    MAINTENANCE_DUE = "maintenance_due"
 
 
 class Severity(StrEnum):

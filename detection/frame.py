@@ -1,7 +1,8 @@
 """The daily rollup frame the rules read: its columns, and small pure helpers for slicing it by vehicle and time.
 
 One row per (vehicle_id, day); `day` is the UTC day bucket as a tz-naive ``datetime64`` (midnight UTC). The
-numeric columns are those of ``telemetry_daily``; `powertrain` and `region` come from ``vehicle``.
+numeric columns are those of ``telemetry_daily`` plus `service_km`/`service_s` (the day's last reported service
+countdown, read from raw telemetry for recent days only); `powertrain` and `region` come from ``vehicle``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 NUMERIC_COLUMNS: tuple[str, ...] = (
     "samples", "lv_v_min", "lv_v_rest_avg", "lv_v_rest_n", "hv_soh_avg", "hv_soh_min", "hv_soh_max",
     "pad_wear_max", "brake_fluid_min", "odometer_min_m", "odometer_max_m", "air_temp_avg", "air_temp_min",
-    "lat_avg", "lon_avg",
+    "lat_avg", "lon_avg", "service_km", "service_s",
 )  # fmt: skip
 FRAME_COLUMNS: tuple[str, ...] = ("vehicle_id", "day", *NUMERIC_COLUMNS, "powertrain", "region")
 

@@ -13,8 +13,22 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from detection import quality
-from detection.repository import SaveCounts, load_frame, refresh_daily, save_quality, save_result
+from detection.repository import (
+    Arrivals,
+    SaveCounts,
+    load_frame,
+    load_watermark,
+    received_since,
+    refresh_daily,
+    save_quality,
+    save_result,
+    save_watermark,
+)
 from detection.rules import RULES
+
+# Rows are stamped received_at = now() at their transaction's start, so an ingest transaction still open when a pass
+# reads the watermark can commit rows older than it: re-read this much before the watermark.
+WATERMARK_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +66,22 @@ def _refresh(pool: ConnectionPool, *, start: datetime, end: datetime) -> str:
                 conn.autocommit = False
 
 
+def _refresh_window(
+    pool: ConnectionPool, *, now: datetime, lookback_days: int, refresh_days: int
+) -> tuple[datetime, Arrivals]:
+    """Return where this pass's rollup refresh starts: the last `refresh_days`, reaching back to the oldest event
+    time received since the watermark (late, store-and-forward data), never before now - lookback."""
+    floor = now - timedelta(days=lookback_days)
+    with pool.connection() as conn:
+        mark = load_watermark(conn)
+        since = None if mark is None else mark - WATERMARK_MARGIN
+        arrivals = received_since(conn, since=since, floor=floor)
+    start = now - timedelta(days=refresh_days)
+    if arrivals.oldest_ts is not None:
+        start = min(start, max(arrivals.oldest_ts, floor))
+    return start, arrivals
+
+
 def run_pass(
     pool: ConnectionPool,
     *,
@@ -64,9 +94,14 @@ def run_pass(
     """Run every rule once at `now` and return the counts; a failing rule is logged and skipped."""
     log = log or structlog.get_logger(process="detection")
     started = time.monotonic()
+    refreshed_from, arrivals = _refresh_window(
+        pool, now=now, lookback_days=lookback_days, refresh_days=refresh_days
+    )
     # Up to now + 1 day: a car whose clock runs ahead, or a rollup bucket still filling, is included.
-    refreshed_from = now - timedelta(days=refresh_days)
     mode = _refresh(pool, start=refreshed_from, end=now + timedelta(days=1))
+    if arrivals.newest_received is not None:
+        with pool.connection() as conn:
+            save_watermark(conn, received_at=arrivals.newest_received)
     with pool.connection() as conn:
         frame = load_frame(conn, start=now - timedelta(days=lookback_days), now=now)
         # Implausible readings are recorded and blanked before any rule sees them.
@@ -93,7 +128,8 @@ def run_pass(
         duration_ms=round((time.monotonic() - started) * 1000, 1),
     )  # fmt: skip
     log.info(
-        "detection.pass", now=now.isoformat(), mode=mode, refresh_days=refresh_days, rows=report.rows,
+        "detection.pass", now=now.isoformat(), mode=mode, refresh_days=refresh_days,
+        refreshed_from=refreshed_from.isoformat(), rows=report.rows,
         vehicles=report.vehicles, quality_issues=flagged, rule_errors=len(failed), failed_rules=",".join(failed) or "-",
         duration_ms=report.duration_ms,
         **{name: asdict(counts) for name, counts in kinds.items()},

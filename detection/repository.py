@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import psycopg
 from psycopg.rows import tuple_row
@@ -37,19 +38,60 @@ def refresh_daily(conn: psycopg.Connection, *, start: datetime, end: datetime) -
     return mode
 
 
-def load_frame(conn: psycopg.Connection, *, start: datetime, now: datetime) -> pd.DataFrame:
-    """Return the daily rollup rows with start < day <= now, joined with powertrain and region (see frame.py)."""
+@dataclass(frozen=True, slots=True)
+class Arrivals:
+    """Telemetry received since the watermark: its oldest event time (within the window) and newest receive time."""
+
+    oldest_ts: datetime | None
+    newest_received: datetime | None
+
+
+def load_watermark(conn: psycopg.Connection) -> datetime | None:
+    """Return the highest telemetry.received_at a pass has rolled up, or None before the first pass."""
     with conn.cursor(row_factory=tuple_row) as cur:
-        cur.execute(query("detection", "load_daily"), {"start": start, "now": now})
+        row = cur.execute(query("detection", "load_watermark")).fetchone()
+    return None if row is None else row[0]
+
+
+def received_since(conn: psycopg.Connection, *, since: datetime | None, floor: datetime) -> Arrivals:
+    """Return what arrived after `since` (everything when None), counting event times after `floor` only."""
+    params = {"since": since if since is not None else datetime.min.replace(tzinfo=UTC), "floor": floor}
+    with conn.cursor(row_factory=tuple_row) as cur:
+        oldest, newest = cur.execute(query("detection", "received_since"), params).fetchone() or (None, None)
+    return Arrivals(oldest_ts=oldest, newest_received=newest)
+
+
+def save_watermark(conn: psycopg.Connection, *, received_at: datetime) -> None:
+    """Advance the watermark to `received_at` (never moves it back)."""
+    with conn.transaction():
+        conn.execute(query("detection", "save_watermark"), {"received_at": received_at})
+
+
+def _records(conn: psycopg.Connection, name: str, params: dict) -> pd.DataFrame:
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(query("detection", name), params)
         rows = cur.fetchall()
         columns = [c.name for c in cur.description or ()]
-    if not rows:
-        return empty_frame()
     frame = pd.DataFrame.from_records(rows, columns=columns)
     frame["vehicle_id"] = frame["vehicle_id"].astype("int64")
     frame["day"] = pd.to_datetime(frame["day"], utc=True).dt.tz_localize(None).astype("datetime64[ns]")
+    return frame
+
+
+def load_frame(
+    conn: psycopg.Connection, *, start: datetime, now: datetime, service_days: int = 14
+) -> pd.DataFrame:
+    """Return the daily rollup rows with start < day <= now, joined with powertrain and region, plus the service
+    countdown of the last `service_days` days read from raw telemetry (see frame.py)."""
+    frame = _records(conn, "load_daily", {"start": start, "now": now})
+    if frame.empty:
+        return empty_frame()
+    since = max(start, now - timedelta(days=service_days))
+    service = _records(conn, "load_service", {"start": since, "now": now})
+    frame = frame.merge(service, on=["vehicle_id", "day"], how="left") if not service.empty else frame
     for column in NUMERIC_COLUMNS:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+        values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
+        frame[column] = pd.to_numeric(values, errors="coerce").astype("float64")
     return frame[list(FRAME_COLUMNS)]
 
 

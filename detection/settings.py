@@ -13,7 +13,8 @@ class DetectionOptions(BaseModel):
     interval_s: float = Field(default=60.0, gt=0)
     # Days of daily rollup the rules read; the EV SOH trend wants a year.
     lookback_days: int = Field(default=365, ge=7)
-    # Days recomputed on a normal pass; late data older than this waits for the next full refresh.
+    # Days recomputed on a normal pass; it reaches further back to the oldest event time received since the last
+    # pass (detection_watermark), so late store-and-forward data is rolled up at once.
     refresh_days: int = Field(default=3, ge=1)
     # Every N-th pass (and the first) refreshes the whole lookback window; 0 = only the first pass.
     full_refresh_every: int = Field(default=60, ge=0)

@@ -16,6 +16,7 @@ import orjson
 
 from core.contracts import PAYLOAD_VERSION, is_valid_vin
 from core.signals import COLUMNS, Signal, catalog, check_value
+from ingest.columnar import clean_rows
 
 MAX_SAMPLES = 1000
 # Nothing this product stores predates 2000; older stamps are unset clocks (1970, 0001) that would also spawn
@@ -104,8 +105,14 @@ def _load(payload: bytes) -> tuple[Any, Reject | None]:
         return None, Reject("invalid_json", str(exc)[:200])
 
 
-def decode(topic_vin: str | None, payload: bytes, *, now: datetime, limits: Limits) -> Decoded:
-    """Return the rows and rejects of one message published to the topic of `topic_vin` (None = bad topic)."""
+def decode(
+    topic_vin: str | None, payload: bytes, *, now: datetime, limits: Limits, columnar: bool = True
+) -> Decoded:
+    """Return the rows and rejects of one message published to the topic of `topic_vin` (None = bad topic).
+
+    A clean message is decoded column by column (ingest/columnar.py); anything else, or `columnar=False`, sample
+    by sample, which gives the same rows and also the reasons of what it refuses.
+    """
     if topic_vin is None or not is_valid_vin(topic_vin):
         return _whole(None, "bad_topic")
     if not payload:
@@ -130,9 +137,11 @@ def decode(topic_vin: str | None, payload: bytes, *, now: datetime, limits: Limi
         return _whole(topic_vin, "bad_samples", "samples must be a non-empty array")
     if len(samples) > MAX_SAMPLES:
         return _whole(topic_vin, "too_many_samples", f"{len(samples)} > {MAX_SAMPLES}")
+    window = (max(MIN_TS, now - limits.max_age), now + limits.max_future)
+    if columnar and (rows := clean_rows(samples, window=window)) is not None:
+        return Decoded(vin=topic_vin, rows=rows)
     out = Decoded(vin=topic_vin)
     seen: set[datetime] = set()
-    window = (max(MIN_TS, now - limits.max_age), now + limits.max_future)
     for index, sample in enumerate(samples):
         _decode_sample(index, sample, out=out, seen=seen, window=window)
     return out

@@ -1,4 +1,4 @@
-"""The ingester: MQTT messages -> bounded queue -> one writer thread (decode, batch, commit, then ack)."""
+"""The ingester: MQTT messages -> decoder thread -> one writer thread (batch, commit, then ack), queues bounded."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 
-from core.contracts import vin_from_topic
 from core.db import connect
-from ingest.decode import Decoded, Limits, Reject, decode
+from ingest.decode import Decoded, Limits, Reject
+from ingest.decoder import STOP_CHECK_S, Decodable, DecoderThread
 from ingest.metrics import IngestMetrics
 from ingest.mqtt import Inbound, TelemetrySubscriber
 from ingest.settings import IngestSettings
@@ -23,8 +23,6 @@ from ingest.writer import Received, TelemetryWriter, WriteResult
 
 # Errors that depend on the data, not on the database's health: retrying the same rows cannot help.
 _DATA_ERRORS = (psycopg.DataError, psycopg.IntegrityError)
-# How often a waiting writer looks at the stop flag.
-_STOP_CHECK_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +47,6 @@ class Ingester:
         self._settings = settings
         self._tuning = settings.ingest
         self._log = log
-        self._queue: queue.Queue[Inbound] = queue.Queue(maxsize=self._tuning.queue_max)
         self.metrics = IngestMetrics()
         # on_message blocks when the queue is full: back-pressure instead of dropping (receive_maximum keeps
         # the broker from sending more than that many unacked messages anyway).
@@ -57,10 +54,17 @@ class Ingester:
             settings, on_inbound=self._enqueue, on_connection=self.metrics.connected.set, log=log
         )
         self._writer = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=self._tuning.unknown_vin_ttl_s))
-        self._limits = Limits(
-            max_bytes=self._tuning.max_payload_bytes,
-            max_future=timedelta(seconds=self._tuning.max_future_s),
-            max_age=timedelta(days=self._tuning.retention_days),
+        self._decoder = DecoderThread(
+            topic_root=settings.mqtt.topic_root,
+            limits=Limits(
+                max_bytes=self._tuning.max_payload_bytes,
+                max_future=timedelta(seconds=self._tuning.max_future_s),
+                max_age=timedelta(days=self._tuning.retention_days),
+            ),
+            queue_max=self._tuning.queue_max,
+            batch_rows=self._tuning.batch_rows,
+            batch_ms=self._tuning.batch_ms,
+            log=log,
         )
         self._conn: psycopg.Connection | None = None
         self._stopping = threading.Event()
@@ -74,7 +78,7 @@ class Ingester:
         self.metrics_port: int | None = None
         self.metrics.watch(
             received=lambda: self._received,
-            queue_depth=self._queue.qsize,
+            queue_depth=self._decoder.depth,
             unacked=lambda: self._received - self._counters.acked,
         )
 
@@ -95,6 +99,7 @@ class Ingester:
             self.metrics_port = self.metrics.serve(
                 host=self._tuning.metrics_host, port=self._tuning.metrics_port
             )
+        self._decoder.start()
         self._thread.start()
         self._subscriber.start()
 
@@ -102,6 +107,7 @@ class Ingester:
         """Stop taking messages; the writer flushes, commits and acks what it holds, then disconnects."""
         self._subscriber.stop_receiving()
         self._stopping.set()
+        self._decoder.finish()
 
     def stop(self, timeout: float | None = None) -> bool:
         """Request a stop and wait for the writer to finish; return True when it has."""
@@ -115,7 +121,7 @@ class Ingester:
         return not self._thread.is_alive()
 
     def _enqueue(self, message: Inbound) -> None:
-        self._queue.put(message)
+        self._decoder.put(message)
         self._received += 1
 
     def _run(self) -> None:
@@ -124,7 +130,7 @@ class Ingester:
                 batch = self._collect()
                 if batch:
                     self._flush(batch)
-                elif self._stopping.is_set():
+                elif self._decoder.done.is_set() and self._decoder.batches.empty():
                     break
         finally:
             self._subscriber.close()
@@ -132,47 +138,14 @@ class Ingester:
             self.metrics.close()
             self._log.info("ingest_stopped", **asdict(self.counters))
 
-    def _collect(self) -> list[tuple[Inbound, Received]]:
-        """Return the next batch: up to batch_rows rows or batch_ms after its first message, whichever first."""
+    def _collect(self) -> list[Decodable]:
+        """Return the next batch the decoder has finished, [] when none is ready yet."""
         try:
-            first = self._queue.get(timeout=_STOP_CHECK_S)
+            return self._decoder.batches.get(timeout=STOP_CHECK_S)
         except queue.Empty:
             return []
-        batch = [self._decode(first)]
-        rows = len(batch[0][1].decoded.rows)
-        deadline = time.monotonic() + self._tuning.batch_ms / 1000
-        while rows < self._tuning.batch_rows:
-            remaining = deadline - time.monotonic()
-            try:
-                if self._stopping.is_set():
-                    item = self._queue.get_nowait()  # stopping: close the batch with what has arrived
-                elif remaining > 0:
-                    item = self._queue.get(timeout=min(remaining, _STOP_CHECK_S))
-                else:
-                    break
-            except queue.Empty:
-                if self._stopping.is_set():
-                    break
-                continue
-            batch.append(self._decode(item))
-            rows += len(batch[-1][1].decoded.rows)
-        return batch
 
-    def _decode(self, message: Inbound) -> tuple[Inbound, Received]:
-        try:
-            decoded = decode(
-                vin_from_topic(self._settings.mqtt.topic_root, message.topic),
-                message.payload,
-                now=datetime.now(UTC),
-                limits=self._limits,
-            )
-        # A decoder bug must cost one message (kept as a reject with its payload), never the writer thread.
-        except Exception as exc:
-            self._log.exception("decode_failed", topic=message.topic[:200])
-            decoded = Decoded(vin=None, rejects=[Reject("decode_failed", repr(exc)[:300])])
-        return message, Received(message.topic, message.payload, decoded)
-
-    def _flush(self, batch: list[tuple[Inbound, Received]]) -> None:
+    def _flush(self, batch: list[Decodable]) -> None:
         """Write a batch until it commits, then ack its messages in arrival order."""
         started = time.perf_counter()
         result = self._write_until_committed([received for _, received in batch])
@@ -208,7 +181,7 @@ class Ingester:
             duplicates=result.duplicates,
             rejects=result.rejects,
             reasons=dict(result.reasons) or None,
-            queue_depth=self._queue.qsize(),
+            queue_depth=self._decoder.depth(),
             ms=round(seconds * 1000, 1),
         )
 

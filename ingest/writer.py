@@ -108,7 +108,7 @@ class TelemetryWriter:
             ids = self._resolver.resolve(
                 conn, vins={m.decoded.vin for m in batch if m.decoded.rows and m.decoded.vin}
             )
-            rows, rejects, repeated = _split(batch, ids)
+            rows, rejects = _split(batch, ids)
             inserted = 0
             if rows:
                 inserted = self._store(conn, rows)
@@ -116,7 +116,7 @@ class TelemetryWriter:
                 with conn.cursor() as cur, cur.copy(query("ingest", "copy_reject")) as copy:
                     for reject in rejects:
                         copy.write_row(reject)
-        offered = len(rows) + repeated
+        offered = len(rows)
         return WriteResult(
             rows=offered,
             inserted=inserted,
@@ -128,32 +128,44 @@ class TelemetryWriter:
 
 def _split(
     batch: Sequence[Received], ids: dict[str, int]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
-    """Return (telemetry rows, reject rows, rows dropped as repeats of an earlier (vehicle, ts) in this batch)."""
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Return (telemetry rows, reject rows) of a batch.
+
+    Repeats of a (vehicle, ts) across the messages of one batch are not looked for here (a set of every row's key
+    costs more than the rare redelivery): they make the direct COPY fail, and the staging path's ON CONFLICT
+    DO NOTHING keeps the first and counts the others as duplicates.
+    """
     rows: list[tuple[Any, ...]] = []
     rejects: list[tuple[Any, ...]] = []
-    seen: set[tuple[int, Any]] = set()
-    repeated = 0
     for msg in batch:
         decoded = msg.decoded
-        topic, vin = _clean(msg.topic), decoded.vin
-        for r in decoded.rejects:
-            payload = msg.payload if r.fragment is None else r.fragment
-            rejects.append(
-                (topic, vin, r.reason, _clean(r.detail), r.sample_index, payload[:REJECT_PAYLOAD_BYTES])
-            )
+        if decoded.rejects:
+            topic, vin = _clean(msg.topic), decoded.vin
+            for r in decoded.rejects:
+                payload = msg.payload if r.fragment is None else r.fragment
+                rejects.append(
+                    (topic, vin, r.reason, _clean(r.detail), r.sample_index, payload[:REJECT_PAYLOAD_BYTES])
+                )
         if not decoded.rows:
             continue
         vehicle_id = ids.get(decoded.vin or "")
         if vehicle_id is None:
-            rejects.append((topic, vin, "unknown_vehicle", None, None, msg.payload[:REJECT_PAYLOAD_BYTES]))
+            rejects.append(
+                (
+                    _clean(msg.topic),
+                    decoded.vin,
+                    "unknown_vehicle",
+                    None,
+                    None,
+                    msg.payload[:REJECT_PAYLOAD_BYTES],
+                )
+            )
             continue
-        for row in decoded.rows:
-            key = (vehicle_id, row[0])
-            if key in seen:
-                repeated += 1  # first write wins, also within one batch
-                continue
-            seen.add(key)
-            extra = row[-1]
-            rows.append((vehicle_id, *row[:-1], None if extra is None else Jsonb(extra, dumps=_as_is)))
-    return rows, rejects, repeated
+        rows.extend(
+            [(vehicle_id, *row) if row[-1] is None else _with_extra(vehicle_id, row) for row in decoded.rows]
+        )
+    return rows, rejects
+
+
+def _with_extra(vehicle_id: int, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (vehicle_id, *row[:-1], Jsonb(row[-1], dumps=_as_is))

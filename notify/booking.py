@@ -40,6 +40,8 @@ JOBS: Mapping[RiskKind, Job] = MappingProxyType(
         RiskKind.WINTER_PREP: Job(
             "general", (("COOLANT-AF-4L", 1), ("WASHER-WINTER-2L", 1)), timedelta(minutes=45)
         ),
+        # scheduled service: engine oil and oil filter (EVs use the kit's cabin filter and checks only)
+        RiskKind.MAINTENANCE_DUE: Job("general", (("SVC-OIL-FILTER-KIT", 1),), timedelta(minutes=60)),
     }
 )
 

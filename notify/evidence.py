@@ -19,6 +19,7 @@ _LV = "Vehicle.LowVoltageBattery.CurrentVoltage"
 _SOH = "Vehicle.Powertrain.TractionBattery.StateOfHealth"
 _PADS = "Vehicle.Chassis.Axle.*.Wheel.*.Brake.PadWear"
 _AIR = "Vehicle.Exterior.AirTemperature"
+_SERVICE_KM = "Vehicle.Service.DistanceToService"
 
 # (signal, aggregate) -> unit, English label, Chinese label. Aggregate None matches any.
 _LABELS: dict[tuple[str, str | None], tuple[str, str, str]] = {
@@ -31,6 +32,7 @@ _LABELS: dict[tuple[str, str | None], tuple[str, str, str]] = {
     (_AIR, "daily_avg"): ("celsius", "daily average outside temperature", "当日平均车外气温"),
     (_AIR, "window_mean"): ("celsius", "average outside temperature", "平均车外气温"),
     (_AIR, None): ("celsius", "outside temperature", "车外气温"),
+    (_SERVICE_KM, None): ("km", "distance left to the next service", "距下次保养剩余里程"),
 }
 _WHEELS = {"Row1.Wheel.Left": ("front-left", "左前"), "Row1.Wheel.Right": ("front-right", "右前"),
            "Row2.Wheel.Left": ("rear-left", "左后"), "Row2.Wheel.Right": ("rear-right", "右后")}  # fmt: skip

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,7 +80,7 @@ def _stage(module: str, *args: str, env: dict[str, str], log: Path) -> subproces
     )
 
 
-def _run(module: str, *args: str, env: dict[str, str], log: Path) -> str:
+def run_stage(module: str, *args: str, env: dict[str, str], log: Path) -> str:
     """Run a stage to completion; return its stdout; raise with the log's tail when it fails."""
     with log.open("ab") as err:
         done = subprocess.run(
@@ -96,7 +98,8 @@ def _get(url: str, token: str) -> dict:
         return orjson.loads(response.read())
 
 
-def _wait(predicate, *, timeout: float, what: str) -> None:
+def wait_until(predicate, *, timeout: float, what: str) -> None:
+    """Poll `predicate` every 0.2 s until it holds; raise TimeoutError after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -104,61 +107,87 @@ def _wait(predicate, *, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def run_pipeline(
-    settings: SimulatorSettings, *, scenario: Scenario, workdir: Path, samples_per_message: int = 20
-) -> Outcome:
-    """Run simulate → ingest → detect → notify → API for `scenario` on an already migrated database."""
-    log = workdir / "stages.log"
-    env = {
+def stage_env(settings: SimulatorSettings) -> dict[str, str]:
+    """Return the environment the pipeline's processes run with: the demo's database, broker and topic root."""
+    return {
         **os.environ,
         "CARECAST_DATABASE__URL": settings.database.url,
-        "CARECAST_DATABASE__TIMESCALE": settings.database.timescale,
+        "CARECAST_DATABASE__TIMESCALE": str(settings.database.timescale),
         "CARECAST_MQTT__HOST": settings.mqtt.host,
         "CARECAST_MQTT__PORT": str(settings.mqtt.port),
         "CARECAST_MQTT__TOPIC_ROOT": settings.mqtt.topic_root,
         "CARECAST_INGEST__CLIENT_ID": f"carecast-demo-{secrets.token_hex(4)}",
         "CARECAST_LOG__FORMAT": "json",
     }
-    with psycopg.connect(settings.database.url) as conn:
-        seed_fleet(conn, fleet=scenario.fleet)
+
+
+@contextmanager
+def ingesting(env: dict[str, str], *, log: Path) -> Iterator[None]:
+    """Run the ingest process while the block publishes; it holds its subscription before the block starts."""
+    start = log.stat().st_size if log.exists() else 0
     ingest = _stage("ingest", env=env, log=log)
+
+    def subscribed() -> bool:
+        with log.open("rb") as f:
+            f.seek(start)
+            return b'"subscribed"' in f.read() or ingest.poll() is not None
+
     try:
-        with psycopg.connect(settings.database.url, autocommit=True) as conn:
-            # The ingester must hold its subscription before the history goes out (its session then queues).
-            _wait(lambda: '"subscribed"' in log.read_text(errors="replace") or ingest.poll() is not None,
-                  timeout=30, what="the ingester to subscribe")  # fmt: skip
-            if ingest.poll() is not None:
-                raise RuntimeError(f"ingest exited early:\n{log.read_text(errors='replace')[-2000:]}")
-            report = run_history(settings, scenario=scenario, samples_per_message=samples_per_message)
-
-            def stored() -> bool:
-                return conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] >= report.samples
-
-            _wait(stored, timeout=120, what=f"{report.samples} samples in telemetry")
+        wait_until(subscribed, timeout=30, what="the ingester to subscribe")
+        if ingest.poll() is not None:
+            raise RuntimeError(f"ingest exited early:\n{log.read_text(errors='replace')[-2000:]}")
+        yield
     finally:
         ingest.send_signal(signal.SIGTERM)
         ingest.wait(timeout=30)
+
+
+@contextmanager
+def serving_api(env: dict[str, str], *, log: Path) -> Iterator[str]:
+    """Run the API process for the block; yield its base URL once it is live."""
+    port = _free_port()
+    api = _stage("api", "--port", str(port), env=env, log=log)
+    base = f"http://127.0.0.1:{port}"
+
+    def live() -> bool:
+        try:
+            return urllib.request.urlopen(f"{base}/livez", timeout=1).status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until(live, timeout=30, what="the API")
+        yield base
+    finally:
+        api.send_signal(signal.SIGTERM)
+        api.wait(timeout=30)
+
+
+def run_pipeline(
+    settings: SimulatorSettings, *, scenario: Scenario, workdir: Path, samples_per_message: int = 20
+) -> Outcome:
+    """Run simulate → ingest → detect → notify → API for `scenario` on an already migrated database."""
+    log = workdir / "stages.log"
+    env = stage_env(settings)
+    with psycopg.connect(settings.database.url) as conn:
+        seed_fleet(conn, fleet=scenario.fleet)
+    with ingesting(env, log=log), psycopg.connect(settings.database.url, autocommit=True) as conn:
+        report = run_history(settings, scenario=scenario, samples_per_message=samples_per_message)
+
+        def stored() -> bool:
+            return conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] >= report.samples
+
+        wait_until(stored, timeout=120, what=f"{report.samples} samples in telemetry")
     now = scenario.end.isoformat()
-    _run("detection", "--once", "--now", now, env=env, log=log)
-    _run("notify", "--once", "--now", now, env=env, log=log)
+    run_stage("detection", "--once", "--now", now, env=env, log=log)
+    run_stage("notify", "--once", "--now", now, env=env, log=log)
     return read_through_api(env=env, log=log, scenario=scenario)
 
 
 def read_through_api(*, env: dict[str, str], log: Path, scenario: Scenario) -> Outcome:
     """Start the API, read every center's suggestion feed and one owner's alerts over HTTP."""
-    port = _free_port()
-    api = _stage("api", "--port", str(port), env=env, log=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-
-        def live() -> bool:
-            try:
-                return urllib.request.urlopen(f"{base}/livez", timeout=1).status == 200
-            except OSError:
-                return False
-
-        _wait(live, timeout=30, what="the API")
-        admin = _run("api.keys", "create-admin", "--label", "demo", env=env, log=log).splitlines()[-1]
+    with serving_api(env, log=log) as base:
+        admin = run_stage("api.keys", "create-admin", "--label", "demo", env=env, log=log).splitlines()[-1]
         found: dict[str, set[str]] = {}
         suggestions: list[dict] = []
         for center in scenario.fleet.centers:
@@ -178,13 +207,10 @@ def read_through_api(*, env: dict[str, str], log: Path, scenario: Scenario) -> O
         alerts = None
         if suggestions:
             vin = suggestions[0]["vehicle"]["vin"]
-            customer_id = _customer_id(env["CARECAST_DATABASE__URL"], vin)
-            token = _run("api.keys", "owner-token", "--customer-id", str(customer_id), env=env, log=log)
+            customer_id = customer_id_of(env["CARECAST_DATABASE__URL"], vin)
+            token = run_stage("api.keys", "owner-token", "--customer-id", str(customer_id), env=env, log=log)
             alerts = _get(f"{base}/v1/vehicles/{vin}/alerts", token.splitlines()[-1])
         return Outcome(found, suggestions, alerts)
-    finally:
-        api.send_signal(signal.SIGTERM)
-        api.wait(timeout=30)
 
 
 def _center_id(url: str, code: str) -> int:
@@ -192,7 +218,8 @@ def _center_id(url: str, code: str) -> int:
         return conn.execute("SELECT id FROM service_center WHERE code = %s", (code,)).fetchone()[0]
 
 
-def _customer_id(url: str, vin: str) -> int:
+def customer_id_of(url: str, vin: str) -> int:
+    """Return the id of the customer who owns `vin`."""
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT customer_id FROM vehicle WHERE vin = %s", (vin,)).fetchone()[0]
 
@@ -248,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--end", type=datetime.fromisoformat, default=None, help="ISO 8601 (default: now)")
     parser.add_argument("--json-out", type=Path, default=None, help="also write the outcome as JSON")
+    parser.add_argument("--case", action="store_true", help="then walk one car's case to a survey answer")
     args = parser.parse_args(argv)
     settings = SimulatorSettings()
     log = configure_logging(settings.log, process="demo")
@@ -268,11 +296,15 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "stages.log").write_bytes(b"")
     env = {**os.environ, "CARECAST_DATABASE__URL": url}
-    _run("core.migrate_main", env=env, log=workdir / "stages.log")
+    run_stage("core.migrate_main", env=env, log=workdir / "stages.log")
     scenario = build_scenario(args.seed, args.vehicles, end, days=args.days)
     log.info("demo.start", vehicles=args.vehicles, days=args.days, end=end.isoformat(), database=url)
     outcome = run_pipeline(run_settings, scenario=scenario, workdir=workdir)
     print_report(scenario, outcome, seconds=time.monotonic() - started)
+    if args.case:
+        from simulators.demo_case import walk_case  # demo_case builds on this module's process helpers
+
+        walk_case(run_settings, scenario=scenario, workdir=workdir)
     if args.json_out:
         data = {"found": {k: sorted(v) for k, v in outcome.found.items()}, "suggestions": outcome.suggestions}
         args.json_out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))

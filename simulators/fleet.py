@@ -29,6 +29,7 @@ PARTS: dict[str, str] = {
     "COOLANT-AF-4L": "Antifreeze coolant -40 °C, 4 L",
     "WASHER-WINTER-2L": "Winter washer fluid -30 °C, 2 L",
     "WIPER-BLADE-SET": "Front wiper blade set",
+    "SVC-OIL-FILTER-KIT": "Scheduled service kit: engine oil 4 L, oil and cabin filters",
 }
 
 WEEKDAY_HOURS = ["08:30", "18:00"]

@@ -38,6 +38,8 @@ LAT = "Vehicle.CurrentLocation.Latitude"
 LON = "Vehicle.CurrentLocation.Longitude"
 COOLANT = "Vehicle.Powertrain.CombustionEngine.EngineCoolant.Level"
 DTC = "Vehicle.Diagnostics.DTCCount"
+SERVICE_KM = "Vehicle.Service.DistanceToService"
+SERVICE_S = "Vehicle.Service.TimeToService"
 
 # The cranking dip loses ~0.03 V per °C below 20 °C; detection normalises with the same slope.
 CRANK_V_PER_C = 0.03
@@ -80,6 +82,8 @@ class VehicleModel:
     tire_kpa: tuple[int, ...]
     daily_km: float
     odometer_m: float
+    service_km_start: float
+    service_days_start: float
     last_report_day: date | None = None
     last_live: datetime | None = field(default=None)
 
@@ -108,6 +112,13 @@ class VehicleModel:
         else:
             raw = tuple(s + r * days for s, r in zip(self.pad_start, self.pad_rate, strict=True))
         return tuple(max(0, min(100, round(v))) for v in raw)
+
+    def service_on(self, day: date) -> tuple[float, int]:
+        """Return the service countdown on `day`: km and seconds left (healthy: months and thousands of km away)."""
+        days = (day - self.reference).days
+        fault = self.faults.get(FaultKind.SERVICE_DUE)
+        km = fault.value_on(day) if fault else self.service_km_start - self.daily_km * days
+        return round(km, 1), int((self.service_days_start - days) * 86400)
 
     def soh_on(self, day: date) -> float:
         """Return the traction battery's state of health on `day` without measurement noise."""
@@ -164,6 +175,7 @@ class VehicleModel:
             out[path] = max(150, round(kpa + 1.2 * (weather.mean_c - 20.0) + rng.uniform(-2, 2)))
         out[BRAKE_FLUID] = 96
         out[DTC] = 0
+        out[SERVICE_KM], out[SERVICE_S] = self.service_on(day)
         if self.engine:
             out[COOLANT] = "NORMAL"
         return out
@@ -280,6 +292,9 @@ def make_model(vehicle: Vehicle, *, scenario: Scenario, segment: Segment) -> Veh
         tire_kpa=tuple(rng.randint(235, 250) for _ in range(4)),
         daily_km=daily_km,
         odometer_m=age_years * 365.0 * daily_km * 1000.0 * rng.uniform(0.8, 1.1),
+        # healthy: at the window's end still >= 3,000 km and >= 60 days of driving and >= 120 days away
+        service_km_start=rng.uniform(3000.0, 8000.0) + daily_km * (60 + days),
+        service_days_start=rng.uniform(120.0, 300.0) + days,
     )
 
 

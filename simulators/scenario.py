@@ -36,6 +36,7 @@ class FaultKind(StrEnum):
     EV_FAST_FADE = "ev_fast_fade"  # traction battery state of health, percent
     # value = the cold snap drop in °C added to the region (0 when the season alone is cold enough)
     WINTER_ONSET = "winter_onset"
+    SERVICE_DUE = "service_due"  # Vehicle.Service.DistanceToService, km (scheduled service falling due)
 
 
 EXPECTS: dict[FaultKind, RiskKind] = {
@@ -44,7 +45,11 @@ EXPECTS: dict[FaultKind, RiskKind] = {
     FaultKind.FAST_BRAKE_WEAR: RiskKind.BRAKE_PADS,
     FaultKind.EV_FAST_FADE: RiskKind.EV_BATTERY_SOH,
     FaultKind.WINTER_ONSET: RiskKind.WINTER_PREP,
+    FaultKind.SERVICE_DUE: RiskKind.MAINTENANCE_DUE,
 }
+# The service countdown of a SERVICE_DUE vehicle ends here on the window's last day (detection: due at <= 500 km).
+SERVICE_DUE_END_KM = 250.0
+SERVICE_DUE_KM_PER_DAY = 40.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,8 @@ def _ramp(kind: FaultKind, days: int) -> tuple[float, float]:
         return 79.0 - rate * n, rate
     if kind is FaultKind.EV_FAST_FADE:
         return 84.0, -15.0 / 365.25
+    if kind is FaultKind.SERVICE_DUE:
+        return SERVICE_DUE_END_KM + SERVICE_DUE_KM_PER_DAY * n, -SERVICE_DUE_KM_PER_DAY
     raise ValueError(kind)
 
 
@@ -137,6 +144,7 @@ def build_scenario(
     rest = [i for i in evs[per_kind:] + engines[3 * k :]]
     rng.shuffle(rest)
     chosen |= {i: FaultKind.FAST_BRAKE_WEAR for i in rest[:per_kind]}
+    chosen |= {i: FaultKind.SERVICE_DUE for i in rest[per_kind : 2 * per_kind]}
 
     winter_region, climate, drop = _winter(Climate(seed), end)
     means = {r: climate.mean_c(r, local_date(end, r)) for r in REGIONS}

@@ -9,13 +9,14 @@ from types import ModuleType
 from typing import Any
 
 from detection.errors import RuleConfigError
-from detection.rules import battery_12v, brakes, ev_battery, seasonal
+from detection.rules import battery_12v, brakes, ev_battery, maintenance, seasonal
 
 RULES: tuple[tuple[ModuleType, Any], ...] = (
     (battery_12v, battery_12v.Params()),
     (ev_battery, ev_battery.Params()),
     (brakes, brakes.Params()),
     (seasonal, seasonal.Params()),
+    (maintenance, maintenance.Params()),
 )
 
 

@@ -225,3 +225,25 @@ def test_bad_center_id_is_422_not_500(client, world):
         )
         assert resp.status_code == 422, center_id
         assert resp.json()["error"]["message"].startswith("path.center_id: ")
+
+
+def test_feed_checks_the_key_before_the_center_and_the_cursor(client, world, conn):
+    # The feed authenticates, scopes and pages in one statement; the answers keep the order 401, 403, 400.
+    unknown = "cc_live_" + "x" * 43
+    assert feed(client, world, world.center_a, unknown, cursor="%%%").status_code == 401
+    assert feed(client, world, world.center_b, world.key_a, cursor="%%%").status_code == 403
+    conn.execute("UPDATE api_key SET revoked_at = now() WHERE center_id = %s", (world.center_a,))
+    assert feed(client, world, world.center_a, world.key_a, cursor="%%%").status_code == 401
+
+
+def test_feed_leaves_pooled_connections_transactional(client, world):
+    # The feed borrows pooled connections in autocommit; every other route expects them back without it.
+    pool = client.app.state.pool
+    for _ in range(2 * pool.max_size):
+        assert feed(client, world, world.center_a, world.key_a).status_code == 200
+    held = [pool.getconn() for _ in range(pool.get_stats()["pool_size"])]
+    try:
+        assert held and not any(c.autocommit for c in held)
+    finally:
+        for c in held:
+            pool.putconn(c)

@@ -42,3 +42,18 @@ def test_quick_benchmark_prints_a_complete_json_line(template_db):
     assert (result["lost"], result["duplicates"]) == (0, 0)
     assert all(result[k] > 0 for k in KEYS - {"lost", "duplicates"})
     assert "Carecast, 1 sample/message" in done.stdout
+
+
+def test_rss_mode_drains_a_queue_and_reports_the_peak_rss(template_db):
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.ingest", "--rss-messages", "1500"],
+        cwd=ROOT,
+        env=os.environ,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (result["rss_messages"], result["lost"], result["duplicates"]) == (1500, 0, 0)
+    assert result["peak_rss_mb"] > 0 and result["carecast_msgs_per_s_1"] > 0

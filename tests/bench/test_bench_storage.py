@@ -30,7 +30,11 @@ def test_quick_storage_benchmark_prints_table_and_json():
 
     pg = figures["postgres"]
     assert pg["rows"] == figures["rows"]
-    assert set(pg["index_bytes"]) == {"telemetry_vehicle_ts_key", "telemetry_ts_brin"}
+    assert set(pg["index_bytes"]) == {
+        "telemetry_vehicle_ts_key",
+        "telemetry_ts_brin",
+        "telemetry_received_brin",
+    }
     assert pg["total_bytes"] >= pg["table_bytes"] + sum(pg["index_bytes"].values())
     assert pg["bytes_per_row"] == round(pg["total_bytes"] / pg["rows"], 1)
     assert any(line.startswith("  total") for line in lines)

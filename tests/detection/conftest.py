@@ -69,7 +69,8 @@ def concat() -> Callable[..., pd.DataFrame]:
 # --- database helpers for the integration tests --------------------------------------------------------------
 
 TELEMETRY_FIELDS = ("lv_voltage_v", "lv_current_a", "speed_kmh", "air_temp_c", "hv_soh_pct", "pad_wear_fl_pct",
-                    "pad_wear_fr_pct", "pad_wear_rl_pct", "pad_wear_rr_pct", "odometer_m", "lat_deg", "lon_deg")  # fmt: skip
+                    "pad_wear_fr_pct", "pad_wear_rl_pct", "pad_wear_rr_pct", "odometer_m", "lat_deg", "lon_deg", "service_km",
+                    "service_s")  # fmt: skip
 
 
 def add_vehicle(conn: psycopg.Connection, n: int, *, powertrain: str = "ICE", region: str = "beijing") -> int:
@@ -95,6 +96,8 @@ def day_samples(
     soh: float | None = None,
     wear: int | None = None,
     odometer_m: int | None = None,
+    service_km: float | None = None,
+    service_s: int | None = None,
 ) -> list[dict]:
     """Return one day's samples the way the simulator sends them: a cold engine start (cranking dip at the day's
     lowest temperature, -150 A), a drive (alternator charging, 14.2 V) and a parked resting sample."""
@@ -133,6 +136,8 @@ def day_samples(
             "pad_wear_fl_pct": wear,
             "pad_wear_fr_pct": None if wear is None else max(0, wear - 3),
             "odometer_m": odometer_m,
+            "service_km": service_km,
+            "service_s": service_s,
         }
     )
     return samples  # fmt: skip

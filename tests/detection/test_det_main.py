@@ -79,6 +79,29 @@ def test_scheduler_runs_a_pass_at_start_and_stops_on_sigterm(database, conn, fle
     assert events.count("detection.pass") == 1 and "detection.scheduled" in events
 
 
+@pytest.mark.parametrize("signals", [(signal.SIGTERM, signal.SIGTERM), (signal.SIGINT, signal.SIGTERM)])
+def test_a_repeated_stop_signal_exits_cleanly(database, conn, fleet, days_until, signals):
+    _seed(fleet, days_until)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "detection", "--now", NOW], cwd=ROOT,
+        env=_env(database, CARECAST_DETECTION__INTERVAL_S="3600"), stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: conn.execute("SELECT count(*) FROM risk").fetchone()[0] == 2, timeout=60,
+                 what="the first scheduled pass")  # fmt: skip
+        for sig in signals:
+            proc.send_signal(sig)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = proc.stderr.read()
+    assert "Traceback" not in stderr and "SchedulerNotRunningError" not in stderr, stderr
+    stopped = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")][-1]
+    assert stopped["event"] == "detection.stopped" and stopped["signals"].startswith(signals[0].name)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

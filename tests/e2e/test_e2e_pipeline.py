@@ -25,6 +25,7 @@ SKILL = {
     RiskKind.EV_BATTERY_SOH: "high_voltage",
     RiskKind.BRAKE_PADS: "brakes",
     RiskKind.WINTER_PREP: "general",
+    RiskKind.MAINTENANCE_DUE: "general",
 }
 
 

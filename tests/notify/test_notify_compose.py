@@ -105,6 +105,24 @@ CASES = {
         date(2026, 11, 28),
         None,
     ),
+    RiskKind.MAINTENANCE_DUE: (
+        "service_due_soon",
+        {
+            "readings": days("Vehicle.Service.DistanceToService", "last", [320.0], threshold=500, op="<="),
+            "km_left": 320.0,
+            "km_per_day": 38.5,
+            "days_left": 8.3,
+            "time_days_left": 96.0,
+            "time_signal": "Vehicle.Service.TimeToService",
+            "threshold": 14,
+            "op": "<=",
+            "threshold_km": 500,
+        },  # fmt: skip
+        ["320 km"],
+        "500 km",
+        date(2026, 11, 28),
+        None,
+    ),
 }
 
 

@@ -176,6 +176,19 @@ def test_ev_fast_fade_crosses_80_within_a_year() -> None:
         assert 0 < (80 - intercept) / slope <= 365
 
 
+def test_service_due_counts_down_into_the_due_window_and_healthy_cars_stay_far() -> None:
+    due = {f.vin for f in scenario().faults if f.kind is FaultKind.SERVICE_DUE}
+    assert due
+    for vin, samples in samples_by_vin().items():
+        km = [s["signals"][m.SERVICE_KM] for s in samples if m.SERVICE_KM in s["signals"]]
+        left_s = [s["signals"][m.SERVICE_S] for s in samples if m.SERVICE_S in s["signals"]]
+        assert km == sorted(km, reverse=True) and left_s[-1] >= 120 * 86400
+        if vin in due:
+            assert km[0] > 1000 and 0 < km[-1] <= 300  # detection: due at <= 500 km
+        else:
+            assert km[-1] >= 3000
+
+
 def utc_week_mean(samples: list[dict], drop_last: bool) -> float:
     days: dict[object, list[float]] = defaultdict(list)
     for s in samples:

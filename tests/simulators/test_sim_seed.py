@@ -8,6 +8,7 @@ import psycopg
 
 from core.db import connect
 from core.settings import DatabaseSettings
+from simulators.fleet import PARTS
 from simulators.scenario import build_scenario
 from simulators.seed import seed_fleet
 
@@ -35,7 +36,7 @@ def test_seeding_twice_leaves_identical_rows(database: DatabaseSettings, conn: p
     assert first == {
         "service_center": len(fleet.centers),
         "technician": len(fleet.technicians),
-        "part": 7,
+        "part": len(PARTS),
         "part_stock": len(fleet.stock),
         "customer": 30,
         "vehicle": 30,

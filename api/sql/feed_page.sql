@@ -1,0 +1,58 @@
+-- The suggested-bookings feed in ONE statement (one round trip on the hot path): find the API key by its SHA-256
+-- hash, stamp last_used_at at most once a minute (so busy keys do not write per request), and cut the page only when
+-- the key is live and may read the center. The page is cut on booking_suggestion alone (MATERIALIZED: before the
+-- joins, so they touch only the rows returned); each item is already the JSON of one SuggestedBooking, timestamps
+-- as RFC 3339 UTC ("...Z", fraction without trailing zeros: PostgreSQL's JSON form of a timestamp) like everywhere
+-- else in the API.
+-- Rows: one per item, each with the key's columns; a single row with NULL id/item when there are no items; no row
+-- at all when no key has this hash. center_found is only consulted for admin keys (404 for a missing center).
+WITH k AS (
+    SELECT id, center_id, role, key_hash, revoked_at, last_used_at
+    FROM api_key
+    WHERE key_hash = %(hash)s
+), touched AS (
+    UPDATE api_key a
+    SET last_used_at = now()
+    FROM k
+    WHERE a.id = k.id
+      AND k.revoked_at IS NULL
+      AND (k.last_used_at IS NULL OR k.last_used_at < now() - INTERVAL '1 minute')
+    RETURNING a.id
+), page AS MATERIALIZED (
+    SELECT b.*
+    FROM booking_suggestion b, k
+    WHERE k.revoked_at IS NULL
+      AND (k.role = 'admin' OR k.center_id = %(center_id)s)
+      AND b.center_id = %(center_id)s
+      AND b.id > %(after_id)s
+      AND (%(status)s::text IS NULL OR b.status = %(status)s::text)
+      AND (%(since)s::timestamptz IS NULL OR b.created_at >= %(since)s::timestamptz)
+    ORDER BY b.id
+    LIMIT %(limit)s
+), items AS (
+    SELECT b.id, json_build_object(
+               'id', b.id, 'rank', b.rank, 'status', b.status,
+               'risk', json_build_object(
+                   'id', r.id, 'kind', r.kind, 'severity', r.severity, 'confidence', r.confidence,
+                   'diagnosis', r.diagnosis, 'predicted_date', r.predicted_date, 'predicted_low', r.predicted_low,
+                   'predicted_high', r.predicted_high, 'evidence', r.evidence),
+               'vehicle', json_build_object('vin', v.vin, 'model', v.model, 'powertrain', v.powertrain),
+               'customer', json_build_object('name', c.name, 'segment', c.segment, 'locale', c.locale),
+               'slot_start', btrim(to_json(b.slot_start AT TIME ZONE 'UTC')::text, '"') || 'Z',
+               'slot_end', btrim(to_json(b.slot_end AT TIME ZONE 'UTC')::text, '"') || 'Z',
+               'technician', json_build_object('id', t.id, 'name', t.name),
+               'parts', b.parts, 'deadline', b.deadline, 'distance_km', b.distance_km, 'reason', b.reason,
+               'created_at', btrim(to_json(b.created_at AT TIME ZONE 'UTC')::text, '"') || 'Z'
+           )::text AS item
+    FROM page b
+    JOIN risk r ON r.id = b.risk_id
+    JOIN vehicle v ON v.id = b.vehicle_id
+    JOIN customer c ON c.id = v.customer_id
+    JOIN technician t ON t.id = b.technician_id
+)
+SELECT k.id AS key_id, k.center_id, k.role, k.key_hash AS hash, k.revoked_at IS NOT NULL AS revoked,
+       EXISTS (SELECT 1 FROM service_center WHERE id = %(center_id)s) AS center_found,
+       i.id, i.item
+FROM k
+LEFT JOIN items i ON true
+ORDER BY i.id

@@ -1,0 +1,12 @@
+-- The last reported service countdown (Vehicle.Service.*) of each vehicle and UTC day in (%(start)s, %(now)s].
+-- Read from raw telemetry (the rollup has no service columns), for a short recent window only.
+SELECT DISTINCT ON (vehicle_id, day)
+       vehicle_id,
+       date_bin(INTERVAL '1 day', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day,
+       service_km,
+       service_s
+FROM telemetry
+WHERE ts > %(start)s
+  AND ts <= %(now)s
+  AND (service_km IS NOT NULL OR service_s IS NOT NULL)
+ORDER BY vehicle_id, day, ts DESC;
