@@ -18,7 +18,7 @@ run: install
 	source scripts/devenv.sh && scripts/ensure-db.sh && $(BIN)/carecast migrate && $(BIN)/carecast up
 
 demo: install
-	source scripts/devenv.sh && scripts/ensure-db.sh && $(BIN)/carecast migrate && $(BIN)/carecast demo
+	source scripts/devenv.sh && scripts/ensure-db.sh && $(BIN)/carecast migrate && $(BIN)/carecast demo --case
 
 test: install
 	source scripts/devenv.sh && $(BIN)/python -m pytest $(PYTEST_ARGS)
