@@ -66,6 +66,11 @@ def owner_vehicles(conn: psycopg.Connection, *, customer_id: int) -> list[dict[s
     return _all(conn, "owner_vehicles", {"customer_id": customer_id})
 
 
+def owner_inbox(conn: psycopg.Connection, *, customer_id: int, limit: int) -> list[dict[str, Any]]:
+    """Return the customer's newest in-app inbox items."""
+    return _all(conn, "owner_inbox", {"customer_id": customer_id, "limit": limit})
+
+
 def vehicle_daily(conn: psycopg.Connection, *, vehicle_id: int, since: datetime) -> list[dict[str, Any]]:
     """Return the vehicle's daily rollup rows since `since`, oldest first (``day`` as a UTC date)."""
     return _all(conn, "vehicle_daily", {"vehicle_id": vehicle_id, "since": since})

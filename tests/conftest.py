@@ -107,9 +107,8 @@ def start_mosquitto(config_template: Path, workdir: Path) -> tuple[subprocess.Po
     workdir.mkdir(parents=True, exist_ok=True)
     conf = workdir / "mosquitto.conf"
     conf.write_text(config_template.read_text().replace("@PORT@", str(port)).replace("@DIR@", str(workdir)))
-    proc = subprocess.Popen(
-        [_mosquitto_binary(), "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=open(workdir / "log", "wb")
-    )
+    with open(workdir / "log", "wb") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen([_mosquitto_binary(), "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=log)
 
     def listening() -> bool:
         with socket.socket() as s:

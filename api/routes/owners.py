@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from api import repository
 from api.auth import OwnerCaller, OwnerPrincipal
@@ -14,7 +14,7 @@ from api.errors import ApiError
 from api.health_summary import SOH_THRESHOLD, soh_points, summarize
 from api.routes.vehicles import Vin
 from api.schemas.common import error_responses
-from api.schemas.owners import BookingOptions, HealthSummary, OwnerVehicles
+from api.schemas.owners import BookingOptions, HealthSummary, Inbox, OwnerVehicles
 from api.soh_trend import fit_soh
 from api.svg import soh_chart
 
@@ -41,6 +41,19 @@ def my_vehicles(conn: Conn, owner: OwnerCaller) -> OwnerVehicles:
     """Return every car of the token's owner, with the number of open issues on each."""
     return OwnerVehicles.model_validate(
         {"items": repository.owner_vehicles(conn, customer_id=owner.customer_id)}
+    )
+
+
+@router.get(
+    "/v1/me/inbox",
+    response_model=Inbox,
+    summary="The owner's in-app inbox: care messages delivered by the in-app channel",
+    responses=error_responses(401, 422, 503),
+)
+def my_inbox(conn: Conn, owner: OwnerCaller, limit: int = Query(50, ge=1, le=100)) -> Inbox:
+    """Return the newest in-app messages of the token's owner."""
+    return Inbox.model_validate(
+        {"items": repository.owner_inbox(conn, customer_id=owner.customer_id, limit=limit)}
     )
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import UtcDateTime
 from api.schemas.vehicles import BookingOption
 from core.contracts import Powertrain, RiskKind, Severity
 
@@ -27,6 +28,22 @@ class OwnerVehicles(BaseModel):
     """Every car of the owner, by VIN."""
 
     items: list[OwnerVehicle]
+
+
+class InboxItem(BaseModel):
+    """One message the in-app channel delivered (several due messages of one owner arrive merged in one item)."""
+
+    id: int
+    subject: str
+    body: str
+    created_at: UtcDateTime
+    read_at: UtcDateTime | None = None
+
+
+class Inbox(BaseModel):
+    """The owner's in-app inbox, newest first."""
+
+    items: list[InboxItem]
 
 
 class RiskBrief(BaseModel):

@@ -96,3 +96,33 @@ def test_soh_chart_of_a_car_without_readings_says_so(client, world):
     resp = client.get(f"/v1/vehicles/{world.vin_a}/soh-chart.svg", headers=bearer(world.owner_a))
     assert resp.status_code == 200
     assert "no state-of-health readings" in resp.text
+
+
+def _deliver_in_app(conn, customer_id: int, subject: str, at: datetime) -> None:
+    dispatch = conn.execute(
+        "INSERT INTO care_dispatch (customer_id, locale, subject, body, created_at) "
+        "VALUES (%s, 'en', %s, 'body', %s) RETURNING id",
+        (customer_id, subject, at),
+    ).fetchone()[0]
+    conn.execute(
+        "INSERT INTO inbox_item (customer_id, dispatch_id, subject, body, created_at) VALUES (%s, %s, %s, 'body', %s)",
+        (customer_id, dispatch, subject, at),
+    )
+
+
+def test_my_inbox_lists_only_my_in_app_messages_newest_first(client, conn, world):
+    other = conn.execute("SELECT customer_id FROM vehicle WHERE vin = %s", (world.vin_b,)).fetchone()[0]
+    now = datetime.now(UTC)
+    _deliver_in_app(conn, world.customer_a, "older", now - timedelta(days=1))
+    _deliver_in_app(conn, world.customer_a, "newer", now)
+    _deliver_in_app(conn, other, "not yours", now)
+
+    resp = client.get("/v1/me/inbox", headers=bearer(world.owner_a))
+    assert resp.status_code == 200
+    assert [i["subject"] for i in resp.json()["items"]] == ["newer", "older"]
+    assert (
+        client.get("/v1/me/inbox?limit=1", headers=bearer(world.owner_a)).json()["items"][0]["subject"]
+        == "newer"
+    )
+    assert client.get("/v1/me/inbox?limit=0", headers=bearer(world.owner_a)).status_code == 422
+    assert client.get("/v1/me/inbox", headers=bearer(world.key_a)).status_code == 401

@@ -43,10 +43,14 @@ def test_up_runs_every_stage_and_stops_cleanly(database, mqtt, tmp_path):
 
     threading.Thread(target=read, daemon=True).start()
     try:
-        assert announced.wait(120), "carecast up never announced a demo key:\n" + (tmp_path / "up.log").read_text()
+        assert announced.wait(120), (
+            "carecast up never announced a demo key:\n" + (tmp_path / "up.log").read_text()
+        )
         text = "".join(lines)
         key = re.search(r"API key:\s+(\S+)", text).group(1)
-        url = re.search(r"'(http://127\.0\.0\.1:\d+/v1/service-centers/\d+/suggested-bookings\?limit=5)'", text)
+        url = re.search(
+            r"'(http://127\.0\.0\.1:\d+/v1/service-centers/\d+/suggested-bookings\?limit=5)'", text
+        )
         request = urllib.request.Request(url.group(1), headers={"Authorization": f"Bearer {key}"})
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200

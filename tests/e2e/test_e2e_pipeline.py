@@ -55,7 +55,9 @@ def test_pipeline_finds_exactly_the_injected_faults(outcome_and_scenario, databa
         skills = dict(conn.execute("SELECT id, skills FROM technician").fetchall())
         for item in outcome.suggestions:
             vin, kind = item["vehicle"]["vin"], RiskKind(item["risk"]["kind"])
-            assert center_region[item["center_code"]] == region[vin], "suggested a center outside the car's region"
+            assert center_region[item["center_code"]] == region[vin], (
+                "suggested a center outside the car's region"
+            )
             assert SKILL[kind] in skills[item["technician"]["id"]]
             assert item["slot_start"] > END.isoformat().replace("+00:00", "Z")
             assert item["risk"]["evidence"]["readings"], "suggestion without evidence"
