@@ -69,16 +69,31 @@ def _parts(conn: psycopg.Connection, row: dict[str, Any], *, sign: int) -> None:
         conn.execute(query("api", "parts_reserve"), params)
 
 
+def _hold_slot(conn: psycopg.Connection, *, booking_id: int, by: str, attempts: int = 3) -> None:
+    """Mark the option accepted; 409 when the exclusion constraint says another accept holds the slot.
+
+    Concurrent accepts of overlapping slots can deadlock inside the exclusion check; PostgreSQL then aborts one of
+    them. Its savepoint is rolled back and the statement retried: it now waits for the winner and gets the
+    exclusion violation (or the slot, if the winner rolled back).
+    """
+    for attempt in range(attempts):
+        try:
+            with conn.transaction():
+                conn.execute(query("api", "booking_accept"), {"booking_id": booking_id, "by": by})
+            return
+        except psycopg.errors.DeadlockDetected as exc:
+            if attempt == attempts - 1:
+                raise ApiError(409, "slot_taken", "this slot was just taken; choose another option") from exc
+        except (psycopg.errors.ExclusionViolation, psycopg.errors.UniqueViolation) as exc:
+            raise ApiError(409, "slot_taken", "this slot was just taken; choose another option") from exc
+
+
 def accept(conn: psycopg.Connection, *, booking_id: int, by: str, **scope: Any) -> dict[str, Any]:
     """Accept an option: hold the technician's slot (the database refuses overlaps) and reserve the parts."""
     with conn.transaction():
         row, current = _lock(conn, booking_id=booking_id, **scope)
         if _verdict(lifecycle.accept, current):
-            try:
-                with conn.transaction():
-                    conn.execute(query("api", "booking_accept"), {"booking_id": booking_id, "by": by})
-            except (psycopg.errors.ExclusionViolation, psycopg.errors.UniqueViolation) as exc:
-                raise ApiError(409, "slot_taken", "this slot was just taken; choose another option") from exc
+            _hold_slot(conn, booking_id=booking_id, by=by)
             _parts(conn, row, sign=+1)
             conn.execute(
                 query("api", "booking_release_others"), {"risk_id": row["risk_id"], "booking_id": booking_id}

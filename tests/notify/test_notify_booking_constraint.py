@@ -46,7 +46,8 @@ def test_notify_parallel_accepts_of_one_slot_only_one_wins(conn, database) -> No
                 own.execute(ACCEPT, (suggestion_id,))
                 own.commit()
                 outcomes.append("won")
-            except psycopg.errors.ExclusionViolation:
+            except (psycopg.errors.ExclusionViolation, psycopg.errors.DeadlockDetected):
+                # Overlapping exclusion checks may deadlock; PostgreSQL aborts one side, which is refused too.
                 own.rollback()
                 outcomes.append("refused")
 
