@@ -7,12 +7,15 @@ starts them in order, prints where the API is with a demo key, and stops them al
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
+import paho.mqtt.client as paho
 import psycopg
 
 from core.db import connect
@@ -65,6 +68,33 @@ class Supervisor:
         return None
 
 
+def _wait_for_ingest(
+    mqtt: MqttSettings, *, stop: threading.Event | None = None, timeout_s: float = 60
+) -> bool:
+    """Return True once an ingester says "online" on its retained status topic ({root}/ingest/+/status).
+
+    The ingester subscribes before it publishes "online", so from then on the broker keeps telemetry for it; the
+    simulator must not publish its history earlier, or a first run's history would go to no subscriber.
+    """
+    online = threading.Event()
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"carecast-up-{os.getpid()}")
+    if mqtt.username:
+        client.username_pw_set(mqtt.username, mqtt.password.get_secret_value() if mqtt.password else None)
+    client.on_connect = lambda c, *_: c.subscribe(f"{mqtt.topic_root}/ingest/+/status", qos=1)
+    client.on_message = lambda _c, _u, msg: online.set() if msg.payload == b"online" else None
+    client.connect(mqtt.host, mqtt.port, keepalive=mqtt.keepalive_s)
+    client.loop_start()
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not online.wait(0.2):
+            if time.monotonic() > deadline or (stop is not None and stop.is_set()):
+                return False
+        return True
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
 def _demo_key(conn: psycopg.Connection) -> tuple[int, str, str] | None:
     """Return (center id, code, fresh API key) for the center with most suggestions, or None while there are none."""
     row = conn.execute(
@@ -109,6 +139,10 @@ def main() -> None:
     signal.signal(signal.SIGINT, sup.stop)
     sup.start("ingest", "ingest")
     sup.start("api", "api", "--port", str(args.api_port))
+    if not _wait_for_ingest(settings.mqtt, timeout_s=60) or sup.failed_child():
+        log.error("up.ingest_not_online", hint="is the broker reachable? see the ingest log lines above")
+        sup.stop()
+        raise SystemExit(1)
     sup.start(
         "simulate",
         "simulators",
