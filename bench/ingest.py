@@ -79,6 +79,12 @@ class IngesterProcess:
                 return int(line.split()[1]) / 1024
         return 0.0
 
+    def drops(self) -> list[str]:
+        """Return why the broker connection dropped before the stop was requested (paho's reason)."""
+        stop = self.events("shutdown_requested")
+        until = _stamp(stop[0]) if stop else float("inf")
+        return [e["reason"] for e in self.events("mqtt_disconnected") if _stamp(e) < until]
+
     def stop(self) -> dict:
         """SIGTERM, wait, return the final counters."""
         self.proc.terminate()
@@ -99,8 +105,31 @@ def _stamp(event: dict) -> float:
     return datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
 
 
+def _median_cpu(runs: list[dict[str, float | None]]) -> dict[str, float | None]:
+    """Return the median of each kind over several drains."""
+    kinds = runs[0].keys()
+    values = {k: [r[k] for r in runs if r[k] is not None] for k in kinds}
+    return {k: round(statistics.median(v), 2) if v else None for k, v in values.items()}
+
+
+def _cpu_per_row(rows: int, **processes: list[tuple[float | None, float | None]]) -> dict[str, float | None]:
+    """Return CPU microseconds per row of each kind of process from (after, before) CPU-second pairs."""
+    out: dict[str, float | None] = {}
+    for name, pairs in processes.items():
+        known = [(a, b) for a, b in pairs if a is not None and b is not None]
+        out[name] = round(sum(a - b for a, b in known) / rows * 1e6, 2) if known and rows else None
+    return out
+
+
 def carecast_drain(
-    *, url: str, port: int, workdir: Path, messages: list[tuple[str, bytes]], rows: int, instances: int = 1
+    *,
+    url: str,
+    port: int,
+    workdir: Path,
+    messages: list[tuple[str, bytes]],
+    rows: int,
+    instances: int = 1,
+    broker_pid: int | None = None,
 ) -> dict:
     """Queue `messages` for the ingesters' sessions, start them, time first connect -> last commit; check what is
     stored. Several instances share an MQTT 5 shared subscription."""
@@ -119,6 +148,9 @@ def carecast_drain(
     finals = []
     with psycopg.connect(url, autocommit=True) as conn:
         try:
+            _wait(lambda: all(i.events("mqtt_connected") for i in ingesters), timeout=60, what="connect")
+            cpu_before = [peers.cpu_seconds(i.proc.pid) for i in ingesters]
+            broker_before = peers.cpu_seconds(broker_pid) if broker_pid else None
             _wait(
                 lambda: (
                     sum(e["messages"] for i in ingesters for e in i.events("batch")) >= len(messages)
@@ -135,9 +167,27 @@ def carecast_drain(
                     break
                 time.sleep(0.1)  # polling the table, not waiting for a fixed time
             rss = max(i.peak_rss_mb() for i in ingesters)
+            cpu = _cpu_per_row(
+                rows,
+                ingester=[
+                    (peers.cpu_seconds(i.proc.pid), b) for i, b in zip(ingesters, cpu_before, strict=True)
+                ],
+                postgres=[(peers.cpu_seconds(pid), 0.0) for pid in peers.backend_pids(conn)],
+                mosquitto=[(peers.cpu_seconds(broker_pid) if broker_pid else None, broker_before)],
+            )
         finally:
             finals = [i.stop() for i in ingesters]
         connects = sum(len(i.events("mqtt_connected")) for i in ingesters)
+        drops = [reason for i in ingesters for reason in i.drops()]
+        if drops:  # keep the evidence: the temporary directory goes away with the run
+            broker_log = (workdir / "broker" / "mosquitto.log").read_text(errors="replace").splitlines()
+            mentions = [line for line in broker_log if any(c in line for c in client_ids)]
+            print(
+                f"ingester connection dropped: {drops}; broker log:",
+                *mentions[-20:],
+                sep="\n  ",
+                file=sys.stderr,
+            )
         connected = min(_stamp(i.events("mqtt_connected")[0]) for i in ingesters)
         last_batch = max(_stamp(i.events("batch")[-1]) for i in ingesters if i.events("batch"))
         stored, distinct = conn.execute(
@@ -153,6 +203,8 @@ def carecast_drain(
         "duplicates": (stored - distinct) + sum(int(f.get("duplicates", 0)) for f in finals),
         "rss_mb": rss,
         "connects": connects,
+        "drops": drops,
+        "cpu_us_per_row": cpu,
     }
 
 
@@ -165,31 +217,39 @@ def paho_drain(*, port: int, messages: list[tuple[str, bytes]], on_message=None)
     return len(messages) / seconds
 
 
-def _publish_paced(*, port: int, rate: float, seconds: float) -> int:
-    """Publish 1-sample messages stamped with their publish time at `rate`/s; return how many."""
+def _publish_paced(*, port: int, rate: float, seconds: float) -> dict:
+    """Publish 1-sample messages stamped with their publish time at `rate`/s; return how many, the rate really
+    offered and how far the publisher fell behind its schedule (a late publisher offers less than `rate`)."""
     client = peers.paho.Client(
         peers.CallbackAPIVersion.VERSION2, client_id=f"bench-live-{uuid.uuid4().hex[:6]}"
     )
-    client.max_inflight_messages_set(1000)
+    # No client-side in-flight cap: a message must leave when it is stamped, not wait in paho's queue (that
+    # wait would count as ingest latency). The deque below keeps packet ids (16 bit) from wrapping.
+    client.max_inflight_messages_set(0)
     client.connect("127.0.0.1", port)
     client.loop_start()
     total = max(1, int(rate * seconds))
     pending: collections.deque = collections.deque()
+    max_lag = 0.0
     started = time.perf_counter()
     for n in range(total):
-        pause = started + n / rate - time.perf_counter()
+        due = started + n / rate
+        pause = due - time.perf_counter()
         if pause > 0:
             time.sleep(pause)  # pacing the publisher, not waiting for a result
+        else:
+            max_lag = max(max_lag, -pause)
         sample = peers.Sample(n % peers.VEHICLES, datetime.now(UTC), (1.0, 2.0, 12.6, 0.5, 45.7, 126.6, n))
         topic = telemetry_topic(TOPIC_ROOT, peers.vin(sample.vehicle))
         pending.append(client.publish(topic, peers.body([sample]), qos=1))
         if len(pending) >= 30000:  # packet ids are 16 bit
             pending.popleft().wait_for_publish(timeout=60)
+    published = time.perf_counter() - started
     for info in pending:
         info.wait_for_publish(timeout=60)
     client.disconnect()
     client.loop_stop()
-    return total
+    return {"total": total, "offered_rate": total / published, "max_lag_s": max_lag}
 
 
 def latency(*, url: str, port: int, workdir: Path, rate: float, seconds: float) -> dict:
@@ -200,7 +260,8 @@ def latency(*, url: str, port: int, workdir: Path, rate: float, seconds: float) 
     )
     try:
         _wait(lambda: ingester.events("subscribed"), timeout=30, what="the live ingester")
-        total = _publish_paced(port=port, rate=rate, seconds=seconds)
+        offered = _publish_paced(port=port, rate=rate, seconds=seconds)
+        total = offered["total"]
         with psycopg.connect(url, autocommit=True) as conn:
             _wait(
                 lambda: conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] >= total,
@@ -214,7 +275,13 @@ def latency(*, url: str, port: int, workdir: Path, rate: float, seconds: float) 
             conn.execute("TRUNCATE telemetry")
     finally:
         ingester.stop()
-    return {"rate": total / seconds, "p50_ms": p50, "p99_ms": p99}
+    return {
+        "rate": rate,
+        "offered_rate": offered["offered_rate"],
+        "publisher_lag_ms": offered["max_lag_s"] * 1000,
+        "p50_ms": p50,
+        "p99_ms": p99,
+    }
 
 
 def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
@@ -242,11 +309,19 @@ def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("TRUNCATE telemetry")
         one = [
-            carecast_drain(url=url, port=port, workdir=workdir, messages=ones, rows=n) for _ in range(drains)
+            carecast_drain(url=url, port=port, workdir=workdir, messages=ones, rows=n, broker_pid=broker.pid)
+            for _ in range(drains)
         ]
         twenty_rows = len(twenties) * 20
         twenty = [
-            carecast_drain(url=url, port=port, workdir=workdir, messages=twenties, rows=twenty_rows)
+            carecast_drain(
+                url=url,
+                port=port,
+                workdir=workdir,
+                messages=twenties,
+                rows=twenty_rows,
+                broker_pid=broker.pid,
+            )
             for _ in range(drains)
         ]
         msgs_1 = statistics.median(d["msgs_per_s"] for d in one)
@@ -258,7 +333,8 @@ def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
     finally:
         broker.terminate()
         broker.wait(timeout=10)
-    copy_rate = n / statistics.median(copy_s)
+    copy_rate = n / statistics.median(c.seconds for c in copy_s)
+    server_cpu = [c.server_cpu_s for c in copy_s if c.server_cpu_s is not None]
     rows_20 = statistics.median(d["rows_per_s"] for d in twenty)
     return {
         "messages": n,
@@ -271,11 +347,21 @@ def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
         "ratio_msgs_vs_paho": round(msgs_1 / paho, 3),
         "ratio_rows_vs_copy": round(rows_20 / copy_rate, 3),
         "ratio_rows_vs_naive": round(rows_20 / naive, 1),
+        # Where the CPU goes (microseconds of CPU per row; medians): the ceiling's client and server, and the
+        # processes of a 20-sample drain. On a loaded machine the CPU cost moves less than the wall-clock rates.
+        "copy_cpu_us_per_row": {
+            "client": round(statistics.median(c.client_cpu_s for c in copy_s) / n * 1e6, 2),
+            "postgres": round(statistics.median(server_cpu) / n * 1e6, 2) if server_cpu else None,
+        },
+        "carecast_cpu_us_per_row_20": _median_cpu([d["cpu_us_per_row"] for d in twenty]),
         "carecast_msgs_per_s_1_two_ingesters": round(two["msgs_per_s"]),
+        "connection_drops": sum(len(d["drops"]) for d in [*one, *twenty, two]),
         "lost": sum(d["lost"] for d in [*one, *twenty, two]),
         "duplicates": sum(d["duplicates"] for d in [*one, *twenty, two]),
         "peak_rss_mb": round(max(d["rss_mb"] for d in one + twenty), 1),
         "latency_rate_msgs_per_s": round(live["rate"]),
+        "latency_offered_msgs_per_s": round(live["offered_rate"]),
+        "latency_publisher_lag_ms": round(live["publisher_lag_ms"], 1),
         "latency_p50_ms": round(live["p50_ms"], 1),
         "latency_p99_ms": round(live["p99_ms"], 1),
     }
@@ -301,10 +387,12 @@ def rss_run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
         "duplicates": drained["duplicates"],
         "peak_rss_mb": round(drained["rss_mb"], 1),
         "ingester_connects": drained["connects"],
+        "connection_drops": drained["drops"],
     }
 
 
 def _print_table(r: dict) -> None:
+    cpu20 = r["carecast_cpu_us_per_row_20"]
     lines = [
         ("paho ceiling (do-nothing subscriber)", f"{r['paho_msgs_per_s']:>10,} msg/s", ""),
         ("COPY ceiling (binary COPY, no MQTT)", f"{r['copy_rows_per_s']:>10,} rows/s", ""),
@@ -326,6 +414,16 @@ def _print_table(r: dict) -> None:
         ),
         ("publish -> commit at half rate", f"p50 {r['latency_p50_ms']} ms", f"p99 {r['latency_p99_ms']} ms"),
         ("lost / duplicates / peak RSS", f"{r['lost']} / {r['duplicates']}", f"{r['peak_rss_mb']} MB"),
+        (
+            "CPU us/row: COPY client / its server",
+            f"{r['copy_cpu_us_per_row']['client']} / {r['copy_cpu_us_per_row']['postgres']}",
+            "",
+        ),
+        (
+            "CPU us/row, 20/message: ingester / server",
+            f"{cpu20['ingester']} / {cpu20['postgres']}",
+            f"mosquitto {cpu20['mosquitto']}",
+        ),
     ]
     print(f"bench.ingest: {r['messages']:,} messages, medians of {r['drains']} drain(s)")
     for name, value, extra in lines:

@@ -4,6 +4,7 @@ paho subscriber (ceiling), a binary COPY of the same rows (ceiling) and a naive 
 from __future__ import annotations
 
 import collections
+import os
 import shutil
 import socket
 import subprocess
@@ -212,8 +213,36 @@ def naive_handler(conn: psycopg.Connection, ids: dict[str, int]):
     return on_message
 
 
-def copy_ceiling(conn: psycopg.Connection, rows: list[tuple]) -> float:
-    """Binary-COPY `rows` straight into telemetry in one transaction; return the seconds it took."""
+def cpu_seconds(pid: int) -> float | None:
+    """Return the CPU time (user + system) process `pid` has used so far; None where /proc cannot tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pids(conn: psycopg.Connection) -> list[int]:
+    """Return the server processes of the other sessions on this database (the ingesters')."""
+    return [
+        pid
+        for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CopyRun:
+    """One COPY ceiling measurement: wall seconds and the CPU seconds of the client thread and the server."""
+
+    seconds: float
+    client_cpu_s: float
+    server_cpu_s: float | None
+
+
+def copy_ceiling(conn: psycopg.Connection, rows: list[tuple]) -> CopyRun:
+    """Binary-COPY `rows` straight into telemetry in one transaction; return the time and CPU it took."""
     types = dict(
         conn.execute(
             "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
@@ -223,12 +252,20 @@ def copy_ceiling(conn: psycopg.Connection, rows: list[tuple]) -> float:
     statement = sql.SQL("COPY telemetry ({}) FROM STDIN (FORMAT BINARY)").format(
         sql.SQL(", ").join(map(sql.Identifier, TELEMETRY_COLUMNS))
     )
+    server = conn.info.backend_pid
+    server_before, client_before = cpu_seconds(server), time.thread_time()
     started = time.perf_counter()
     with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as copy:
         copy.set_types([types[c] for c in TELEMETRY_COLUMNS])
         for row in rows:
             copy.write_row(row)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    server_after = cpu_seconds(server)
+    return CopyRun(
+        seconds,
+        time.thread_time() - client_before,
+        None if server_before is None or server_after is None else server_after - server_before,
+    )
 
 
 def register_fleet(conn: psycopg.Connection) -> dict[str, int]:

@@ -14,16 +14,19 @@ import re
 import sys
 from datetime import datetime
 from functools import cache
-from itertools import repeat
-from typing import Any
+from itertools import islice, repeat
+from operator import lt
+from typing import Any, cast
 
 from core.signals import COLUMNS, catalog
 
 # The common RFC 3339 forms (upper-case T and Z, at most microseconds), which datetime.fromisoformat parses exactly
 # like decode.parse_ts; every other accepted form goes through parse_ts.
-_CLEAN_TS = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})\Z"
+_CLEAN_TS = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
 )
+# All stamps of a message joined by newlines, checked in one call (no stamp can contain a newline and match).
+_CLEAN_TS_LINES = re.compile(rf"(?:{_CLEAN_TS}\n)*{_CLEAN_TS}")
 _F32_MAX = 3.4028234663852886e38
 _F32_MIN_NORMAL = 1.1754943508222875e-38
 _F64_MAX = sys.float_info.max
@@ -72,7 +75,7 @@ def _plan(shape: tuple[str, ...]) -> tuple[_Column, ...] | None:
     except KeyError:
         pass
     columns = tuple(_column(path) for path in shape)
-    plan = None if None in columns or not shape else columns
+    plan = None if None in columns or not shape else cast(tuple[_Column, ...], columns)
     if len(_plans) < 4096:  # shapes come from the wire: keep the cache bounded
         _plans[shape] = plan
     return plan
@@ -103,18 +106,27 @@ def _checked(values: tuple[Any, ...], column: _Column) -> tuple[Any, ...] | None
     return values
 
 
-def clean_rows(samples: list[Any], *, window: tuple[datetime, datetime]) -> list[Row] | None:
+def clean_rows(
+    samples: list[Any], *, window: tuple[datetime, datetime], vehicle_id: int | None = None
+) -> list[Row] | None:
     """Return the rows (ts, values in column order, extra=None) of a message whose every sample is clean, in
-    sample order; None when anything needs the per-sample path."""
+    sample order; None when anything needs the per-sample path. With a `vehicle_id`, each row starts with it
+    (a finished telemetry COPY row: the writer then has no per-row work left)."""
     try:
         stamps = [s["ts"] for s in samples]
         signal_sets = [s["signals"] for s in samples]
-        if not all(map(_CLEAN_TS.match, stamps)):
+        if _CLEAN_TS_LINES.fullmatch("\n".join(stamps)) is None:
             return None
         times = list(map(datetime.fromisoformat, stamps))
     except (TypeError, KeyError, ValueError):
         return None
-    if min(times) < window[0] or max(times) > window[1] or len(set(times)) != len(times):
+    if all(map(lt, times, islice(times, 1, None))):  # in order, the usual case: no repeats, ends are min/max
+        first, last = times[0], times[-1]
+    elif len(set(times)) != len(times):
+        return None
+    else:
+        first, last = min(times), max(times)
+    if first < window[0] or last > window[1]:
         return None
     if set(map(type, signal_sets)) != _DICT_ONLY:
         return None
@@ -126,19 +138,22 @@ def clean_rows(samples: list[Any], *, window: tuple[datetime, datetime]) -> list
         for index, shape in enumerate(shapes):
             groups.setdefault(shape, []).append(index)
     rows: list[Row] = []
+    prefix = 0 if vehicle_id is None else 1
     for shape, indexes in groups.items():
         plan = _plan(shape)
         if plan is None:
             return None
         columns: list[Any] = [repeat(None)] * (_WIDTH + 2)
         columns[0] = [times[i] for i in indexes] if len(groups) > 1 else times
+        if vehicle_id is not None:
+            columns.insert(0, repeat(vehicle_id))
         group = signal_sets if len(groups) == 1 else [signal_sets[i] for i in indexes]
         values_by_signal = zip(*[signals.values() for signals in group], strict=True)
         for column, values in zip(plan, values_by_signal, strict=True):
             checked = _checked(values, column)
             if checked is None:
                 return None
-            columns[column.position] = checked
+            columns[column.position + prefix] = checked
         rows.extend(zip(*columns, strict=False))  # the repeat(None) columns are endless
     if len(groups) > 1:  # back to sample order
         order = [i for indexes in groups.values() for i in indexes]

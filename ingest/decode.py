@@ -73,11 +73,15 @@ class Reject:
 
 @dataclass(slots=True)  # not frozen: one per message on the hot path
 class Decoded:
-    """Result of decoding one message: the VIN it claims, its rows (TELEMETRY_COLUMNS minus vehicle_id), rejects."""
+    """Result of decoding one message: the VIN it claims, its rows (TELEMETRY_COLUMNS minus vehicle_id), rejects.
+
+    When `vehicle_id` is set, every row already starts with it (full TELEMETRY_COLUMNS rows, ready to COPY).
+    """
 
     vin: str | None
     rows: list[Row] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    vehicle_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +110,20 @@ def _load(payload: bytes) -> tuple[Any, Reject | None]:
 
 
 def decode(
-    topic_vin: str | None, payload: bytes, *, now: datetime, limits: Limits, columnar: bool = True
+    topic_vin: str | None,
+    payload: bytes,
+    *,
+    now: datetime,
+    limits: Limits,
+    columnar: bool = True,
+    vehicle_id: int | None = None,
 ) -> Decoded:
     """Return the rows and rejects of one message published to the topic of `topic_vin` (None = bad topic).
 
     A clean message is decoded column by column (ingest/columnar.py); anything else, or `columnar=False`, sample
-    by sample, which gives the same rows and also the reasons of what it refuses.
+    by sample, which gives the same rows and also the reasons of what it refuses. `vehicle_id` (the id of
+    `topic_vin`, when the caller knows it) is put in front of the rows of a clean message, so they leave here as
+    finished COPY rows; `Decoded.vehicle_id` tells whether that happened.
     """
     if topic_vin is None or not is_valid_vin(topic_vin):
         return _whole(None, "bad_topic")
@@ -138,8 +150,8 @@ def decode(
     if len(samples) > MAX_SAMPLES:
         return _whole(topic_vin, "too_many_samples", f"{len(samples)} > {MAX_SAMPLES}")
     window = (max(MIN_TS, now - limits.max_age), now + limits.max_future)
-    if columnar and (rows := clean_rows(samples, window=window)) is not None:
-        return Decoded(vin=topic_vin, rows=rows)
+    if columnar and (rows := clean_rows(samples, window=window, vehicle_id=vehicle_id)) is not None:
+        return Decoded(vin=topic_vin, rows=rows, vehicle_id=vehicle_id)
     out = Decoded(vin=topic_vin)
     seen: set[datetime] = set()
     for index, sample in enumerate(samples):

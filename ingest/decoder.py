@@ -11,6 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,9 +34,19 @@ class DecoderThread:
     """
 
     def __init__(
-        self, *, topic_root: str, limits: Limits, queue_max: int, batch_rows: int, batch_ms: int, log: Any
+        self,
+        *,
+        topic_root: str,
+        limits: Limits,
+        queue_max: int,
+        batch_rows: int,
+        batch_ms: int,
+        log: Any,
+        vehicle_ids: Mapping[str, int] | None = None,
     ) -> None:
         self._topic_root = topic_root
+        # The writer's VIN -> id cache (read only here): a known vehicle's rows are finished in this thread.
+        self._vehicle_ids: Mapping[str, int] = vehicle_ids if vehicle_ids is not None else {}
         self._limits = limits
         self._batch_rows = batch_rows
         self._batch_s = batch_ms / 1000
@@ -107,11 +118,13 @@ class DecoderThread:
     def decode(self, message: Inbound) -> Decodable:
         """Return the message with what decode() made of it; a decoder bug costs one message, kept as a reject."""
         try:
+            vin = vin_from_topic(self._topic_root, message.topic)
             decoded = decode(
-                vin_from_topic(self._topic_root, message.topic),
+                vin,
                 message.payload,
                 now=datetime.now(UTC),
                 limits=self._limits,
+                vehicle_id=self._vehicle_ids.get(vin) if vin is not None else None,
             )
         except Exception as exc:
             self._log.exception("decode_failed", topic=message.topic[:200])

@@ -114,10 +114,27 @@ class TelemetrySubscriber:
         if queue_packet is None:  # a paho without the private hook: one ack at a time
             for mid in mids:
                 self._client.ack(mid, 1)
-            return
-        pack = _PUBACK.pack
-        blob = b"".join([pack(_PUBACK_TYPE, 2, mid) for mid in mids])
-        queue_packet(_PUBACK_TYPE, blob, mids[-1], 1)
+        else:
+            pack = _PUBACK.pack
+            blob = b"".join([pack(_PUBACK_TYPE, 2, mid) for mid in mids])
+            queue_packet(_PUBACK_TYPE, blob, mids[-1], 1)
+        self._note_sent()
+
+    def _note_sent(self) -> None:
+        """Tell paho's keepalive that a packet went to the broker (the PUBACKs just queued).
+
+        paho 2.2 refreshes its "last packet out" time only when it sends a PINGREQ, never on other writes
+        (eclipse-paho/paho.mqtt.python#813), so during a drain it sends a PINGREQ every keepalive and drops the
+        connection ("Keep alive timeout") when the PINGRESP is not back within the keepalive. That PINGRESP comes
+        after the up to `receive_maximum` PUBLISH packets the broker already has on the way to us; on a loaded
+        machine it was late once in a 1M-message drain, and the reconnect redelivered a batch. PUBACKs are
+        control packets: they keep the connection alive as a PINGREQ would (MQTT keepalive), and when messages
+        stop coming, acks stop too and paho's pings resume.
+        """
+        mutex = getattr(self._client, "_msgtime_mutex", None)
+        if mutex is not None and hasattr(self._client, "_last_msg_out"):
+            with mutex:
+                self._client._last_msg_out = time.monotonic()
 
     def close(self) -> None:
         """Publish "offline", disconnect (after the queued acks have been sent) and stop the network thread."""

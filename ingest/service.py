@@ -36,6 +36,7 @@ class IngestCounters:
     inserted: int = 0
     duplicates: int = 0
     rejects: int = 0
+    reject_duplicates: int = 0
     acked: int = 0
     db_errors: int = 0
 
@@ -65,6 +66,7 @@ class Ingester:
             batch_rows=self._tuning.batch_rows,
             batch_ms=self._tuning.batch_ms,
             log=log,
+            vehicle_ids=self._writer.vehicle_ids,
         )
         self._conn: psycopg.Connection | None = None
         self._stopping = threading.Event()
@@ -126,6 +128,7 @@ class Ingester:
 
     def _run(self) -> None:
         try:
+            self._warm_up()
             while True:
                 batch = self._collect()
                 if batch:
@@ -137,6 +140,15 @@ class Ingester:
             self._close_connection()
             self.metrics.close()
             self._log.info("ingest_stopped", **asdict(self.counters))
+
+    def _warm_up(self) -> None:
+        """Connect to the database while the broker connection comes up; a failure here is only logged (the
+        first batch connects again, with retries)."""
+        try:
+            self._writer.warm(self._connection())
+        except Exception as exc:
+            self._close_connection()
+            self._log.warning("database_not_ready", error=str(exc)[:300], error_type=type(exc).__name__)
 
     def _collect(self) -> list[Decodable]:
         """Return the next batch the decoder has finished, [] when none is ready yet."""
@@ -171,6 +183,7 @@ class Ingester:
                 inserted=c.inserted + result.inserted,
                 duplicates=c.duplicates + result.duplicates,
                 rejects=c.rejects + result.rejects,
+                reject_duplicates=c.reject_duplicates + result.reject_duplicates,
                 acked=c.acked + len(batch),
             )
         self._log.info(
@@ -181,6 +194,7 @@ class Ingester:
             duplicates=result.duplicates,
             rejects=result.rejects,
             reasons=dict(result.reasons) or None,
+            reject_duplicates=result.reject_duplicates or None,
             queue_depth=self._decoder.depth(),
             ms=round(seconds * 1000, 1),
         )
@@ -218,10 +232,10 @@ class Ingester:
         """Write message by message so one the database refuses becomes a 'db_rejected' reject, not a stuck batch.
 
         Each message commits on its own; if the database goes away halfway, the whole batch is retried, which is
-        harmless for telemetry (ON CONFLICT) and records the already-written messages' rejects a second time.
+        harmless: telemetry and rejects already written are skipped (ON CONFLICT DO NOTHING on both).
         """
         self._log.warning("batch_isolating", error=str(first_error)[:300], messages=len(batch))
-        total = WriteResult(0, 0, 0, 0, Counter())
+        total = WriteResult(0, 0, 0, 0, Counter(), 0)
         for received in batch:
             try:
                 result = self._writer.write(self._connection(), batch=[received])
@@ -234,6 +248,7 @@ class Ingester:
                 duplicates=total.duplicates + result.duplicates,
                 rejects=total.rejects + result.rejects,
                 reasons=total.reasons + result.reasons,
+                reject_duplicates=total.reject_duplicates + result.reject_duplicates,
             )
         return total
 

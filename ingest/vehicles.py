@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import psycopg
 
@@ -22,6 +22,11 @@ class VehicleResolver:
         self._unknown_ttl_s = unknown_ttl_s
         self._clock = clock
         self._warm = False
+
+    @property
+    def known(self) -> Mapping[str, int]:
+        """Return the live VIN -> id cache (only ever grows; safe to read from another thread)."""
+        return self._known
 
     def resolve(self, conn: psycopg.Connection, *, vins: Iterable[str]) -> dict[str, int]:
         """Return {vin: vehicle_id} for the VINs that are registered; unknown ones are left out."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,8 +37,10 @@ class WriteResult:
     rows: int
     inserted: int
     duplicates: int
-    rejects: int
-    reasons: Counter[str]  # reject rows by reason
+    rejects: int  # reject rows newly stored
+    reasons: Counter[str]  # reject rows newly stored, by reason
+    # Rejects already recorded (redelivery, byte-identical re-send), not stored again.
+    reject_duplicates: int = 0
 
 
 def _columns() -> sql.Composable:
@@ -58,6 +61,7 @@ class TelemetryWriter:
 
     def __init__(self, *, resolver: VehicleResolver) -> None:
         self._resolver = resolver
+        self.vehicle_ids = resolver.known
         self._staged_on: psycopg.Connection | None = None
         self._types: list[str] = []
         self._copy = sql.SQL(query("ingest", "copy_staging")).format(columns=_columns())
@@ -73,6 +77,11 @@ class TelemetryWriter:
             types: dict[str, str] = dict(conn.execute(query("ingest", "column_types")).fetchall())
         self._types = [types[c] for c in TELEMETRY_COLUMNS]
         self._staged_on = conn
+
+    def warm(self, conn: psycopg.Connection) -> None:
+        """Do the per-connection setup and load the VIN cache now, so the first batch does not wait for them."""
+        self._prepare(conn)
+        self._resolver.resolve(conn, vins=())
 
     def _store(self, conn: psycopg.Connection, rows: list[tuple[Any, ...]]) -> int:
         """COPY the rows straight into telemetry; return how many were new.
@@ -106,24 +115,67 @@ class TelemetryWriter:
         self._prepare(conn)
         with conn.transaction():
             ids = self._resolver.resolve(
-                conn, vins={m.decoded.vin for m in batch if m.decoded.rows and m.decoded.vin}
+                conn,
+                vins={
+                    m.decoded.vin
+                    for m in batch
+                    if m.decoded.rows and m.decoded.vin and m.decoded.vehicle_id is None
+                },
             )
             rows, rejects = _split(batch, ids)
             inserted = 0
             if rows:
                 inserted = self._store(conn, rows)
-            if rejects:
-                with conn.cursor() as cur, cur.copy(query("ingest", "copy_reject")) as copy:
-                    for reject in rejects:
-                        copy.write_row(reject)
-        offered = len(rows)
+            reasons = _store_rejects(conn, rejects) if rejects else Counter()
+        offered, stored_rejects = len(rows), reasons.total()
         return WriteResult(
             rows=offered,
             inserted=inserted,
             duplicates=offered - inserted,
-            rejects=len(rejects),
-            reasons=Counter(r[2] for r in rejects),
+            rejects=stored_rejects,
+            reasons=reasons,
+            reject_duplicates=len(rejects) - stored_rejects,
         )
+
+
+_REJECT_FIELDS = ("topic", "vin", "reason", "detail", "sample_index", "payload", "dedup_key")
+
+
+def _store_rejects(conn: psycopg.Connection, rejects: list[tuple[Any, ...]]) -> Counter[str]:
+    """Insert the reject rows (skipping those already recorded); return the stored ones by reason."""
+    columns = dict(zip(_REJECT_FIELDS, map(list, zip(*rejects, strict=True)), strict=True))
+    stored = conn.execute(query("ingest", "insert_rejects"), columns).fetchall()
+    return Counter(reason for (reason,) in stored)
+
+
+def reject_key(
+    topic: str, reason: str, detail: str | None, sample_index: int | None, offending: bytes
+) -> bytes:
+    """Return the key that makes a reject idempotent: the same message delivered again gives the same key.
+
+    It covers the whole offending bytes (the stored payload is truncated) and everything that tells two rejects
+    of one message apart (reason, sample index, detail: e.g. two bad signals of one sample).
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (topic, reason, detail or "", "" if sample_index is None else str(sample_index)):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    digest.update(offending)
+    return digest.digest()
+
+
+def _reject_row(
+    topic: str, vin: str | None, reason: str, detail: str | None, sample_index: int | None, offending: bytes
+) -> tuple[Any, ...]:
+    return (
+        _clean(topic),
+        vin,
+        reason,
+        _clean(detail),
+        sample_index,
+        offending[:REJECT_PAYLOAD_BYTES],
+        reject_key(topic, reason, detail, sample_index, offending),
+    )
 
 
 def _split(
@@ -140,26 +192,25 @@ def _split(
     for msg in batch:
         decoded = msg.decoded
         if decoded.rejects:
-            topic, vin = _clean(msg.topic), decoded.vin
-            for r in decoded.rejects:
-                payload = msg.payload if r.fragment is None else r.fragment
-                rejects.append(
-                    (topic, vin, r.reason, _clean(r.detail), r.sample_index, payload[:REJECT_PAYLOAD_BYTES])
+            rejects.extend(
+                _reject_row(
+                    msg.topic,
+                    decoded.vin,
+                    r.reason,
+                    r.detail,
+                    r.sample_index,
+                    msg.payload if r.fragment is None else r.fragment,
                 )
+                for r in decoded.rejects
+            )
         if not decoded.rows:
+            continue
+        if decoded.vehicle_id is not None:  # finished COPY rows (decoder thread)
+            rows.extend(decoded.rows)
             continue
         vehicle_id = ids.get(decoded.vin or "")
         if vehicle_id is None:
-            rejects.append(
-                (
-                    _clean(msg.topic),
-                    decoded.vin,
-                    "unknown_vehicle",
-                    None,
-                    None,
-                    msg.payload[:REJECT_PAYLOAD_BYTES],
-                )
-            )
+            rejects.append(_reject_row(msg.topic, decoded.vin, "unknown_vehicle", None, None, msg.payload))
             continue
         rows.extend(
             [(vehicle_id, *row) if row[-1] is None else _with_extra(vehicle_id, row) for row in decoded.rows]

@@ -27,6 +27,12 @@ def both(body: bytes):
     fast = decode(VIN, body, **LIMITS)
     slow = decode(VIN, body, columnar=False, **LIMITS)
     assert fast == slow
+    finished = decode(VIN, body, vehicle_id=7, **LIMITS)
+    if finished.vehicle_id is None:  # not a clean message: the vehicle id is left to the writer
+        assert finished == fast
+    else:  # finished COPY rows: the same rows with the vehicle id in front
+        assert finished.vehicle_id == 7 and finished.rejects == fast.rejects == []
+        assert finished.rows == [(7, *row) for row in fast.rows]
     return fast
 
 
@@ -50,6 +56,19 @@ def test_clean_message_of_two_shapes_takes_the_fast_path_in_sample_order():
     assert out.rows[0][COL["speed_kmh"]] == 50.0 and type(out.rows[0][COL["speed_kmh"]]) is float
     assert out.rows[0][COL["odometer_m"]] == 1200 and type(out.rows[0][COL["odometer_m"]]) is int
     assert out.rows[1][COL["speed_kmh"]] is None and out.rows[1][-1] is None
+
+
+def test_samples_out_of_order_take_the_fast_path_and_a_repeat_among_them_does_not():
+    def sample(ts: str, speed: float) -> dict:
+        return {"ts": ts, "signals": {"Vehicle.Speed": speed}}
+
+    shuffled = [sample("2025-01-15T03:00:00Z", 3.0), sample("2025-01-15T01:00:00Z", 1.0)]
+    shuffled.append(sample("2025-01-15T10:00:00+08:00", 2.0))  # 02:00 UTC
+    assert clean_rows(orjson.loads(message(shuffled))["samples"], window=WINDOW) is not None
+    assert [r[COL["speed_kmh"]] for r in both(message(shuffled)).rows] == [3.0, 1.0, 2.0]
+    repeated = [*shuffled, sample("2025-01-15T09:00:00+08:00", 4.0)]  # 01:00 UTC again
+    assert clean_rows(orjson.loads(message(repeated))["samples"], window=WINDOW) is None
+    assert [r.reason for r in both(message(repeated)).rejects] == ["duplicate_sample"]
 
 
 def test_anything_unusual_steps_aside_to_the_per_sample_path():

@@ -119,3 +119,33 @@ def test_a_message_the_database_refuses_is_rejected_alone(
     rejects = conn.execute("SELECT reason, payload FROM ingest_reject").fetchall()
     assert [(r, bytes(p)) for r, p in rejects] == [("db_rejected", refused)]
     assert ingester.counters.acked == 3
+
+
+def test_a_redelivered_message_records_its_rejects_once(
+    conn, add_vehicle, ingest_settings, start_ingester, publisher
+):
+    add_vehicle(VIN_A)
+    bad_and_good = payload(VIN_A, [*samples(0, 2), {"ts": stamp(5)[:19], "signals": {"Vehicle.Speed": 1.0}}])
+    malformed = b'{"v": 1, "vin": "' + VIN_A.encode() + b'", "samples": ['
+    first = start_ingester(ingest_settings)
+    # The crash window of the ack protocol: the batch commits, the ingester dies before its PUBACKs leave.
+    first._subscriber.ack_all = lambda messages: None
+    publisher.send(VIN_A, bad_and_good)
+    publisher.send(VIN_A, malformed)
+    wait_for(lambda: first.counters.messages == 2, what="the batch committed")
+    assert first.stop(timeout=15)
+    assert count(conn, "SELECT count(*) FROM ingest_reject") == 2
+
+    # Same client id: the broker delivers both unacked messages again, and this time they are acked.
+    second = start_ingester(ingest_settings)
+    wait_for(lambda: second.counters.acked == 2, what="the redelivered messages acked")
+    c = second.counters
+    assert (c.inserted, c.duplicates, c.rejects, c.reject_duplicates) == (0, 2, 0, 2)
+    rejects = conn.execute("SELECT reason, sample_index FROM ingest_reject ORDER BY reason").fetchall()
+    assert rejects == [("invalid_json", None), ("ts_no_offset", 2)]
+    assert count(conn, "SELECT count(*) FROM telemetry") == 2
+
+    # A different bad message on the same topic is still recorded.
+    publisher.send(VIN_A, malformed + b" ")
+    wait_for(lambda: second.counters.acked == 3, what="the new message acked")
+    assert count(conn, "SELECT count(*) FROM ingest_reject WHERE reason = 'invalid_json'") == 2
