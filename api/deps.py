@@ -23,16 +23,27 @@ def get_pool(request: Request) -> ConnectionPool:
     return request.app.state.pool
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_conn(request: Request) -> Iterator[psycopg.Connection]:
-    """Yield a pooled connection for one request; committed on success or refusal, rolled back on failure."""
+    """Yield a pooled connection for one request; committed on success or refusal, rolled back on failure.
+
+    After a write (any unsafe method) has committed, this process's cached feed pages are dropped at once, so the
+    writer's next poll here sees its own write without waiting for the change notification.
+    """
     pool: ConnectionPool = request.app.state.pool
-    with pool.connection(timeout=request.app.state.settings.api.pool_timeout_s) as conn:
-        try:
-            yield conn
-        except ApiError:
-            # A refused request (403, 404, ...) still keeps what it wrote, e.g. the key's last_used_at stamp.
-            conn.commit()
-            raise
+    try:
+        with pool.connection(timeout=request.app.state.settings.api.pool_timeout_s) as conn:
+            try:
+                yield conn
+            except ApiError:
+                # A refused request (403, 404, ...) still keeps what it wrote, e.g. the key's last_used_at stamp.
+                conn.commit()
+                raise
+    finally:
+        if request.method not in _SAFE_METHODS:
+            request.app.state.pages.invalidate_all()
 
 
 Settings = Annotated[ApiSettings, Depends(get_settings)]

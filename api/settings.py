@@ -20,6 +20,14 @@ class ApiOptions(BaseModel):
     # In-process: with several API instances behind a balancer each instance has its own buckets.
     rate_per_s: float = Field(default=50.0, gt=0)
     rate_burst: int = Field(default=100, ge=1)
+    # The suggested-bookings feed's in-process caches (api/feed_cache.py), kept honest by LISTEN/NOTIFY: pages
+    # and API key principals are dropped on the notification of a change; these ages are only backstops.
+    feed_cache: bool = True
+    feed_cache_max_age_s: float = Field(default=60.0, gt=0)
+    feed_cache_max_mb: float = Field(default=64.0, gt=0)
+    key_cache_max_age_s: float = Field(default=30.0, gt=0)
+    # Seconds between reconnection attempts of the listener; the caches are off while it is not listening.
+    feed_listener_retry_s: float = Field(default=1.0, gt=0)
     # Signs advisor session cookies and calendar feed links. Unset: a random secret per process start, so
     # sessions and feed links stop working when the process restarts (set it in production).
     secret: SecretStr | None = None

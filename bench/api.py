@@ -14,6 +14,11 @@ asyncio HTTP/1.1 keep-alive client drives it from this process:
 
 The last line is a JSON object: feed_rps (closed loop), feed_p99_ms (open loop at the offered rate), livez_rps,
 ratio_feed_vs_livez of the last worker count, every configuration under "runs", and the machine's load average.
+
+Each phase also reports the CPU time it cost per request (`cpu_ms`), read from /proc for the API processes, the
+PostgreSQL backends serving the bench database (when PostgreSQL runs on this machine) and this client. On a
+shared machine the rates move with everyone else's load; the CPU cost per request moves much less, and says
+where a feed request's time goes compared with /livez.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -92,7 +98,7 @@ def throwaway_database(admin_url: str, *, vehicles: int, suggestions: int) -> It
 
 
 @contextmanager
-def served(url: str, *, port: int, pool_max: int, workers: int = 1) -> Iterator[None]:
+def served(url: str, *, port: int, pool_max: int, workers: int = 1) -> Iterator[subprocess.Popen]:
     """Run `python -m api --workers N` on the port for this database until the block ends."""
     env = {
         **os.environ,
@@ -123,7 +129,7 @@ def served(url: str, *, port: int, pool_max: int, workers: int = 1) -> Iterator[
                 if time.monotonic() > deadline:
                     raise RuntimeError("api did not come up within 30 s") from None
                 time.sleep(0.1)  # a bench script waiting for its own server, not a test
-        yield
+        yield proc
     finally:
         proc.terminate()
         proc.wait(timeout=15)
@@ -153,6 +159,62 @@ class Connection:
         return status, await self.reader.readexactly(length)
 
 
+def _proc_table() -> dict[int, tuple[int, str, float]]:
+    """Return pid -> (parent pid, command line, CPU seconds used) for every process /proc shows."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # exited meanwhile
+        table[int(entry)] = (int(fields[1]), cmdline, (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+class CpuMeter:
+    """CPU seconds used by the API (the server process and its workers), PostgreSQL's backends of one database
+    and this client, between two readings (Linux /proc; PostgreSQL only when it runs on this machine)."""
+
+    def __init__(self, *, api_pid: int, dbname: str) -> None:
+        self.api_pid, self.dbname = api_pid, dbname
+
+    def read(self) -> dict[str, float]:
+        """Return the CPU seconds used so far by api, postgres and client."""
+        table = _proc_table()
+        api = {self.api_pid}
+        grew = True
+        while grew:  # the server's descendants: uvicorn's worker processes
+            found = {pid for pid, (ppid, _, _) in table.items() if ppid in api}
+            grew = not found <= api
+            api |= found
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "api": sum(table[pid][2] for pid in api if pid in table),
+            "postgres": sum(
+                cpu
+                for _, cmd, cpu in table.values()
+                if cmd.startswith("postgres:") and f" {self.dbname} " in cmd
+            ),
+            "client": own.ru_utime + own.ru_stime,
+        }
+
+
+async def _metered(meter: CpuMeter, phase) -> dict:
+    """Run a phase and add its CPU milliseconds per request (api, postgres, client) to its summary."""
+    before = meter.read()
+    result = await phase
+    after = meter.read()
+    n = max(1, result["requests"])
+    result["cpu_ms"] = {part: round((after[part] - before[part]) * 1000 / n, 3) for part in before}
+    return result
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -166,6 +228,13 @@ def _summary(latencies: list[float], elapsed: float, errors: int) -> dict:
         "p50_ms": round(_percentile(latencies, 0.50) * 1000, 2),
         "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2),
     }
+
+
+def _next_cursor(body: bytes) -> str | None:
+    """Return the page's next_cursor from the envelope's tail (the items are not parsed: the load generator's CPU
+    goes to sending requests, not to decoding 24 KB it does not use)."""
+    tail = body[body.rindex(b'"next_cursor"') :]
+    return json.loads(b"{" + tail)["next_cursor"]
 
 
 def _feed_path(center: int, cursor: str | None) -> str:
@@ -189,8 +258,7 @@ async def closed_loop(port: int, *, pollers: int, seconds: float, keys: list[str
                 status, _ = await conn.get("/livez")
             else:
                 status, body = await conn.get(_feed_path(center, cursor), token=keys[center - 1])
-                page = json.loads(body) if status == 200 else {}
-                cursor = page.get("next_cursor")
+                cursor = _next_cursor(body) if status == 200 else None
             latencies.append(time.perf_counter() - started)
             errors += status != 200
 
@@ -269,7 +337,10 @@ def main(argv: list[str] | None = None) -> None:
         args.vehicles, args.suggestions, args.seconds, args.rate, args.pollers = 500, 100, 2.0, 50.0, 8
     runs = {w: _measure(args, workers=w) for w in args.workers}
     print(f"fleet: {args.vehicles} vehicles, {args.suggestions} open suggestions over {CENTERS} centers")
-    print(f"{'phase':<40}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    print(
+        f"{'phase':<40}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+        f"{'CPU ms/req: api':>17}{'postgres':>10}{'client':>8}"
+    )
     for w, run in runs.items():
         procs = f"{w} worker" + ("s" if w > 1 else "")
         for label, r in (
@@ -277,7 +348,11 @@ def main(argv: list[str] | None = None) -> None:
             (f"feed, {args.pollers} pollers, {procs}", run["feed"]),
             (f"feed, offered {args.rate:g} req/s, {procs}", run["feed_paced"]),
         ):
-            print(f"{label:<40}{r['rps']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}{r['errors']:>8}")
+            cpu = r["cpu_ms"]
+            print(
+                f"{label:<40}{r['rps']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}{r['errors']:>8}"
+                f"{cpu['api']:>17}{cpu['postgres']:>10}{cpu['client']:>8}"
+            )
     # The headline figures are those of the last --workers value; every configuration is under "runs".
     last = runs[args.workers[-1]]
     livez, feed, paced = last["livez"], last["feed"], last["feed_paced"]
@@ -309,15 +384,23 @@ def _measure(args: argparse.Namespace, *, workers: int) -> dict:
             url,
             keys,
         ),
-        served(url, port=port, pool_max=args.pool_max, workers=workers),
+        served(url, port=port, pool_max=args.pool_max, workers=workers) as server,
     ):
+        meter = CpuMeter(api_pid=server.pid, dbname=conninfo.conninfo_to_dict(url)["dbname"])
         asyncio.run(
             closed_loop(port, pollers=args.pollers, seconds=min(2.0, args.seconds), keys=keys)
         )  # warm-up
-        livez = asyncio.run(closed_loop(port, pollers=args.pollers, seconds=args.seconds, keys=None))
-        feed = asyncio.run(closed_loop(port, pollers=args.pollers, seconds=args.seconds, keys=keys))
+        livez = asyncio.run(
+            _metered(meter, closed_loop(port, pollers=args.pollers, seconds=args.seconds, keys=None))
+        )
+        feed = asyncio.run(
+            _metered(meter, closed_loop(port, pollers=args.pollers, seconds=args.seconds, keys=keys))
+        )
         paced = asyncio.run(
-            open_loop(port, rate=args.rate, seconds=args.seconds, keys=keys, connections=args.pollers)
+            _metered(
+                meter,
+                open_loop(port, rate=args.rate, seconds=args.seconds, keys=keys, connections=args.pollers),
+            )
         )
     return {"livez": livez, "feed": feed, "feed_paced": paced}
 

@@ -20,8 +20,12 @@ from notify.aftercare import run_aftercare
 from notify.channels import Channel, EmailChannel, InAppChannel, WebhookChannel
 from notify.job import PassReport, run_pass
 from notify.outbox import run_outbox
+from notify.push import HttpPoster, deliver_pushes
 from notify.settings import NotifyOptions, NotifySettings
 from notify.workdays import ChinaCalendar
+
+# Centers' webhooks are pushed this often (new suggestions, and retries once their backoff is over).
+PUSH_INTERVAL_S = 5.0
 
 
 def _instant(text: str) -> datetime:
@@ -83,8 +87,22 @@ def main(argv: list[str] | None = None) -> int:
             )
             return report
 
+    def push(now: datetime) -> None:
+        # Webhook push to service centers: its own job and connection, so a slow receiver never delays a pass.
+        with connect(settings.database, autocommit=True) as conn:
+            poster = HttpPoster(timeout_s=options.webhook_timeout_s)
+            deliver_pushes(conn, poster=poster, now=now, retry=options.retry(), log=log)
+
     if args.once:
-        return 1 if one_pass(args.now or datetime.now(UTC)).failed else 0
+        failed = one_pass(args.now or datetime.now(UTC)).failed
+        push(datetime.now(UTC))  # the outbox rows carry real time, whatever --now says
+        return 1 if failed else 0
+
+    def scheduled_push() -> None:
+        try:
+            push(datetime.now(UTC))
+        except Exception:
+            log.exception("notify.push_run_failed")
 
     def scheduled_pass() -> None:
         try:
@@ -106,8 +124,17 @@ def main(argv: list[str] | None = None) -> int:
         max_instances=1,
         next_run_time=datetime.now(UTC),
     )
+    scheduler.add_job(
+        scheduled_push,
+        "interval",
+        seconds=PUSH_INTERVAL_S,
+        id="notify.push",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC),
+    )
     scheduler.start()
-    log.info("notify.started", interval_s=settings.notify.interval_s)
+    log.info("notify.started", interval_s=settings.notify.interval_s, push_interval_s=PUSH_INTERVAL_S)
     stop.wait()
     scheduler.shutdown(wait=True)
     log.info("notify.stopped")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from functools import partial
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from psycopg_pool import ConnectionPool
 from pydantic import AwareDatetime
 
 from api import repository
-from api.auth import CenterCaller, CenterKeySecret, admit_center_key
+from api.auth import CenterCaller, CenterKeySecret, admit_center_key, enforce_rate_limit
 from api.credentials import hash_secret
 from api.cursor import InvalidCursor, decode_cursor, encode_cursor
 from api.deps import Conn
@@ -83,18 +84,33 @@ async def list_suggested_bookings(
 
     A center's key reads only its own center (403 otherwise); an admin key reads any center.
     """
-    # The hot path: one thread hop and one SQL statement (key lookup, last-used stamp and page together). The
-    # checks keep the order of the other routes: 401, 429, 403, 404, then 400 for a bad cursor.
+    # Checks keep the order of the other routes: 401, 429, 403, 404, then 400 for a bad cursor.
     try:
         after_id, bad_cursor = (0 if cursor is None else decode_cursor(cursor)), None
     except InvalidCursor as exc:
         after_id, bad_cursor = 0, exc
+    state = request.app.state
+    now = time.monotonic()
     digest = hash_secret(secret)
+    # The after_id stands for the cursor (a cursor is the one canonical encoding of its id).
+    page_key = (after_id, limit, status, since)
+    # The hot path: a known live key and an unchanged page are answered from this process's memory, no database.
+    if bad_cursor is None:
+        known = state.principals.get(digest, now=now)
+        if known is not None and known.may_read_center(center_id):
+            body = state.pages.get(center_id, page_key, now=now)
+            if body is not None:
+                enforce_rate_limit(request, bucket=f"key:{known.key_id}")
+                state.usage.seen(known.key_id, now=now)
+                return Response(body, media_type="application/json")
+    # Otherwise one thread hop and one SQL statement (key lookup, last-used stamp and page together). The tickets
+    # are taken first: a change notified while the statement runs keeps its answer out of the caches.
+    key_ticket, page_ticket = state.principals.ticket(), state.pages.ticket(center_id)
     rows = await anyio.to_thread.run_sync(
         partial(
             _read_feed,
-            request.app.state.pool,
-            timeout_s=request.app.state.settings.api.pool_timeout_s,
+            state.pool,
+            timeout_s=state.settings.api.pool_timeout_s,
             key_hash=digest,
             center_id=center_id,
             after_id=after_id,
@@ -107,6 +123,8 @@ async def list_suggested_bookings(
     )
     head = dict(zip(_KEY_COLUMNS, rows[0][: len(_KEY_COLUMNS)], strict=True)) if rows else None
     caller = admit_center_key(request, row=head, digest=digest)
+    state.principals.put(key_ticket, digest, caller, key_id=caller.key_id, now=now)
+    state.usage.stamped(caller.key_id, now=now)  # feed_page.sql stamped it (or did within the last minute)
     if not caller.may_read_center(center_id):
         raise ApiError(403, "forbidden", "this API key does not grant access to that service center")
     if caller.role == "admin" and not head["center_found"]:
@@ -115,15 +133,20 @@ async def list_suggested_bookings(
         raise ApiError(
             400, "invalid_cursor", f"invalid cursor ({bad_cursor}); pass next_cursor back unchanged"
         ) from bad_cursor
+    body = feed_body(rows, limit=limit, cursor=cursor)
+    state.pages.put(page_ticket, center_id, page_key, body, now=now)
+    return Response(body, media_type="application/json")
+
+
+def feed_body(rows: list[tuple[Any, ...]], *, limit: int, cursor: str | None) -> bytes:
+    """Return the page's JSON from feed_page.sql rows (items already JSON; the envelope is added here)."""
     items = [(row[-2], row[-1]) for row in rows if row[-2] is not None][:limit]
     has_more = sum(1 for row in rows if row[-2] is not None) > limit
     # resume_cursor is set on the last page too (echoed when the page is empty): a poller keeps it and later sees
     # exactly the suggestions created since, never one twice.
     resume_cursor = encode_cursor(items[-1][0]) if items else cursor
     tail = json.dumps({"next_cursor": resume_cursor if has_more else None, "resume_cursor": resume_cursor})
-    # The items arrive as JSON built by the query; the envelope is added here (no re-validation on the hot path).
-    body = '{"items":[' + ",".join(item for _, item in items) + "]," + tail[1:]
-    return Response(body, media_type="application/json")
+    return ('{"items":[' + ",".join(item for _, item in items) + "]," + tail[1:]).encode()
 
 
 @router.get(

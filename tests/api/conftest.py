@@ -234,12 +234,12 @@ def make_client(database: DatabaseSettings) -> Iterator[Callable[..., TestClient
     """Return a factory of started TestClients (lifespan run) for this test's database; closed afterwards."""
     clients: list[TestClient] = []
 
-    def make(mqtt: MqttSettings | None = None) -> TestClient:
+    def make(mqtt: MqttSettings | None = None, **api: object) -> TestClient:
         settings = ApiSettings(
             database=database,
             mqtt=mqtt or MqttSettings(),
             log=LogSettings(level="WARNING"),
-            api=ApiOptions(readiness_timeout_s=1.0, cookie_secure=False),
+            api=ApiOptions(readiness_timeout_s=1.0, cookie_secure=False, **api),
         )
         client = TestClient(create_app(settings))
         client.__enter__()

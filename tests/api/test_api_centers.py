@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.conftest import wait_for
+
 BASE = datetime(2026, 11, 20, tzinfo=UTC)  # created_at of the world's first suggestion (see conftest)
 BASE_ISO = "2026-11-20T00:00:00Z"
 
@@ -94,7 +96,11 @@ def test_owner_token_is_not_a_center_key(client, world):
 def test_revoked_key_is_401(client, world, conn):
     assert feed(client, world, world.center_a, world.key_a).status_code == 200
     conn.execute("UPDATE api_key SET revoked_at = now() WHERE center_id = %s", (world.center_a,))
-    resp = feed(client, world, world.center_a, world.key_a)
+    # The key may be cached in the process: it is refused once the revocation's notification has arrived.
+    resp = wait_for(
+        lambda: (r := feed(client, world, world.center_a, world.key_a)).status_code != 200 and r,
+        what="the revocation to reach the API",
+    )
     assert resp.status_code == 401
     assert 'error="invalid_token"' in resp.headers["WWW-Authenticate"]
 
@@ -143,7 +149,16 @@ def test_poller_resumes_with_the_last_cursor_and_sees_only_new_suggestions(
         rank=1,
         created_at=BASE + timedelta(days=1),
     )
-    later = feed(client, world, world.center_a, world.key_a, cursor=empty["resume_cursor"]).json()
+    # The empty page may be cached: the new suggestion shows once its notification has arrived.
+    later = wait_for(
+        lambda: (
+            (p := feed(client, world, world.center_a, world.key_a, cursor=empty["resume_cursor"]).json())[
+                "items"
+            ]
+            and p
+        ),
+        what="the new suggestion in the feed",
+    )
     assert [i["id"] for i in later["items"]] == [new_id]
     assert later["resume_cursor"] != last["resume_cursor"]
 

@@ -45,8 +45,13 @@ def _fuzz(operation, *, token: str) -> None:
         # An opaque cursor is any string to the schema, but only cursors the API issued are valid: 400 with
         # code invalid_cursor is the documented answer to the others, not a rejected valid request.
         bad_cursor = response.status_code == 400 and "invalid_cursor" in response.text
+        # Likewise a webhook URL is any http(s) string to the schema, but only https (or http to localhost) can
+        # receive pushes: 422 with code invalid_webhook_url is the documented answer to the others.
+        bad_url = response.status_code == 422 and "invalid_webhook_url" in response.text
         case.validate_response(
-            response, headers=headers, excluded_checks=[positive_data_acceptance] if bad_cursor else None
+            response,
+            headers=headers,
+            excluded_checks=[positive_data_acceptance] if bad_cursor or bad_url else None,
         )
 
     check()

@@ -21,5 +21,7 @@ def test_quick_api_benchmark_prints_table_and_json():
     assert (figures["vehicles"], figures["open_suggestions"]) == (500, 100)
     for phase in ("livez", "feed", "feed_paced"):
         assert figures[phase]["requests"] > 0 and figures[phase]["errors"] == 0, phase
+        assert set(figures[phase]["cpu_ms"]) == {"api", "postgres", "client"}, phase
+        assert figures[phase]["cpu_ms"]["api"] > 0, phase  # the server's processes were found and metered
     assert figures["ratio_feed_vs_livez"] == round(figures["feed_rps"] / figures["livez_rps"], 3)
     assert any(line.startswith("feed, 8 pollers") for line in lines)

@@ -1,0 +1,111 @@
+"""A service center's webhook subscriptions: register a URL (the signing secret is shown once), list, end.
+
+Delivery is notify's job (``notify/push.py``): every new booking suggestion for the center is POSTed to each live
+subscription, signed like notify's webhook channel, retried with backoff until the receiver answers 2xx.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Response
+from psycopg.rows import dict_row
+
+from api import repository
+from api.auth import CenterCaller, CenterPrincipal
+from api.deps import Conn
+from api.errors import ApiError
+from api.schemas.common import ErrorResponse, error_responses
+from api.schemas.webhooks import Webhook, WebhookCreate, WebhookCreated, WebhookPage
+from api.webhooks import InvalidWebhookUrl, check_url, new_secret, secret_hint
+from core.db import query
+
+# Live subscriptions per center: enough for a DMS, a CRM and a test endpoint; more is likely a loop creating them.
+MAX_WEBHOOKS_PER_CENTER = 10
+
+router = APIRouter(prefix="/v1/service-centers", tags=["service centers"])
+
+CenterId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The service center's id")]
+WebhookId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The subscription's id")]
+
+
+def center_scope(conn: Conn, caller: CenterCaller, center_id: CenterId) -> CenterPrincipal:
+    """Return the caller when it may manage the center's subscriptions: 403 for another center, 404 if missing.
+
+    A dependency (not a check inside the route) so that scope is decided before the request body is validated:
+    another center's URL answers 403 whatever the body.
+    """
+    if not caller.may_read_center(center_id):
+        raise ApiError(403, "forbidden", "this API key does not grant access to that service center")
+    if caller.role == "admin" and not repository.center_exists(conn, center_id=center_id):
+        raise ApiError(404, "not_found", "service center not found")
+    return caller
+
+
+Scoped = Annotated[CenterPrincipal, Depends(center_scope)]
+
+
+@router.post(
+    "/{center_id}/webhooks",
+    status_code=201,
+    response_model=WebhookCreated,
+    summary="Subscribe a URL to the center's new booking suggestions",
+    responses={
+        **error_responses(401, 403, 404, 422, 503),
+        409: {"model": ErrorResponse, "description": "The center already has the most subscriptions allowed"},
+    },
+)
+def create_webhook(conn: Conn, caller: Scoped, center_id: CenterId, body: WebhookCreate) -> Any:
+    """Register `url`; from now on every new suggestion for the center is POSTed to it, signed with `secret`.
+
+    The secret is in this answer only. Each push carries `X-Carecast-Event-Id` (the same on every retry: dedupe
+    on it), `X-Carecast-Timestamp` and `X-Carecast-Signature: sha256=HMAC(secret, "{timestamp}.{body}")`.
+    """
+    try:
+        url = check_url(body.url)
+    except InvalidWebhookUrl as exc:
+        raise ApiError(422, "invalid_webhook_url", f"body.url: {exc}") from exc
+    params = {
+        "center_id": center_id,
+        "url": url,
+        "secret": new_secret(),
+        "label": body.label,
+        "key_id": caller.key_id,
+        "max": MAX_WEBHOOKS_PER_CENTER,
+    }
+    row = conn.cursor(row_factory=dict_row).execute(query("api", "webhook_insert"), params).fetchone()
+    if row is None:
+        raise ApiError(
+            409,
+            "too_many_webhooks",
+            f"a center has at most {MAX_WEBHOOKS_PER_CENTER} live subscriptions; delete one first",
+        )
+    return WebhookCreated.model_validate(row)
+
+
+@router.get(
+    "/{center_id}/webhooks",
+    response_model=WebhookPage,
+    summary="The center's webhook subscriptions",
+    responses=error_responses(401, 403, 404, 422, 503),
+)
+def list_webhooks(conn: Conn, caller: Scoped, center_id: CenterId) -> Any:
+    """Return the live subscriptions with their delivery counts (the secret itself is never shown again)."""
+    rows = conn.cursor(row_factory=dict_row).execute(query("api", "webhook_list"), {"center_id": center_id})
+    items = [Webhook.model_validate({**row, "secret_hint": secret_hint(row["secret"])}) for row in rows]
+    return WebhookPage(items=items)
+
+
+@router.delete(
+    "/{center_id}/webhooks/{webhook_id}",
+    status_code=204,
+    response_class=Response,
+    summary="End a webhook subscription",
+    responses=error_responses(401, 403, 404, 422, 503),
+)
+def delete_webhook(conn: Conn, caller: Scoped, center_id: CenterId, webhook_id: WebhookId) -> Response:
+    """Stop pushing to the subscription; deliveries still waiting for it are cancelled."""
+    params = {"center_id": center_id, "webhook_id": webhook_id}
+    if conn.execute(query("api", "webhook_revoke"), params).fetchone() is None:
+        raise ApiError(404, "not_found", "webhook subscription not found")
+    return Response(status_code=204)
