@@ -18,9 +18,22 @@ import numpy as np
 
 # How long before a failure an alert still counts as a true warning of it, per risk kind (the rules' horizons
 # plus slack for the projection's uncertainty); winter preparation is due at the onset of the cold.
-HORIZON_DAYS = {"battery_12v": 60, "brake_pads": 60, "ev_battery_soh": 400, "winter_prep": 7}
+HORIZON_DAYS = {
+    "battery_12v": 60,
+    "brake_pads": 60,
+    "ev_battery_soh": 400,
+    "winter_prep": 7,
+    # seasonal care (H4): rule horizons plus slack; summer onset like winter; a holiday check is due at the peak
+    "wipers": 45,
+    "tyre_pressure": 30,
+    "summer_care": 7,
+    "holiday_trip": 21,
+}
 # After a failure without a recorded service (winter), alerts within this many days still match.
 GRACE_DAYS = 21
+# Failures that last until the part is replaced: a traction battery below its SOH limit does not come back by
+# itself, so "SOH is below 80 %" stays a true statement for as long as the pack is in the car (no service date).
+PERSISTENT = frozenset({"ev_battery_soh"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +81,12 @@ class Lifecycle:
 
 
 def _matches(ep: Episode, ev: Event) -> bool:
-    end = ev.service or ev.failure + timedelta(days=GRACE_DAYS)
+    if ev.service is not None:
+        end = ev.service
+    elif ev.kind in PERSISTENT:
+        end = date.max
+    else:
+        end = ev.failure + timedelta(days=GRACE_DAYS)
     return ev.failure - timedelta(days=HORIZON_DAYS[ev.kind]) <= ep.first <= end
 
 

@@ -62,6 +62,10 @@ class RiskKind(StrEnum):
     BRAKE_PADS = "brake_pads"
     WINTER_PREP = "winter_prep"
     MAINTENANCE_DUE = "maintenance_due"
+    WIPERS = "wipers"
+    TYRE_PRESSURE = "tyre_pressure"
+    SUMMER_CARE = "summer_care"
+    HOLIDAY_TRIP = "holiday_trip"
 
 
 class Severity(StrEnum):

@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
                 log=log,
             )
             return 1 if report.failed_rules else 0
-        run_scheduled(pool, options=options, rules=rules, log=log, fixed_now=args.now)
+        run_scheduled(
+            pool, database=settings.database, options=options, rules=rules, log=log, fixed_now=args.now
+        )
         return 0
     finally:
         pool.close()

@@ -17,7 +17,7 @@ import pandas as pd
 NUMERIC_COLUMNS: tuple[str, ...] = (
     "samples", "lv_v_min", "lv_v_rest_avg", "lv_v_rest_n", "hv_soh_avg", "hv_soh_min", "hv_soh_max",
     "pad_wear_max", "brake_fluid_min", "odometer_min_m", "odometer_max_m", "air_temp_avg", "air_temp_min",
-    "lat_avg", "lon_avg", "service_km", "service_s",
+    "lat_avg", "lon_avg", "air_temp_max", "wiper_wear_max", "tire_kpa_min", "coolant_min", "service_km", "service_s",
 )  # fmt: skip
 FRAME_COLUMNS: tuple[str, ...] = ("vehicle_id", "day", *NUMERIC_COLUMNS, "powertrain", "region")
 
@@ -48,8 +48,15 @@ def known_until(frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
 
 def by_vehicle(frame: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame]]:
     """Yield (vehicle_id, rows sorted by day) for every vehicle in the frame."""
-    for vehicle_id, rows in frame.groupby("vehicle_id", sort=True):
-        yield int(vehicle_id), rows.sort_values("day")
+    # One sort of the fleet, then positional slices (views): a groupby plus a sort per car copied every column of
+    # every car, a large share of a 10,000-car pass.
+    if frame.empty:
+        return
+    ordered = frame.sort_values(["vehicle_id", "day"], kind="stable")
+    ids = ordered["vehicle_id"].to_numpy()
+    bounds = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    for a, b in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(ids)].tolist(), strict=True):
+        yield int(ids[a]), ordered.iloc[a:b]
 
 
 def days_before(days: pd.Series, now: datetime) -> np.ndarray:
@@ -62,7 +69,10 @@ def days_before(days: pd.Series, now: datetime) -> np.ndarray:
 def last_days(rows: pd.DataFrame, now: datetime, n: int) -> pd.DataFrame:
     """Return the rows of the `n` UTC days ending with the day of `now`."""
     start = pd.Timestamp(today(now) - timedelta(days=n - 1))
-    return rows[rows["day"] >= start]
+    day = rows["day"]
+    if day.is_monotonic_increasing:  # rows from by_vehicle: a positional slice, no copy of every column
+        return rows.iloc[int(day.searchsorted(start, side="left")) :]
+    return rows[day >= start]
 
 
 def date_in(now: datetime, days: float) -> date:

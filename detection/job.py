@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
+import pandas as pd
 import structlog
 from psycopg_pool import ConnectionPool
 
-from detection import quality
+from detection import anomaly, quality
 from detection.repository import (
     Arrivals,
     SaveCounts,
@@ -54,6 +55,11 @@ class PassReport:
     kinds: Mapping[str, KindCounts] = field(default_factory=dict)
     failed_rules: tuple[str, ...] = ()
     duration_ms: float = 0.0
+    # "all": every vehicle in the window was evaluated; "changed": only those with telemetry received since the
+    # previous pass (the first pass ever, with no watermark, evaluates all).
+    scope: str = "all"
+    # Milliseconds per phase: refresh, load, guard, anomaly, rules (evaluation), save (risk and quality upserts).
+    phases_ms: Mapping[str, float] = field(default_factory=dict)
 
 
 def _refresh(pool: ConnectionPool, *, start: datetime, end: datetime) -> str:
@@ -68,9 +74,10 @@ def _refresh(pool: ConnectionPool, *, start: datetime, end: datetime) -> str:
 
 def _refresh_window(
     pool: ConnectionPool, *, now: datetime, lookback_days: int, refresh_days: int
-) -> tuple[datetime, Arrivals]:
+) -> tuple[datetime, Arrivals, bool]:
     """Return where this pass's rollup refresh starts: the last `refresh_days`, reaching back to the oldest event
-    time received since the watermark (late, store-and-forward data), never before now - lookback."""
+    time received since the watermark (late, store-and-forward data), never before now - lookback; what arrived;
+    and whether this is the first pass (no watermark yet)."""
     floor = now - timedelta(days=lookback_days)
     with pool.connection() as conn:
         mark = load_watermark(conn)
@@ -79,7 +86,32 @@ def _refresh_window(
     start = now - timedelta(days=refresh_days)
     if arrivals.oldest_ts is not None:
         start = min(start, max(arrivals.oldest_ts, floor))
-    return start, arrivals
+    return start, arrivals, mark is None
+
+
+class _Phases:
+    """Wall time per phase of a pass, in milliseconds."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self._at = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        at = time.monotonic()
+        self.ms[name] = round(self.ms.get(name, 0.0) + (at - self._at) * 1000, 1)
+        self._at = at
+
+
+def _anomalies(frame: pd.DataFrame, *, now: datetime, scope: str, log: Any) -> tuple[pd.DataFrame, list[str]]:
+    """Return the fleet's anomaly scores (none on an incremental pass: they are fleet-relative) and, if scoring
+    failed, ["anomaly"] for the pass's failed list (the rules still run, without the evidence)."""
+    if scope != "all":
+        return pd.DataFrame(columns=list(anomaly.SCORE_COLUMNS)), []
+    try:
+        return anomaly.score(frame, now=now), []
+    except Exception:
+        log.exception("detection.anomaly_failed")
+        return pd.DataFrame(columns=list(anomaly.SCORE_COLUMNS)), ["anomaly"]
 
 
 def run_pass(
@@ -89,49 +121,72 @@ def run_pass(
     rules: Sequence[tuple[ModuleType, Any]] = RULES,
     lookback_days: int = 365,
     refresh_days: int = 3,
+    only_changed: bool = False,
     log: Any = None,
 ) -> PassReport:
-    """Run every rule once at `now` and return the counts; a failing rule is logged and skipped."""
+    """Run every rule once at `now` and return the counts; a failing rule is logged and skipped.
+
+    With `only_changed`, only vehicles with telemetry received since the previous pass are loaded and judged; the
+    open risks of the others stay as they are (the scheduler runs a full pass periodically for what changes with
+    time alone: a car going silent, a predicted date coming closer)."""
     log = log or structlog.get_logger(process="detection")
     started = time.monotonic()
-    refreshed_from, arrivals = _refresh_window(
+    phases = _Phases()
+    refreshed_from, arrivals, first = _refresh_window(
         pool, now=now, lookback_days=lookback_days, refresh_days=refresh_days
     )
     # Up to now + 1 day: a car whose clock runs ahead, or a rollup bucket still filling, is included.
     mode = _refresh(pool, start=refreshed_from, end=now + timedelta(days=1))
-    if arrivals.newest_received is not None:
-        with pool.connection() as conn:
-            save_watermark(conn, received_at=arrivals.newest_received)
+    phases.lap("refresh")
+    scope = "changed" if only_changed and not first else "all"
     with pool.connection() as conn:
-        frame = load_frame(conn, start=now - timedelta(days=lookback_days), now=now)
+        frame = load_frame(
+            conn, start=now - timedelta(days=lookback_days), now=now,
+            vehicle_ids=arrivals.vehicle_ids if scope == "changed" else None,
+        )  # fmt: skip
+        phases.lap("load")
         # Implausible readings are recorded and blanked before any rule sees them.
         frame, issues = quality.guard(frame, now=now)
+        phases.lap("guard")
+        scores, failed = _anomalies(frame, now=now, scope=scope, log=log)
+        if not scores.empty:
+            issues = pd.concat([issues, anomaly.review_issues(scores, now=now)], ignore_index=True)
+        phases.lap("anomaly")
         flagged = save_quality(conn, issues=issues, now=now)
+        phases.lap("save")
     kinds: dict[str, KindCounts] = {}
-    failed: list[str] = []
     for module, params in rules:
         try:
-            result = module.evaluate(frame, now=now, params=params)
+            result = anomaly.annotate(module.evaluate(frame, now=now, params=params), scores)
+            phases.lap("rules")
             with pool.connection() as conn:
                 saved: SaveCounts = save_result(conn, result=result, now=now)
+            phases.lap("save")
         except Exception:
             log.exception("detection.rule_failed", rule_id=module.RULE_ID, rule_version=module.RULE_VERSION)
             failed.append(module.RULE_ID)
+            phases.lap("rules")
             continue
         kinds[str(result.kind)] = KindCounts(
             evaluated=len(result.evaluated_vehicle_ids), flagged=len(result.flags),
             opened=saved.opened, updated=saved.updated, resolved=saved.resolved,
         )  # fmt: skip
+    # Advanced only once the pass has judged what arrived: a pass that dies half-way leaves the data "new" for the
+    # next one (which then also re-evaluates those vehicles).
+    if arrivals.newest_received is not None:
+        with pool.connection() as conn:
+            save_watermark(conn, received_at=arrivals.newest_received)
     report = PassReport(
         now=now, storage_mode=mode, refreshed_from=refreshed_from, rows=len(frame),
         vehicles=frame["vehicle_id"].nunique(), kinds=kinds, failed_rules=tuple(failed),
-        duration_ms=round((time.monotonic() - started) * 1000, 1),
+        duration_ms=round((time.monotonic() - started) * 1000, 1), scope=scope, phases_ms=dict(phases.ms),
     )  # fmt: skip
     log.info(
-        "detection.pass", now=now.isoformat(), mode=mode, refresh_days=refresh_days,
-        refreshed_from=refreshed_from.isoformat(), rows=report.rows,
-        vehicles=report.vehicles, quality_issues=flagged, rule_errors=len(failed), failed_rules=",".join(failed) or "-",
-        duration_ms=report.duration_ms,
+        "detection.pass", now=now.isoformat(), mode=mode, scope=scope, refresh_days=refresh_days,
+        refreshed_from=refreshed_from.isoformat(), rows=report.rows, vehicles=report.vehicles,
+        changed_vehicles=len(arrivals.vehicle_ids), quality_issues=flagged, rule_errors=len(failed),
+        failed_rules=",".join(failed) or "-", duration_ms=report.duration_ms,
+        **{f"{name}_ms": ms for name, ms in phases.ms.items()},
         **{name: asdict(counts) for name, counts in kinds.items()},
     )  # fmt: skip
     return report

@@ -18,6 +18,12 @@ class DetectionOptions(BaseModel):
     refresh_days: int = Field(default=3, ge=1)
     # Every N-th pass (and the first) refreshes the whole lookback window; 0 = only the first pass.
     full_refresh_every: int = Field(default=60, ge=0)
+    # Passes in between judge only vehicles with telemetry received since the previous pass; every vehicle is judged
+    # on the first pass and when this many seconds passed since the last such pass (silent cars, forecast dates
+    # coming closer). 0 = every pass judges every vehicle.
+    full_pass_every_s: float = Field(default=3600.0, ge=0)
+    # How often a waiting `carecast detect` retries the scheduler lock, and the leader checks it still holds it.
+    lock_poll_s: float = Field(default=1.0, gt=0)
     # Per-rule parameter overrides, e.g. CARECAST_DETECTION__RULES__EV_BATTERY__THRESHOLD_PCT=78.
     rules: dict[str, dict[str, bool | int | float | str]] = Field(default_factory=dict)
 

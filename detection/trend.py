@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -29,9 +30,28 @@ class LinearFit:
 
 
 def _tie_term(values: np.ndarray) -> float:
-    _, counts = np.unique(values, return_counts=True)
+    v = np.sort(values)
+    edges = np.flatnonzero(np.r_[True, v[1:] != v[:-1], True])
+    counts = np.diff(edges)
     counts = counts[counts > 1].astype("float64")
     return float(np.sum(counts * (counts - 1) * (2 * counts + 5)))
+
+
+def _median(values: np.ndarray) -> float:
+    """Return the median of a non-empty array (np.median without its overhead)."""
+    n = len(values)
+    half = n // 2
+    if n % 2:
+        return float(np.partition(values, half)[half])
+    part = np.partition(values, (half - 1, half))
+    return float(0.5 * (part[half - 1] + part[half]))
+
+
+@lru_cache(maxsize=400)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the index pairs (i < j) of n points, cached: rules fit many series of the same few lengths."""
+    i, j = np.triu_indices(n, k=1)
+    return i.astype("int32"), j.astype("int32")
 
 
 def theil_sen(x: np.ndarray, y: np.ndarray, *, confidence: float = 0.9) -> LinearFit | None:
@@ -48,26 +68,32 @@ def theil_sen(x: np.ndarray, y: np.ndarray, *, confidence: float = 0.9) -> Linea
     n = len(x)
     if n < 2:
         return None
-    i, j = np.triu_indices(n, k=1)
+    i, j = _pairs(n)
     dx = x[j] - x[i]
-    keep = dx != 0
-    if not keep.any():
-        return None
-    slopes = np.sort((y[j] - y[i])[keep] / dx[keep])
-    slope = float(np.median(slopes))
-    intercept = float(np.median(y - slope * x))
+    dy = y[j] - y[i]
+    if not dx.all():
+        keep = dx != 0
+        if not keep.any():
+            return None
+        dx, dy = dx[keep], dy[keep]
+    slopes = dy / dx
     count = len(slopes)
     variance = (n * (n - 1) * (2 * n + 5) - _tie_term(x) - _tie_term(y)) / 18.0
     spread = NormalDist().inv_cdf(0.5 + confidence / 2) * math.sqrt(max(variance, 0.0))
     low_idx = min(max(int(round((count - spread) / 2.0)) - 1, 0), count - 1)
     high_idx = max(min(int(round((count + spread) / 2.0)), count - 1), 0)
+    # Only a few order statistics are needed: partition instead of sorting all n(n-1)/2 slopes.
+    mid = (count - 1) // 2, count // 2
+    ranked = np.partition(slopes, sorted({low_idx, high_idx, *mid}))
+    slope = float(0.5 * (ranked[mid[0]] + ranked[mid[1]]))
+    intercept = _median(y - slope * x)
     residuals = y - (intercept + slope * x)
-    sigma = MAD_TO_SIGMA * float(np.median(np.abs(residuals - np.median(residuals))))
+    sigma = MAD_TO_SIGMA * _median(np.abs(residuals - _median(residuals)))
     return LinearFit(
         slope=slope,
         intercept=intercept,
-        slope_low=float(slopes[low_idx]),
-        slope_high=float(slopes[high_idx]),
+        slope_low=float(ranked[low_idx]),
+        slope_high=float(ranked[high_idx]),
         n=n,
         residual_sigma=sigma,
     )

@@ -42,6 +42,12 @@ JOBS: Mapping[RiskKind, Job] = MappingProxyType(
         ),
         # scheduled service: engine oil and oil filter (EVs use the kit's cabin filter and checks only)
         RiskKind.MAINTENANCE_DUE: Job("general", (("SVC-OIL-FILTER-KIT", 1),), timedelta(minutes=60)),
+        RiskKind.WIPERS: Job("general", (("WIPER-BLADE-SET", 1),), timedelta(minutes=15)),
+        RiskKind.TYRE_PRESSURE: Job("general", (("TYRE-SVC-KIT", 1),), timedelta(minutes=30)),
+        # A/C performance check and refrigerant top-up, engine/battery cooling and tyre check before the heat
+        RiskKind.SUMMER_CARE: Job("general", (("AC-SVC-KIT", 1),), timedelta(minutes=45)),
+        # multi-point check before a long holiday drive; the due items found are fixed at the same visit
+        RiskKind.HOLIDAY_TRIP: Job("general", (("TRIP-CHECK-SVC", 1),), timedelta(minutes=45)),
     }
 )
 

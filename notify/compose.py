@@ -170,6 +170,43 @@ def _context(
         "duration": fmt.minutes(job.duration.total_seconds() / 60),
         "options": [_option(o, fmt=fmt, fastest=o.slot_start == fastest) for o in options],
         "segment": recipient.segment,
+        **_seasonal(notice.evidence, fmt=fmt),
+    }
+
+
+# Holiday and item names of the pre-holiday trip check (detection/rules/holiday_trip.py), (en, zh-CN).
+_HOLIDAYS = {
+    "spring_festival": ("the Spring Festival", "春节"),
+    "national_day": ("the National Day holiday", "国庆"),
+}
+_ITEMS = {
+    "brake_pads": ("brake pads", "刹车片"),
+    "wipers": ("wiper blades", "雨刮片"),
+    "tyre_pressure": ("tyre pressure", "胎压"),
+    "coolant": ("coolant level", "冷却液液位"),
+}
+
+
+def _seasonal(evidence: Mapping[str, Any], *, fmt: Formatter) -> dict[str, Any]:
+    """The seasonal rules' extra facts: the holiday and due items (holiday trip), hottest day and leak trend."""
+    zh = fmt.locale.language == "zh"
+    holiday = _HOLIDAYS.get(str(evidence.get("holiday")))
+    items = [_ITEMS.get(str(i), (str(i), str(i)))[zh] for i in evidence.get("due_items") or ()]
+    start = evidence.get("holiday_start")
+    hottest, leak = evidence.get("max_c"), evidence.get("corrected_trend_kpa_per_day")
+    return {
+        "holiday": holiday[zh] if holiday else None,
+        "holiday_start": fmt.day(date.fromisoformat(start)) if isinstance(start, str) else None,
+        "due_items": items,
+        "long_trips": _positive(evidence.get("longest_day_km"), fmt.km)
+        if (evidence.get("longest_day_km") or 0) >= (evidence.get("long_trip_km") or float("inf"))
+        else None,
+        "hottest": fmt.quantity(round(float(hottest), 1), "celsius")
+        if isinstance(hottest, int | float)
+        else None,
+        "leak_per_week": fmt.number(round(-7 * float(leak), 1))
+        if isinstance(leak, int | float) and leak < 0
+        else None,
     }
 
 

@@ -20,6 +20,8 @@ _SOH = "Vehicle.Powertrain.TractionBattery.StateOfHealth"
 _PADS = "Vehicle.Chassis.Axle.*.Wheel.*.Brake.PadWear"
 _AIR = "Vehicle.Exterior.AirTemperature"
 _SERVICE_KM = "Vehicle.Service.DistanceToService"
+_WIPER = "Vehicle.Body.Windshield.Front.Wiping.WiperWear"
+_TYRES = "Vehicle.Chassis.Axle.*.Wheel.*.Tire.Pressure"
 
 # (signal, aggregate) -> unit, English label, Chinese label. Aggregate None matches any.
 _LABELS: dict[tuple[str, str | None], tuple[str, str, str]] = {
@@ -33,6 +35,8 @@ _LABELS: dict[tuple[str, str | None], tuple[str, str, str]] = {
     (_AIR, "window_mean"): ("celsius", "average outside temperature", "平均车外气温"),
     (_AIR, None): ("celsius", "outside temperature", "车外气温"),
     (_SERVICE_KM, None): ("km", "distance left to the next service", "距下次保养剩余里程"),
+    (_WIPER, None): ("%", "wiper blade wear", "雨刮片磨损"),
+    (_TYRES, None): ("kPa", "tyre pressure, lowest tyre", "胎压（最低的轮胎）"),
 }
 _WHEELS = {"Row1.Wheel.Left": ("front-left", "左前"), "Row1.Wheel.Right": ("front-right", "右前"),
            "Row2.Wheel.Left": ("rear-left", "左后"), "Row2.Wheel.Right": ("rear-right", "右后")}  # fmt: skip
@@ -105,7 +109,7 @@ def window_mean(evidence: Mapping[str, Any], *, fmt: Formatter) -> Reading | Non
     limit = "" if threshold is None else fmt.quantity(threshold, "celsius")
     return Reading(
         label=label or _LABELS[(_AIR, "window_mean")][2 if zh else 1],
-        value=fmt.quantity(mean, "celsius"),
+        value=fmt.quantity(round(mean, 1), "celsius"),
         when="",
         limit=f"{op[2 if zh else 1]} {limit}" if op and limit else limit,
         detail="",

@@ -30,6 +30,9 @@ PARTS: dict[str, str] = {
     "WASHER-WINTER-2L": "Winter washer fluid -30 °C, 2 L",
     "WIPER-BLADE-SET": "Front wiper blade set",
     "SVC-OIL-FILTER-KIT": "Scheduled service kit: engine oil 4 L, oil and cabin filters",
+    "TYRE-SVC-KIT": "Tyre inspection, inflation and puncture repair kit",
+    "AC-SVC-KIT": "A/C check: refrigerant top-up and cabin filter",
+    "TRIP-CHECK-SVC": "Pre-trip inspection: brakes, tyres, wipers, lights and fluids",
 }
 
 WEEKDAY_HOURS = ["08:30", "18:00"]

@@ -20,6 +20,7 @@ from core.contracts import Powertrain, RiskKind
 from simulators.climate import REGIONS, Climate
 from simulators.fleet import rng_for
 from simulators.lifecycle import LifecycleScenario, VehiclePlan
+from simulators.seasonal import SeasonalParts
 
 # (column, PostgreSQL type) of the rows history yields, in this order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -112,14 +113,22 @@ class VehicleHistory:
         self.recent_temps: list[float] = []
         self.winter_open = False
         self.soh_rate: list[float] = []
+        self.seasonal = SeasonalParts(plan, seed=scenario.seed, first=scenario.first, days=scenario.days)
+        if plan.vehicle.powertrain is not Powertrain.ICE and self.state.soh < SOH_LIMIT_PCT:
+            # An old pack already below the limit on the first day failed before the window (date unknown).
+            self._fail("soh", RiskKind.EV_BATTERY_SOH, "fade", scenario.first, None, None)
 
     # --- components -------------------------------------------------------------------------------------------
-    def _fail(self, key: str, kind: RiskKind, mode: str, day: date, start: date | None, delay: int) -> None:
+    def _fail(
+        self, key: str, kind: RiskKind, mode: str, day: date, start: date | None, delay: int | None
+    ) -> None:
+        """Record a failure; the part is serviced `delay` days later (None: not within the history)."""
         if key in self.state.failed:
             return
         self.state.failed[key] = day
-        service = day + timedelta(days=delay)
-        self.state.service_on[key] = service
+        service = None if delay is None else day + timedelta(days=delay)
+        if service is not None:
+            self.state.service_on[key] = service
         self.truths.append(Truth(self.plan.vehicle.vin, kind, mode, start, day, service))
 
     def _serviced(self, key: str, day: date) -> bool:
@@ -217,7 +226,8 @@ class VehicleHistory:
         self.soh_rate = (self.soh_rate + [fade])[-30:]
         if before >= SOH_LIMIT_PCT > s.soh:
             start = cell.start if cell and day >= cell.start else None
-            self._fail("soh", RiskKind.EV_BATTERY_SOH, "cell_fault" if start else "fade", day, start, 0)
+            # A faded pack stays below the limit: nobody replaces it within the history (no service date).
+            self._fail("soh", RiskKind.EV_BATTERY_SOH, "cell_fault" if start else "fade", day, start, None)
 
     def _winter(self, day: date, mean_c: float) -> None:
         self.recent_temps = (self.recent_temps + [mean_c])[-7:]
@@ -259,6 +269,7 @@ class VehicleHistory:
         s.wiper = min(100.0, s.wiper + 0.02 + 0.04 * weather.rain_mm * (km > 0))
         if s.wiper >= 95.0 and rng.random() < 0.2:
             s.wiper = 0.0
+        self.seasonal.step(day, weather, wiper=s.wiper, pads=s.pads)
         s.service_km -= km
         s.service_days -= 1.0
         if (s.service_km <= 0 or s.service_days <= 0) and rng.random() < 0.15:
@@ -305,7 +316,7 @@ class VehicleHistory:
         else:
             row(t0, 0.0, rest + rng.uniform(-0.03, 0.03), -rng.uniform(0.05, 0.4), 0.0, weather.min_c, 0.0)
         pads = tuple(max(0, min(100, round(p))) for p in s.pads)
-        tires = tuple(round(240 + 1.2 * (weather.mean_c - 20.0) + rng.uniform(-2, 2)) for _ in range(4))
+        tires = tuple(round(kpa + rng.uniform(-2, 2)) for kpa in self.seasonal.kpa)
         report = (*pads, max(0, min(100, round(s.fluid))), None if ev else "NORMAL", round(s.wiper), *tires,
                   round(max(0.0, s.service_km), 1), int(max(0.0, s.service_days) * 86400))  # fmt: skip
         air_mid = weather.min_c + 0.6 * span
@@ -360,6 +371,11 @@ class VehicleHistory:
                 )
             )
 
+    def add_seasonal_truths(self) -> None:
+        """Append the ground truth of the seasonal parts (tyres, wipers, summer, holiday trips)."""
+        vin = self.plan.vehicle.vin
+        self.truths.extend(Truth(vin, *event) for event in self.seasonal.finish())
+
 
 def vehicle_rows(history: VehicleHistory, *, first: date, days: int) -> Iterator[tuple]:
     """Yield the rows of the window's days, then step through the lookahead (no rows) and close the ground truth."""
@@ -368,3 +384,4 @@ def vehicle_rows(history: VehicleHistory, *, first: date, days: int) -> Iterator
     for offset in range(days, days + LOOKAHEAD_DAYS):
         history.step(first + timedelta(days=offset), emit=False)
     history.finish(first + timedelta(days=days + LOOKAHEAD_DAYS - 1))
+    history.add_seasonal_truths()

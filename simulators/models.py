@@ -170,9 +170,12 @@ class VehicleModel:
     def _report(self, day: date, weather: Weather, rng: random.Random) -> dict[str, object]:
         """Return the once-a-day readings: pad wear, tyre pressures, brake fluid, coolant, DTC count."""
         out: dict[str, object] = dict(zip(PAD, self.pads_on(day), strict=True))
-        # Tyre pressure follows temperature (~1.2 kPa/°C around a 20 °C fill).
+        # Tyre pressure follows temperature (~1.2 kPa/°C): the tyres were set to `tire_kpa` on the window's first
+        # day at that day's temperature (a fill at a fixed 20 °C would leave every car in a cold region under-inflated,
+        # which the tyre-pressure rule rightly flags).
+        fill_c = self.climate.weather(self.vehicle.region, self.reference).mean_c
         for path, kpa in zip(TIRE, self.tire_kpa, strict=True):
-            out[path] = max(150, round(kpa + 1.2 * (weather.mean_c - 20.0) + rng.uniform(-2, 2)))
+            out[path] = max(150, round(kpa + 1.2 * (weather.mean_c - fill_c) + rng.uniform(-2, 2)))
         out[BRAKE_FLUID] = 96
         out[DTC] = 0
         out[SERVICE_KM], out[SERVICE_S] = self.service_on(day)

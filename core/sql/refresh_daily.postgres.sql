@@ -17,7 +17,12 @@ WITH fresh AS (
            avg(air_temp_c)::real AS air_temp_avg,
            min(air_temp_c) AS air_temp_min,
            avg(lat_deg) AS lat_avg,
-           avg(lon_deg) AS lon_avg
+           avg(lon_deg) AS lon_avg,
+           max(air_temp_c) AS air_temp_max,
+           max(wiper_wear_pct)::real AS wiper_wear_max,
+           min(least(tire_fl_kpa, tire_fr_kpa, tire_rl_kpa, tire_rr_kpa))::real AS tire_kpa_min,
+           min(CASE coolant_level WHEN 'CRITICALLY_LOW' THEN 0 WHEN 'LOW' THEN 1 WHEN 'NORMAL' THEN 2 END)::smallint
+               AS coolant_min
     FROM telemetry
     WHERE ts >= date_bin(INTERVAL '1 day', %(start)s::timestamptz, TIMESTAMPTZ '2000-01-01 00:00:00+00')
       AND ts < %(end)s
@@ -35,4 +40,6 @@ ON CONFLICT (vehicle_id, day) DO UPDATE SET
     hv_soh_max = EXCLUDED.hv_soh_max, pad_wear_max = EXCLUDED.pad_wear_max,
     brake_fluid_min = EXCLUDED.brake_fluid_min, odometer_min_m = EXCLUDED.odometer_min_m,
     odometer_max_m = EXCLUDED.odometer_max_m, air_temp_avg = EXCLUDED.air_temp_avg,
-    air_temp_min = EXCLUDED.air_temp_min, lat_avg = EXCLUDED.lat_avg, lon_avg = EXCLUDED.lon_avg;
+    air_temp_min = EXCLUDED.air_temp_min, lat_avg = EXCLUDED.lat_avg, lon_avg = EXCLUDED.lon_avg,
+    air_temp_max = EXCLUDED.air_temp_max, wiper_wear_max = EXCLUDED.wiper_wear_max,
+    tire_kpa_min = EXCLUDED.tire_kpa_min, coolant_min = EXCLUDED.coolant_min;

@@ -9,13 +9,27 @@ from types import ModuleType
 from typing import Any
 
 from detection.errors import RuleConfigError
-from detection.rules import battery_12v, brakes, ev_battery, maintenance, seasonal
+from detection.rules import (
+    battery_12v,
+    brakes,
+    ev_battery,
+    holiday_trip,
+    maintenance,
+    seasonal,
+    summer,
+    tyre_pressure,
+    wipers,
+)
 
 RULES: tuple[tuple[ModuleType, Any], ...] = (
     (battery_12v, battery_12v.Params()),
     (ev_battery, ev_battery.Params()),
     (brakes, brakes.Params()),
     (seasonal, seasonal.Params()),
+    (wipers, wipers.Params()),
+    (tyre_pressure, tyre_pressure.Params()),
+    (summer, summer.Params()),
+    (holiday_trip, holiday_trip.Params()),
     (maintenance, maintenance.Params()),
 )
 

@@ -26,7 +26,8 @@ import pandas as pd
 from core.contracts import Powertrain, RiskKind, Severity
 from detection.coldsnap import outlook
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import by_vehicle, date_in, days_before, iso_day, known_until, last_days, num
+from detection.frame import date_in, iso_day, num
+from detection.groups import Car, cars
 from detection.trend import theil_sen
 
 RULE_ID = "battery_12v_voltage"
@@ -54,13 +55,18 @@ class Params:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One voltage check on one vehicle: the recent median, whether it crossed, and the projected failure."""
+    """One voltage check on one vehicle: the recent median, whether it crossed, and the projected failure.
+
+    The trend (and with it the days to failure) is fitted only for a check that tripped: nothing else reads it."""
 
     diagnosis: str
     aggregate: str
     threshold: float
     fail_at: float
-    recent: pd.DataFrame  # rows with columns day, value (+ raw, air_temp for the dip)
+    recent_day: np.ndarray  # the last `recent_days` usable days (datetime64)
+    recent_value: np.ndarray
+    recent_raw: np.ndarray | None  # the raw dip and the cranking temperature (dip check only)
+    recent_air: np.ndarray | None
     median: float
     trend_per_day: float | None
     days_to_failure: float | None
@@ -72,81 +78,74 @@ class Check:
         return self.median < self.threshold
 
 
-def crank_series(rows: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """Return day, raw dip, cranking temperature and the 20 °C-normalised dip of the cranking days in `rows`."""
-    if rows.empty or (rows["powertrain"] == Powertrain.EV).all():
-        return pd.DataFrame(columns=["day", "raw", "air_temp", "value"])
-    days = rows[
-        (rows["powertrain"] != Powertrain.EV)
-        & (rows["lv_v_min"] < params.crank_ceiling_v)
-        & rows["air_temp_min"].notna()
-    ]
-    cold = np.maximum(0.0, params.reference_temp_c - days["air_temp_min"])
-    return pd.DataFrame({
-        "day": days["day"], "raw": days["lv_v_min"], "air_temp": days["air_temp_min"],
-        "value": days["lv_v_min"] + params.temp_coeff_v_per_c * cold,
-    })  # fmt: skip
-
-
-def rest_series(rows: pd.DataFrame) -> pd.DataFrame:
-    """Return day and resting voltage of the days in `rows` that have resting samples."""
-    days = rows[rows["lv_v_rest_avg"].notna()]
-    return pd.DataFrame({"day": days["day"], "value": days["lv_v_rest_avg"]})
+def _crank_mask(car: Car, params: Params) -> np.ndarray:
+    air = car["air_temp_min"].astype("float64")
+    return (
+        (car["powertrain"] != Powertrain.EV) & (car["lv_v_min"] < params.crank_ceiling_v) & np.isfinite(air)
+    )
 
 
 def _check(
-    series: pd.DataFrame,
+    car: Car,
+    mask: np.ndarray,
+    value: np.ndarray,
     *,
-    now: datetime,
     params: Params,
     diagnosis: str,
     aggregate: str,
     threshold: float,
     fail_at: float,
+    raw: np.ndarray | None = None,
 ) -> Check | None:
-    """Return the check over `series`, or None when the recent window holds too few days."""
-    recent = last_days(series, now, params.recent_window_days).tail(params.recent_days)
+    """Return the check over the days where `mask` holds, or None when the recent window holds too few days."""
+    idx = np.flatnonzero(mask)
+    recent = idx[car.age[idx] < params.recent_window_days][-params.recent_days :]
     if len(recent) < params.recent_days:
         return None
-    median = float(recent["value"].median())
-    window = last_days(series, now, params.trend_window_days)
+    median = float(np.median(value[recent]))
     slope = days_left = None
-    fit = None
-    if len(window) >= params.min_trend_days:
-        fit = theil_sen(days_before(window["day"], now), window["value"].to_numpy())
-    level = median if fit is None else min(median, fit.at(0.0))
-    if level <= fail_at:
-        days_left = 0.0
-    elif fit is not None and fit.slope < 0:
-        days_left = (level - fail_at) / -fit.slope
-    if fit is not None:
-        slope = fit.slope
+    if median < threshold:
+        window = idx[car.age[idx] < params.trend_window_days]
+        fit = theil_sen(car.x[window], value[window]) if len(window) >= params.min_trend_days else None
+        level = median if fit is None else min(median, fit.at(0.0))
+        if level <= fail_at:
+            days_left = 0.0
+        elif fit is not None and fit.slope < 0:
+            days_left = (level - fail_at) / -fit.slope
+        if fit is not None:
+            slope = fit.slope
     return Check(
-        diagnosis, aggregate, threshold, fail_at, recent, median, slope, days_left, params.trend_window_days
-    )
+        diagnosis, aggregate, threshold, fail_at, car.day[recent], value[recent],
+        None if raw is None else raw[recent], None if raw is None else car["air_temp_min"][recent],
+        median, slope, days_left, params.trend_window_days,
+    )  # fmt: skip
+
+
+COLUMNS = ("powertrain", "lv_v_min", "air_temp_min", "lv_v_rest_avg")
+
+
+def car_checks(car: Car, *, params: Params) -> tuple[Check | None, Check | None]:
+    """Return the (cranking, resting) checks of one vehicle; None where data is too thin."""
+    crank_mask = _crank_mask(car, params)
+    raw = car["lv_v_min"].astype("float64")
+    cold = np.maximum(0.0, params.reference_temp_c - car["air_temp_min"].astype("float64"))
+    crank = _check(
+        car, crank_mask, raw + params.temp_coeff_v_per_c * cold, params=params,
+        diagnosis="high_internal_resistance", aggregate="cranking_min_20c",
+        threshold=params.crank_weak_v, fail_at=params.crank_fail_v, raw=raw,
+    )  # fmt: skip
+    rest_v = car["lv_v_rest_avg"].astype("float64")
+    rest = _check(
+        car, np.isfinite(rest_v), rest_v, params=params, diagnosis="low_state_of_charge",
+        aggregate="resting_avg", threshold=params.rest_low_v, fail_at=params.rest_fail_v,
+    )  # fmt: skip
+    return crank, rest
 
 
 def checks(rows: pd.DataFrame, *, now: datetime, params: Params) -> tuple[Check | None, Check | None]:
     """Return the (cranking, resting) checks of one vehicle's rows; None where data is too thin."""
-    crank = _check(
-        crank_series(rows, params),
-        now=now,
-        params=params,
-        diagnosis="high_internal_resistance",
-        aggregate="cranking_min_20c",
-        threshold=params.crank_weak_v,
-        fail_at=params.crank_fail_v,
-    )
-    rest = _check(
-        rest_series(rows),
-        now=now,
-        params=params,
-        diagnosis="low_state_of_charge",
-        aggregate="resting_avg",
-        threshold=params.rest_low_v,
-        fail_at=params.rest_fail_v,
-    )
-    return crank, rest
+    car = next(cars(rows, now=now, columns=COLUMNS), None)
+    return (None, None) if car is None else car_checks(car, params=params)
 
 
 def _severity(days_left: float | None, params: Params) -> Severity:
@@ -159,17 +158,17 @@ def _severity(days_left: float | None, params: Params) -> Severity:
 
 def _check_evidence(check: Check) -> dict:
     readings = []
-    for row in check.recent.itertuples(index=False):
+    for i, day in enumerate(check.recent_day):
         reading = {
             "signal": SIGNAL,
             "aggregate": check.aggregate,
-            "day": iso_day(row.day),
-            "value": num(row.value),
+            "day": iso_day(day),
+            "value": num(check.recent_value[i]),
             "threshold": check.threshold,
             "op": "<",
         }
-        if "raw" in check.recent.columns:
-            reading |= {"raw_value": num(row.raw), "air_temp_c": num(row.air_temp, 1)}
+        if check.recent_raw is not None and check.recent_air is not None:
+            reading |= {"raw_value": num(check.recent_raw[i]), "air_temp_c": num(check.recent_air[i], 1)}
         readings.append(reading)
     return {
         "diagnosis": check.diagnosis,
@@ -194,7 +193,7 @@ def _flag(
     evidence = _check_evidence(main) | {"temp_coeff_v_per_c": params.temp_coeff_v_per_c}
     if len(ranked) > 1:
         evidence["also"] = [_check_evidence(c) for c in ranked[1:]]
-    below = float((main.recent["value"] < main.threshold).mean())
+    below = float((main.recent_value < main.threshold).mean())
     confidence = below * (1.0 if main.trend_per_day is not None else 0.8)
     days_left = main.days_to_failure
     severity = _severity(days_left, params)
@@ -209,11 +208,11 @@ def _flag(
     )  # fmt: skip
 
 
-def _cranks(rows: pd.DataFrame, *, now: datetime, params: Params) -> bool:
+def _cranks(car: Car, *, params: Params) -> bool:
     """Return True when the crank check applies: a combustion car, or a hybrid that cranked lately."""
-    if (rows["powertrain"] == Powertrain.ICE).any():
+    if (car["powertrain"] == Powertrain.ICE).any():
         return True
-    return not last_days(crank_series(rows, params), now, params.trend_window_days).empty
+    return bool((_crank_mask(car, params) & (car.age < params.trend_window_days)).any())
 
 
 def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
@@ -222,11 +221,11 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
     The crank check applies to combustion cars and to hybrids that cranked within the trend window (a hybrid may
     start on electric power for weeks); EVs only get the resting check."""
     flags, evaluated = [], []
-    for vehicle_id, rows in by_vehicle(known_until(frame, now)):
-        crank, rest = checks(rows, now=now, params=params)
-        if rest is not None and (crank is not None or not _cranks(rows, now=now, params=params)):
-            evaluated.append(vehicle_id)
+    for car in cars(frame, now=now, columns=COLUMNS):
+        crank, rest = car_checks(car, params=params)
+        if rest is not None and (crank is not None or not _cranks(car, params=params)):
+            evaluated.append(car.vehicle_id)
         tripped = [c for c in (crank, rest) if c is not None and c.tripped]
         if tripped:
-            flags.append(_flag(vehicle_id, tripped, rows=rows, now=now, params=params))
+            flags.append(_flag(car.vehicle_id, tripped, rows=car.rows(), now=now, params=params))
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

@@ -9,11 +9,11 @@ or more a day. The check flags when the recent median is below `warn_pct`, or wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-import pandas as pd
+import numpy as np
 
-from detection.frame import days_before, iso_day, last_days, num
+from detection.frame import iso_day, num
+from detection.groups import Car
 from detection.trend import theil_sen
 
 SIGNAL = "Vehicle.Chassis.Axle.Row1.Wheel.Left.Brake.FluidLevel"
@@ -31,18 +31,22 @@ class FluidCheck:
 
 
 def check(
-    rows: pd.DataFrame, *, now: datetime, warn_pct: float, min_pct: float, trend_days: int, horizon_days: int
+    car: Car, *, warn_pct: float, min_pct: float, trend_days: int, horizon_days: int
 ) -> FluidCheck | None:
-    """Return the fluid check of one vehicle's rows, or None when the last week has fewer than 3 readings."""
-    series = rows[rows["brake_fluid_min"].notna()]
-    recent = last_days(series, now, 7).tail(3)
+    """Return the fluid check of one vehicle, or None when the last week has fewer than 3 readings."""
+    fluid = car["brake_fluid_min"].astype("float64")
+    idx = np.flatnonzero(np.isfinite(fluid))
+    recent = idx[car.age[idx] < 7][-3:]
     if len(recent) < 3:
         return None
-    level = float(recent["brake_fluid_min"].median())
-    window = last_days(series, now, trend_days)
+    level = float(np.median(fluid[recent]))
+    window = idx[car.age[idx] < trend_days]
     slope = days = None
-    if len(window) >= 7:
-        fit = theil_sen(days_before(window["day"], now), window["brake_fluid_min"].to_numpy())
+    # A pairwise slope below -0.2/day needs a drop of more than 0.2 between two days: a flat window cannot trend
+    # down that fast, so a level above the warning needs no fit (nothing reads the trend of an untripped check).
+    flat = level >= warn_pct and np.ptp(fluid[window]) <= 0.2 if len(window) else True
+    if len(window) >= 7 and not flat:
+        fit = theil_sen(car.x[window], fluid[window])
         if fit is not None:
             slope = fit.slope
             if level <= min_pct:
@@ -54,9 +58,9 @@ def check(
     )
     evidence = {
         "readings": [
-            {"signal": SIGNAL, "aggregate": "daily_min", "day": iso_day(r.day), "value": num(r.brake_fluid_min, 1),
+            {"signal": SIGNAL, "aggregate": "daily_min", "day": iso_day(car.day[i]), "value": num(fluid[i], 1),
              "threshold": warn_pct, "op": "<"}
-            for r in recent.itertuples(index=False)
+            for i in recent
         ],
         "level_pct": num(level, 1), "warn_pct": warn_pct, "min_pct": min_pct,
         "trend_per_day": num(slope, 3), "days_to_min": num(days, 1), "window_days": trend_days,

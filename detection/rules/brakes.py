@@ -24,7 +24,8 @@ import pandas as pd
 
 from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import by_vehicle, date_in, days_before, iso_day, known_until, last_days, num, today
+from detection.frame import date_in, iso_day, num, today
+from detection.groups import cars
 from detection.rules import brake_fluid
 from detection.trend import theil_sen
 
@@ -32,13 +33,14 @@ RULE_ID = "brake_pad_wear"
 RULE_VERSION = 2
 KIND = RiskKind.BRAKE_PADS
 SIGNAL = "Vehicle.Chassis.Axle.*.Wheel.*.Brake.PadWear"
+COLUMNS = ("pad_wear_max", "odometer_max_m", "brake_fluid_min")
 
 
 @dataclass(frozen=True, slots=True)
 class Params:
     limit_pct: float = 80.0
     critical_pct: float = 90.0
-    horizon_days: int = 30
+    horizon_days: int = 45
     high_within_days: int = 7
     history_days: int = 90
     min_days: int = 14  # days with wear data needed to judge a vehicle at all
@@ -62,38 +64,52 @@ class Wear:
     days: float | None
     days_low: float | None
     days_high: float | None
-    replaced_on: pd.Timestamp | None
+    replaced_on: np.datetime64 | None
 
 
-def since_replacement(series: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.Timestamp | None]:
-    """Return the rows after the last pad replacement in `series` and the day it happened (None if none)."""
-    drops = np.flatnonzero((series["pad_wear_max"].diff() <= -params.replacement_drop_pct).to_numpy())
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One vehicle's pad wear days in the history window, as arrays (oldest first)."""
+
+    day: np.ndarray
+    x: np.ndarray
+    wear: np.ndarray
+    odometer_m: np.ndarray
+
+    def tail(self, start: int) -> Series:
+        """Return the days from position `start` on."""
+        return Series(self.day[start:], self.x[start:], self.wear[start:], self.odometer_m[start:])
+
+
+def since_replacement(series: Series, params: Params) -> tuple[Series, np.datetime64 | None]:
+    """Return the days after the last pad replacement in `series` and the day it happened (None if none)."""
+    drops = np.flatnonzero(np.diff(series.wear) <= -params.replacement_drop_pct) + 1
     if len(drops) == 0:
         return series, None
-    segment = series.iloc[drops[-1] :]
-    return segment, segment["day"].iloc[0]
+    segment = series.tail(int(drops[-1]))
+    return segment, segment.day[0]
 
 
-def wear(series: pd.DataFrame, *, now: datetime, params: Params) -> Wear:
-    """Return the wear state of one vehicle's rows (sorted by day, pad wear present)."""
+def wear(series: Series, *, params: Params) -> Wear:
+    """Return the wear state of one vehicle's series."""
     segment, replaced_on = since_replacement(series, params)
-    current = float(segment["pad_wear_max"].tail(params.level_days).median())
+    current = float(np.median(segment.wear[-params.level_days :]))
     margin = max(0.0, params.limit_pct - current)
     per_km = per_day = km_per_day = remaining_km = days = days_low = days_high = None
-    driven = segment[segment["odometer_max_m"].notna()]
-    if len(segment) >= params.min_fit_days and len(driven) >= 2:
-        km = driven["odometer_max_m"].to_numpy(dtype="float64") / 1000.0
-        span_days = (driven["day"].iloc[-1] - driven["day"].iloc[0]) / pd.Timedelta(days=1)
-        km_per_day = (km.max() - km.min()) / span_days
-        fit = theil_sen(km, driven["pad_wear_max"].to_numpy()) if km_per_day > 0 else None
+    driven = np.flatnonzero(np.isfinite(segment.odometer_m))
+    if len(segment.day) >= params.min_fit_days and len(driven) >= 2:
+        km = segment.odometer_m[driven] / 1000.0
+        span_days = (segment.day[driven[-1]] - segment.day[driven[0]]) / np.timedelta64(1, "D")
+        km_per_day = float((km.max() - km.min()) / span_days)
+        fit = theil_sen(km, segment.wear[driven]) if km_per_day > 0 else None
         if fit is not None and fit.slope > 0:
             per_km = fit.slope
             remaining_km = margin / per_km
             days = remaining_km / km_per_day
             days_low = margin / (max(fit.slope_high, per_km) * km_per_day)
             days_high = margin / (fit.slope_low * km_per_day) if fit.slope_low > 0 else None
-    elif len(segment) >= params.min_fit_days:
-        fit = theil_sen(days_before(segment["day"], now), segment["pad_wear_max"].to_numpy())
+    elif len(segment.day) >= params.min_fit_days:
+        fit = theil_sen(segment.x, segment.wear)
         if fit is not None and fit.slope > 0:
             per_day = fit.slope
             days = margin / per_day
@@ -102,26 +118,25 @@ def wear(series: pd.DataFrame, *, now: datetime, params: Params) -> Wear:
     if per_km is not None and km_per_day is not None:
         per_day = per_km * km_per_day
     # The projection runs from the last reading; a car that went quiet has used some of that time already.
-    age = max(0.0, -float(days_before(segment["day"].tail(1), now)[0]))
+    age = max(0.0, -float(segment.x[-1]))
     days, days_low, days_high = (
         None if d is None else max(0.0, d - age) for d in (days, days_low, days_high)
     )
     return Wear(current, per_km, per_day, km_per_day, remaining_km, days, days_low, days_high, replaced_on)
 
 
-def _evidence(series: pd.DataFrame, state: Wear, params: Params) -> dict:
-    recent = series.tail(params.level_days)
+def _evidence(series: Series, state: Wear, params: Params) -> dict:
     readings = [
-        {"signal": SIGNAL, "aggregate": "max_over_wheels", "day": iso_day(r.day), "value": num(r.pad_wear_max, 1),
+        {"signal": SIGNAL, "aggregate": "max_over_wheels", "day": iso_day(d), "value": num(v, 1),
          "threshold": params.limit_pct, "op": ">="}
-        for r in recent.itertuples(index=False)
+        for d, v in zip(series.day[-params.level_days :], series.wear[-params.level_days :], strict=True)
     ]  # fmt: skip
     return {
         "readings": readings, "threshold": params.limit_pct, "current_wear_pct": num(state.current, 1),
         "wear_per_1000km": num(state.per_km * 1000, 3) if state.per_km is not None else None,
         "trend_per_day": num(state.per_day, 4), "km_per_day": num(state.km_per_day, 1),
         "remaining_km": num(state.remaining_km, 0), "days_to_limit": num(state.days, 1),
-        "window_days": params.history_days, "days_of_data": len(series),
+        "window_days": params.history_days, "days_of_data": len(series.day),
         "replaced_on": iso_day(state.replaced_on) if state.replaced_on is not None else None,
         "method": _method(state),
     }  # fmt: skip
@@ -133,8 +148,8 @@ def _method(state: Wear) -> str | None:
     return "theil_sen_per_day" if state.per_day is not None else None
 
 
-def _judge(vehicle_id: int, series: pd.DataFrame, *, now: datetime, params: Params) -> RiskFlag | None:
-    state = wear(series, now=now, params=params)
+def _judge(vehicle_id: int, series: Series, *, now: datetime, params: Params) -> RiskFlag | None:
+    state = wear(series, params=params)
     worn = state.current >= params.limit_pct
     if not worn and (state.days is None or state.days > params.horizon_days):
         return None
@@ -152,7 +167,7 @@ def _judge(vehicle_id: int, series: pd.DataFrame, *, now: datetime, params: Para
         )
     if state.days is None or state.days > params.horizon_days:
         return None
-    fitted_days = len(since_replacement(series, params)[0])
+    fitted_days = len(since_replacement(series, params)[0].day)
     confidence = 0.4 + 0.4 * min(1.0, fitted_days / 60) + (0.15 if state.per_km is not None else 0.0)
     return RiskFlag(
         **common,
@@ -166,19 +181,20 @@ def _judge(vehicle_id: int, series: pd.DataFrame, *, now: datetime, params: Para
 def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
     """Return brake pad flags; vehicles with at least `min_days` days of pad wear in the window are evaluated."""
     flags, evaluated = [], []
-    for vehicle_id, rows in by_vehicle(known_until(frame, now)):
-        series = last_days(rows, now, params.history_days)
-        series = series[series["pad_wear_max"].notna()]
-        if len(series) < params.min_days:
+    for car in cars(frame, now=now, columns=COLUMNS):
+        pads = car["pad_wear_max"].astype("float64")
+        keep = (car.age < params.history_days) & np.isfinite(pads)
+        if keep.sum() < params.min_days:
             continue
-        evaluated.append(vehicle_id)
-        flag = _judge(vehicle_id, series, now=now, params=params)
+        evaluated.append(car.vehicle_id)
+        series = Series(car.day[keep], car.x[keep], pads[keep], car["odometer_max_m"].astype("float64")[keep])
+        flag = _judge(car.vehicle_id, series, now=now, params=params)
         fluid = brake_fluid.check(
-            rows, now=now, warn_pct=params.fluid_warn_pct, min_pct=params.fluid_min_pct,
+            car, warn_pct=params.fluid_warn_pct, min_pct=params.fluid_min_pct,
             trend_days=params.fluid_trend_days, horizon_days=params.horizon_days,
         )  # fmt: skip
         if fluid is not None and fluid.tripped:
-            flag = _with_fluid(flag, vehicle_id, fluid, now=now)
+            flag = _with_fluid(flag, car.vehicle_id, fluid, now=now)
         if flag is not None:
             flags.append(flag)
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

@@ -13,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import by_vehicle, iso_day, known_until, last_days, num
+from detection.frame import iso_day, num
+from detection.groups import cars
 from detection.rules import battery_12v
 
 RULE_ID = "winter_ambient_7d"
@@ -65,15 +67,21 @@ def _flag(vehicle_id: int, days: pd.DataFrame, mean: float, weak: list[str], par
 def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
     """Return winter-preparation flags; vehicles with `min_days` of the last `window_days` days are evaluated."""
     flags, evaluated = [], []
-    for vehicle_id, rows in by_vehicle(known_until(frame, now)):
-        days = last_days(rows, now, params.window_days)
-        days = days[days["air_temp_avg"].notna()]
-        if len(days) < params.min_days:
+    for car in cars(frame, now=now, columns=("air_temp_avg", *battery_12v.COLUMNS)):
+        air = car["air_temp_avg"].astype("float64")
+        keep = np.flatnonzero((car.age < params.window_days) & np.isfinite(air))
+        if len(keep) < params.min_days:
             continue
-        mean = float(days["air_temp_avg"].mean())
+        mean = float(air[keep].mean())
         if mean < params.threshold_c:
-            evaluated.append(vehicle_id)
-            flags.append(_flag(vehicle_id, days, mean, weak_battery(rows, now=now, params=params), params))
+            evaluated.append(car.vehicle_id)
+            weak = [
+                c.diagnosis
+                for c in battery_12v.car_checks(car, params=params.battery)
+                if c is not None and c.tripped
+            ]
+            days = pd.DataFrame({"day": car.day[keep], "air_temp_avg": air[keep]})
+            flags.append(_flag(car.vehicle_id, days, mean, weak, params))
         elif mean >= params.threshold_c + params.clear_margin_c:
-            evaluated.append(vehicle_id)
+            evaluated.append(car.vehicle_id)
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

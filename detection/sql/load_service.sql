@@ -7,6 +7,8 @@ SELECT DISTINCT ON (vehicle_id, day)
        service_s
 FROM telemetry
 WHERE ts > %(start)s
+  -- every vehicle, or only those given (an incremental pass: vehicles with new data)
+  AND (%(vehicle_ids)s::bigint[] IS NULL OR vehicle_id = ANY(%(vehicle_ids)s::bigint[]))
   AND ts <= %(now)s
   AND (service_km IS NOT NULL OR service_s IS NOT NULL)
 ORDER BY vehicle_id, day, ts DESC;

@@ -14,7 +14,8 @@ def test_small_backtest_prints_figures_per_rule(capsys):
     assert main(["--vehicles", "40", "--days", "150", "--seed", "7", "--step", "10"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     out = json.loads(lines[-1])
-    assert set(out["rules"]) == {"battery_12v", "ev_battery_soh", "brake_pads", "winter_prep"}
+    assert set(out["rules"]) == {"battery_12v", "ev_battery_soh", "brake_pads", "winter_prep", "wipers",
+                                 "tyre_pressure", "summer_care", "holiday_trip"}  # fmt: skip
     assert out["rows"] > 40 * 150 * 3 and out["passes"] == 12
     for figures in out["rules"].values():
         assert {"precision", "recall", "lead_days_median", "lead_days_p10"} <= set(figures)
@@ -36,3 +37,16 @@ def test_lifecycle_and_scoring_by_hand():
     b = f["brake_pads"]
     assert (b["precision"], b["recall"], b["lead_days_median"]) == (0.5, 0.5, 19.0)
     assert isinstance(eps[0], Episode)
+
+
+def test_a_pack_below_its_limit_stays_a_true_alert_until_replaced():
+    # SOH does not recover by itself: an alert months after the crossing (no service) is still true; a winter
+    # alert long after the onset is not.
+    eps = [Episode(1, "ev_battery_soh", date(2025, 12, 1), date(2026, 1, 1)),
+           Episode(2, "winter_prep", date(2025, 12, 1), date(2025, 12, 8))]  # fmt: skip
+    events = [Event(1, "ev_battery_soh", "fade", date(2025, 8, 1), None),
+              Event(2, "winter_prep", "winter_onset", date(2025, 10, 1), None)]  # fmt: skip
+    f = score(episodes=eps, events=events, kinds=["ev_battery_soh", "winter_prep"], start=date(2025, 6, 1),
+              end=date(2026, 5, 31), vehicles=2)  # fmt: skip
+    assert f["ev_battery_soh"]["precision"] == 1.0 and f["winter_prep"]["precision"] == 0.0
+    assert f["ev_battery_soh"]["lead_days_median"] == -122.0

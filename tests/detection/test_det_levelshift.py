@@ -32,10 +32,11 @@ def test_fade_noise_and_short_recovery_bumps_are_not_steps():
 
 def test_downward_recalibration_on_a_healthy_battery_is_not_a_risk(daily, now):
     soh = _noisy(300, -2.0 / 365.0, 3)
-    soh[250:] -= 2.5  # firmware update re-estimates the capacity
+    soh[200:] -= 2.5  # firmware update re-estimates the capacity
     frame = daily(1, days=300, end=now, powertrain="EV", hv_soh_avg=soh - 1.5)
     with_removal = ev_battery.evaluate(frame, now=now, params=ev_battery.Params())
-    without = ev_battery.evaluate(frame, now=now, params=ev_battery.Params(remove_level_shifts=False))
+    naive = ev_battery.Params(remove_level_shifts=False, sure_within_horizon=False)
+    without = ev_battery.evaluate(frame, now=now, params=naive)
     assert with_removal.flags == () and 1 in with_removal.evaluated_vehicle_ids
     assert [f.vehicle_id for f in without.flags] == [1]
 

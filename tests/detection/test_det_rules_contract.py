@@ -42,8 +42,13 @@ def test_every_rule_flags_a_bad_fleet_with_json_evidence(daily, concat, now):
         daily(1, days=60, lv_v_min=9.2, air_temp_min=20.0, lv_v_rest_avg=12.5, air_temp_avg=2.0, pad_wear_max=85,
               odometer_max_m=lambda i: 1e7 + 40_000 * i, service_km=200.0),
         daily(2, days=60, powertrain="EV", hv_soh_avg=79.0, lv_v_rest_avg=12.6, lv_v_min=12.4),
+        # hot, worn wipers, a low tyre: the seasonal rules; NOW is 32 days before the 2026 Spring Festival
+        daily(3, days=60, air_temp_avg=30.0, air_temp_max=36.0, wiper_wear_max=95.0, tire_kpa_min=190.0,
+              pad_wear_max=70.0),
     )  # fmt: skip
     for module, params in RULES:
+        if rule_name(module) == "holiday_trip":
+            params = dataclasses.replace(params, lead_days=40)
         result = module.evaluate(frame, now=now, params=params)
         assert result.flags, module.RULE_ID
         for flag in result.flags:

@@ -21,6 +21,8 @@ LV = "Vehicle.LowVoltageBattery.CurrentVoltage"
 SOH = "Vehicle.Powertrain.TractionBattery.StateOfHealth"
 PADS = "Vehicle.Chassis.Axle.*.Wheel.*.Brake.PadWear"
 AIR = "Vehicle.Exterior.AirTemperature"
+WIPER = "Vehicle.Body.Windshield.Front.Wiping.WiperWear"
+TYRES = "Vehicle.Chassis.Axle.*.Wheel.*.Tire.Pressure"
 
 
 def days(signal: str, aggregate: str, values: list[float], **extra) -> list[dict]:
@@ -93,7 +95,7 @@ CASES = {
         "winter_onset",
         {
             "readings": days(AIR, "daily_avg", [6.1, 4.0, 3.3, 2.2, 1.8, 2.9, 2.1]),
-            "mean_c": 3.2,
+            "mean_c": 3.19,  # shown with one decimal: 3.2 °C
             "threshold": 7,
             "op": "<",
             "window_days": 7,
@@ -103,6 +105,69 @@ CASES = {
         ["3.2 °C", "1.8 °C"],
         "7 °C",
         date(2026, 11, 28),
+        None,
+    ),
+    RiskKind.WIPERS: (
+        "wipers_near_limit",
+        {
+            "readings": days(WIPER, "daily_max", [84.0, 85.0, 86.0], threshold=90.0, op=">="),
+            "threshold": 90.0,
+            "op": ">=",
+            "wear_pct": 86.0,
+            "wear_per_day": 0.31,
+            "days_to_limit": 13,
+        },  # fmt: skip
+        ["84%", "86%"],
+        "90%",
+        date(2026, 12, 2),
+        None,
+    ),
+    RiskKind.TYRE_PRESSURE: (
+        "slow_leak",
+        {
+            "readings": days(TYRES, "daily_min_over_tyres", [214.0, 212.0, 209.0], threshold=210.0, op="<"),
+            "threshold": 210.0,
+            "op": "<",
+            "pressure_kpa": 209.0,
+            "corrected_trend_kpa_per_day": -1.1,
+            "limit_kpa": 200.0,
+        },  # fmt: skip
+        ["214 kPa", "209 kPa", "7.7 kPa"],
+        "210 kPa",
+        date(2026, 11, 28),
+        None,
+    ),
+    RiskKind.SUMMER_CARE: (
+        "summer_onset",
+        {
+            "readings": days(AIR, "daily_avg", [25.1, 26.4, 27.0, 27.9, 28.3, 26.6, 27.2]),
+            "mean_c": 26.93,
+            "threshold": 26,
+            "op": ">=",
+            "window_days": 7,
+            "days_used": 7,
+            "max_c": 35.4,
+        },  # fmt: skip
+        ["26.9 °C", "35.4 °C", "28.3 °C"],
+        "26 °C",
+        date(2026, 11, 28),
+        None,
+    ),
+    RiskKind.HOLIDAY_TRIP: (
+        "before_spring_festival",
+        {
+            "readings": days(PADS, "max_over_wheels", [64.0], threshold=60.0, op=">=")
+            + days(WIPER, "daily_max", [83.0], threshold=80.0, op=">="),
+            "due_items": ["brake_pads", "wipers"],
+            "holiday": "spring_festival",
+            "holiday_start": "2026-11-30",
+            "longest_day_km": 412.0,
+            "long_trip_km": 300.0,
+            "threshold": 60.0,
+        },  # fmt: skip
+        ["64%", "83%", "412"],
+        "60%",
+        date(2026, 11, 30),
         None,
     ),
     RiskKind.MAINTENANCE_DUE: (

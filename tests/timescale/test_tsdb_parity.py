@@ -55,8 +55,9 @@ Connect = Callable[[], AbstractContextManager[psycopg.Connection]]
 
 @pytest.fixture(scope="module")
 def scenario() -> Scenario:
-    """8 vehicles, 30 days: one of each injected fault (weak and drained 12V, worn pads, EV fade, winter) + healthy."""
-    return build_scenario(11, 8, END, days=30)
+    """8 vehicles, 45 days (enough weekly medians to see the EV fade): one of each injected fault (weak and
+    drained 12V, worn pads, EV fade, winter) + healthy."""
+    return build_scenario(11, 8, END, days=45)
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +270,11 @@ def test_same_fleet_gives_the_same_results_on_both_engines(
 
     # ... and they are exactly what the scenario injected.
     expected = {vin: {str(k) for k in kinds} for vin, kinds in scenario.expected.items() if kinds}
-    assert {str(k) for kinds in expected.values() for k in kinds} == {str(k) for k in RiskKind}
+    # The scenario injects no seasonal-care faults (wipers, tyres, summer, holiday trips): none may be found either.
+    seasonal = {RiskKind.WIPERS, RiskKind.TYRE_PRESSURE, RiskKind.SUMMER_CARE, RiskKind.HOLIDAY_TRIP}
+    assert {str(k) for kinds in expected.values() for k in kinds} == {
+        str(k) for k in set(RiskKind) - seasonal
+    }
     assert _found(pg) == expected
     assert _found(ts) == expected
 

@@ -1,4 +1,5 @@
-"""The detection repository on TimescaleDB: the continuous aggregate refreshed from an autocommit connection."""
+"""The detection repository on TimescaleDB: the continuous aggregate refreshed from an autocommit connection (lives
+here to share the run's one WASM engine and its fixtures in tests/timescale/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ import pytest
 from detection.repository import load_frame, refresh_daily, save_result
 from detection.rules import RULES
 from tests.detection.conftest import add_vehicle, day_samples, insert_samples, span
-from tests.timescale.conftest import tsdb, tsdb_migrated, tsdb_url  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timescale
 
 NOW = datetime(2026, 1, 20, 20, 0, tzinfo=UTC)
 
 
-def test_refresh_load_and_save_on_timescale(tsdb_migrated):  # noqa: F811
+def test_refresh_load_and_save_on_timescale(tsdb_migrated):
     with tsdb_migrated.connect() as conn:
         car = add_vehicle(conn, 1, region="harbin")
         samples = []

@@ -1,0 +1,91 @@
+"""Wiper blades: the car's own wiper wear (VSS ``WiperWear``, 0 = new, 100 = worn) and how fast it grows.
+
+Blades wear with use, and use follows the rain: the wear rate is the car's own, over the last 30 days (the rainy
+season shows up as a steeper rate, a dry winter as a flat one). A blade past 90 % smears the windscreen. The rule
+flags blades already past the limit (`wipers_worn`) or heading there within 30 days at the car's current rate
+(`wipers_near_limit`, with the predicted date). Only the days since the last blade change count for the rate.
+
+Hysteresis: a risk clears only when the wear falls below 60 % (new blades read ~0 %); in between, a car that is not
+flagged keeps what it has, so a rate that wobbles with the weather does not open and close the same risk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from core.contracts import RiskKind, Severity
+from detection.flags import RiskFlag, RuleResult, result
+from detection.frame import date_in, iso_day, num
+from detection.groups import Car, cars
+
+RULE_ID = "wiper_wear"
+RULE_VERSION = 1
+KIND = RiskKind.WIPERS
+SIGNAL = "Vehicle.Body.Windshield.Front.Wiping.WiperWear"
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    limit_pct: float = 90.0
+    clear_pct: float = 60.0
+    horizon_days: int = 30
+    rate_window_days: int = 30
+    min_rate_days: int = 10
+    recent_days: int = 7
+    reset_drop_pct: float = 20.0  # a fall this large between two days is a blade change
+
+
+def wear_rate(age: np.ndarray, wear: np.ndarray, *, params: Params) -> float | None:
+    """Return the wear growth in % per day since the last blade change (None when the span is too short)."""
+    drops = np.flatnonzero(np.diff(wear) <= -params.reset_drop_pct)
+    first = int(drops[-1]) + 1 if len(drops) else 0
+    age, wear = age[first:], wear[first:]
+    if len(wear) < 2 or age[0] - age[-1] < params.min_rate_days:
+        return None
+    return float(np.polyfit(-age.astype("float64"), wear, 1)[0])
+
+
+def _flag(car: Car, keep: np.ndarray, level: float, rate: float | None, days: float | None, params: Params,
+          now: datetime) -> RiskFlag:  # fmt: skip
+    rows = car.rows().iloc[keep[-5:]]
+    readings = [
+        {"signal": SIGNAL, "aggregate": "daily_max", "day": iso_day(r.day), "value": num(r.wiper_wear_max, 0),
+         "threshold": params.limit_pct, "op": ">="}
+        for r in rows.itertuples(index=False)
+    ]  # fmt: skip
+    worn = level >= params.limit_pct
+    evidence = {
+        "readings": readings, "threshold": params.limit_pct, "op": ">=", "wear_pct": num(level, 0),
+        "wear_per_day": num(rate, 3), "days_to_limit": None if worn else num(days, 0),
+        "rate_window_days": params.rate_window_days,
+    }  # fmt: skip
+    return RiskFlag(
+        vehicle_id=car.vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
+        severity=Severity.MEDIUM if worn else Severity.LOW,
+        confidence=0.9 if worn else round(min(0.85, 0.5 + 0.01 * (params.horizon_days - (days or 0))), 3),
+        diagnosis="wipers_worn" if worn else "wipers_near_limit", evidence=evidence,
+        predicted_date=None if worn or days is None else date_in(now, days),
+    )  # fmt: skip
+
+
+def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
+    """Return wiper flags: worn past the limit, or reaching it within `horizon_days` at the car's own rate."""
+    flags, evaluated = [], []
+    for car in cars(frame, now=now, columns=("wiper_wear_max",)):
+        wear = car["wiper_wear_max"].astype("float64")
+        keep = np.flatnonzero((car.age < params.rate_window_days) & np.isfinite(wear))
+        if not len(keep) or car.age[keep[-1]] >= params.recent_days:
+            continue
+        level = float(wear[keep[-1]])
+        rate = wear_rate(car.age[keep], wear[keep], params=params)
+        days = (params.limit_pct - level) / rate if rate and rate > 0 else None
+        if level >= params.limit_pct or (days is not None and days <= params.horizon_days):
+            evaluated.append(car.vehicle_id)
+            flags.append(_flag(car, keep, level, rate, days, params, now))
+        elif level < params.clear_pct:
+            evaluated.append(car.vehicle_id)
+    return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

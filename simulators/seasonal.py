@@ -1,0 +1,129 @@
+"""Season-dependent parts of one simulated vehicle: tyre pressure, wiper-blade failures, the hot season and the
+pre-holiday state, with their ground truth (``history.Truth`` rows) for the seasonal rules.
+
+Own random stream per vehicle (``rng_for(seed, vin, "seasonal")``), so adding these models leaves every other
+component's draws unchanged.
+
+- Tyres: each tyre has its pressure at 20 °C (filled 232–248 kPa) and reads 1.2 kPa less per °C colder (ideal gas).
+  4 % of cars get a slow leak (one tyre, 0.5–2 kPa/day from a random day). Owners top up at a filling station
+  now and then once the lowest tyre reads under 215 kPa; a leaking tyre is repaired 1–7 days after it reaches
+  200 kPa. Failure = the lowest tyre under 210 kPa (`slow_leak` or `cold`); service = top-up or repair.
+- Wipers: the wear itself is stepped by ``history`` (rain × driving); failure = crossing 90 % (blades smear),
+  service = the day the blades are changed.
+- Summer: onset when the region's 7-day mean reaches 26 °C (re-armed below 22 °C), like winter onset.
+- Holiday trip: on the first day of the Spring Festival and National Day breaks (``core.travel_peaks``), a car with
+  brake pads at 60 % or more, wipers at 80 % or more or a tyre under 215 kPa is due for a pre-trip check.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from core.contracts import RiskKind
+from core.travel_peaks import peaks
+from simulators.climate import Weather
+from simulators.fleet import rng_for
+from simulators.lifecycle import VehiclePlan
+
+TYRE_COEFF_KPA_PER_C = 1.2
+TYRE_LOW_KPA = 210.0  # under-inflated (~13 % under a 240 kPa placard): the condition the owner should fix
+TYRE_REPAIR_KPA = 200.0  # a leaking tyre this low gets repaired
+TYRE_TOPUP_KPA = 215.0
+WIPER_LIMIT_PCT = 90.0
+SUMMER_MEAN_C, SUMMER_REARM_C = 26.0, 22.0
+DUE_PADS_PCT, DUE_WIPER_PCT, DUE_TYRE_KPA = 60.0, 80.0, 215.0
+# (kind, mode, fault start, failure, service): history turns these into Truth rows.
+Event = tuple[RiskKind, str, date | None, date, date | None]
+
+
+class SeasonalParts:
+    """Steps the seasonal parts of one vehicle day by day and collects their ground truth."""
+
+    def __init__(self, plan: VehiclePlan, *, seed: int, first: date, days: int) -> None:
+        self.rng = rng_for(seed, plan.vehicle.vin, "seasonal")
+        self.base = [self.rng.uniform(232.0, 248.0) for _ in range(4)]
+        self.kpa = list(self.base)
+        self.leak: tuple[int, date, float] | None = None
+        if self.rng.random() < 0.04:
+            start = first + timedelta(days=self.rng.randrange(max(1, days)))
+            self.leak = (self.rng.randrange(4), start, self.rng.uniform(0.5, 2.0))
+        self.leaked = 0.0
+        self.repair_on: date | None = None
+        self.pending: dict[str, tuple[RiskKind, str, date | None, date]] = {}
+        self.events: list[Event] = []
+        self.temps: list[float] = []
+        self.summer_open = False
+        self.wiper = 0.0
+
+    def _open(self, key: str, kind: RiskKind, mode: str, start: date | None, day: date) -> None:
+        if key not in self.pending:
+            self.pending[key] = (kind, mode, start, day)
+
+    def _close(self, key: str, day: date) -> None:
+        if key in self.pending:
+            kind, mode, start, failure = self.pending.pop(key)
+            self.events.append((kind, mode, start, failure, day))
+
+    def _tyres(self, day: date, mean_c: float) -> None:
+        leak = self.leak
+        if leak and day >= leak[1] and self.repair_on is None:
+            self.leaked += leak[2]
+        cold = TYRE_COEFF_KPA_PER_C * (mean_c - 20.0)
+        self.kpa = [
+            b + cold - (self.leaked if leak and i == leak[0] else 0.0) for i, b in enumerate(self.base)
+        ]
+        if self.repair_on == day:
+            self.leak, self.leaked, self.repair_on = None, 0.0, None
+            self._refill(day, mean_c)
+        elif min(self.kpa) < TYRE_LOW_KPA:
+            leaking = bool(leak and day >= leak[1] and self.kpa[leak[0]] == min(self.kpa))
+            self._open("tyres", RiskKind.TYRE_PRESSURE, "slow_leak" if leaking else "cold",
+                       leak[1] if leaking and leak else None, day)  # fmt: skip
+            if leaking and self.repair_on is None and min(self.kpa) < TYRE_REPAIR_KPA:
+                self.repair_on = day + timedelta(days=self.rng.randint(1, 7))
+        if min(self.kpa) < TYRE_TOPUP_KPA and self.repair_on is None and self.rng.random() < 0.08:
+            self._refill(day, mean_c)
+
+    def _refill(self, day: date, mean_c: float) -> None:
+        """The owner fills every tyre to 240 kPa at today's temperature (a leak keeps leaking from there)."""
+        cold = TYRE_COEFF_KPA_PER_C * (mean_c - 20.0)
+        self.base = [240.0 - cold for _ in self.base]
+        self.leaked = 0.0
+        self.kpa = [240.0] * 4
+        self._close("tyres", day)
+
+    def _wipers(self, day: date, wear: float) -> None:
+        if wear + 20.0 < self.wiper:
+            self._close("wipers", day)
+        elif wear >= WIPER_LIMIT_PCT:
+            self._open("wipers", RiskKind.WIPERS, "blade_wear", None, day)
+        self.wiper = wear
+
+    def _summer(self, day: date, mean_c: float) -> None:
+        self.temps = (self.temps + [mean_c])[-7:]
+        week = sum(self.temps) / len(self.temps)
+        if len(self.temps) == 7 and week >= SUMMER_MEAN_C and not self.summer_open:
+            self.summer_open = True
+            self.events.append((RiskKind.SUMMER_CARE, "summer_onset", None, day, None))
+        elif week < SUMMER_REARM_C:
+            self.summer_open = False
+
+    def _holiday(self, day: date, pads: list[float]) -> None:
+        if not any(p.start == day for p in peaks(day.year)):
+            return
+        due = [name for name, hit in (("brake_pads", max(pads) >= DUE_PADS_PCT),
+                                      ("wipers", self.wiper >= DUE_WIPER_PCT),
+                                      ("tyre_pressure", min(self.kpa) < DUE_TYRE_KPA)) if hit]  # fmt: skip
+        if due:
+            self.events.append((RiskKind.HOLIDAY_TRIP, due[0], None, day, None))
+
+    def step(self, day: date, weather: Weather, *, wiper: float, pads: list[float]) -> None:
+        """Advance one local day (after history stepped the wiper wear and the pads)."""
+        self._tyres(day, weather.mean_c)
+        self._wipers(day, wiper)
+        self._summer(day, weather.mean_c)
+        self._holiday(day, pads)
+
+    def finish(self) -> list[Event]:
+        """Return every event, failures not yet serviced with no service date."""
+        return [*self.events, *((k, m, s, f, None) for k, m, s, f in self.pending.values())]
