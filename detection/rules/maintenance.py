@@ -20,13 +20,15 @@ import pandas as pd
 
 from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import by_vehicle, date_in, iso_day, known_until, last_days, num
+from detection.frame import date_in, iso_day, num
+from detection.groups import Car, cars
 
 RULE_ID = "service_countdown"
 RULE_VERSION = 1
 KIND = RiskKind.MAINTENANCE_DUE
 DISTANCE = "Vehicle.Service.DistanceToService"
 TIME = "Vehicle.Service.TimeToService"
+_COLUMNS = ("service_km", "service_s", "odometer_max_m")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,35 +54,37 @@ class Countdown:
     days_left: float | None
 
 
-def km_per_day(rows: pd.DataFrame, *, now: datetime, params: Params) -> float | None:
+def km_per_day(car: Car, *, params: Params) -> float | None:
     """Return the car's average daily distance over the last `usage_days` (None with too few odometer days)."""
-    recent = last_days(rows, now, params.usage_days)
-    odo = recent[recent["odometer_max_m"].notna()]
-    if len(odo) < params.min_usage_days:
+    odo = car["odometer_max_m"].astype("float64")
+    keep = np.flatnonzero((car.age < params.usage_days) & np.isfinite(odo))
+    if len(keep) < params.min_usage_days:
         return None
-    span_days = (odo["day"].iloc[-1] - odo["day"].iloc[0]) / pd.Timedelta(days=1)
-    travelled_km = (float(odo["odometer_max_m"].iloc[-1]) - float(odo["odometer_max_m"].iloc[0])) / 1000.0
+    first, last = keep[0], keep[-1]
+    span_days = (car.day[last] - car.day[first]) / np.timedelta64(1, "D")
+    travelled_km = (float(odo[last]) - float(odo[first])) / 1000.0
     if span_days <= 0 or travelled_km < 0:
         return None
     return travelled_km / span_days
 
 
-def countdown(rows: pd.DataFrame, *, now: datetime, params: Params) -> Countdown | None:
+def countdown(car: Car, *, params: Params) -> Countdown | None:
     """Return the latest service countdown of one vehicle, or None when it reported none within `fresh_days`."""
-    reported = last_days(rows, now, params.fresh_days)
-    reported = reported[reported["service_km"].notna() | reported["service_s"].notna()]
-    if reported.empty:
+    km = car["service_km"].astype("float64")
+    secs = car["service_s"].astype("float64")
+    reported = np.flatnonzero((car.age < params.fresh_days) & (np.isfinite(km) | np.isfinite(secs)))
+    if len(reported) == 0:
         return None
-    last = reported.iloc[-1]
-    km_left = None if np.isnan(last.service_km) else float(last.service_km)
-    time_left = None if np.isnan(last.service_s) else float(last.service_s) / 86400.0
-    per_day = km_per_day(rows, now=now, params=params)
+    i = reported[-1]
+    km_left = None if np.isnan(km[i]) else float(km[i])
+    time_left = None if np.isnan(secs[i]) else float(secs[i]) / 86400.0
+    per_day = km_per_day(car, params=params)
     by_km = km_left / per_day if km_left is not None and per_day else None
     if km_left is not None and km_left <= 0:
         by_km = 0.0
     candidates = [d for d in (by_km, time_left) if d is not None]
     return Countdown(
-        day=last.day, km_left=km_left, time_days_left=time_left, km_per_day=per_day,
+        day=pd.Timestamp(car.day[i]), km_left=km_left, time_days_left=time_left, km_per_day=per_day,
         days_left=min(candidates) if candidates else None,
     )  # fmt: skip
 
@@ -119,13 +123,13 @@ def _flag(vehicle_id: int, c: Countdown, *, now: datetime, params: Params) -> Ri
 def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
     """Return maintenance-due flags for cars whose reported service countdown is due within the limits."""
     flags, evaluated = [], []
-    for vehicle_id, rows in by_vehicle(known_until(frame, now)):
-        c = countdown(rows, now=now, params=params)
+    for car in cars(frame, now=now, columns=_COLUMNS):
+        c = countdown(car, params=params)
         if c is None:
             continue
         if _due(c, params):
-            evaluated.append(vehicle_id)
-            flags.append(_flag(vehicle_id, c, now=now, params=params))
+            evaluated.append(car.vehicle_id)
+            flags.append(_flag(car.vehicle_id, c, now=now, params=params))
         elif _clear(c, params):
-            evaluated.append(vehicle_id)
+            evaluated.append(car.vehicle_id)
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)
