@@ -100,6 +100,17 @@ def test_a_few_weeks_of_summer_fade_are_not_projected_a_year_ahead(daily, now):
     assert evaluate(frame, now, min_projection_days=30).flags[0].diagnosis == "soh_below_threshold_soon"
 
 
+def test_a_fade_no_summer_explains_is_projected_from_weeks(daily, now):
+    # Six and a half weeks falling at 15 %/year from 84 %: even the shallow end of the slope interval is steeper
+    # than `steep_fade_pct_per_year` (8), more than heat or fast charging explain, so the rule does not wait for
+    # `min_projection_days`.
+    frame = daily(1, days=45, powertrain="EV", hv_soh_avg=84 - 15 / 365 * np.arange(45) + NOISE[:45])
+    (flag,) = evaluate(frame, now).flags
+    assert flag.diagnosis == "soh_below_threshold_soon"
+    assert flag.predicted_low <= flag.predicted_date <= flag.predicted_high
+    assert evaluate(frame, now, steep_fade_pct_per_year=50.0).flags == ()
+
+
 @pytest.mark.parametrize("days", [0, 5, 13])
 def test_too_little_data_is_not_evaluated(daily, concat, now, days):
     parts = [daily(2, days=30, powertrain="ICE", air_temp_avg=10.0)]
