@@ -18,7 +18,7 @@ import pandas as pd
 
 from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import iso_day, num
+from detection.frame import num
 from detection.groups import cars
 from detection.rules import battery_12v
 
@@ -46,20 +46,22 @@ def weak_battery(rows: pd.DataFrame, *, now: datetime, params: Params) -> list[s
     ]
 
 
-def _flag(vehicle_id: int, days: pd.DataFrame, mean: float, weak: list[str], params: Params) -> RiskFlag:
+def _flag(
+    vehicle_id: int, day: np.ndarray, temp: np.ndarray, mean: float, weak: list[str], params: Params
+) -> RiskFlag:
     readings = [
-        {"signal": SIGNAL, "aggregate": "daily_avg", "day": iso_day(r.day), "value": num(r.air_temp_avg, 1)}
-        for r in days.itertuples(index=False)
+        {"signal": SIGNAL, "aggregate": "daily_avg", "day": d, "value": num(t, 1)}
+        for d, t in zip(np.datetime_as_string(day, unit="D").tolist(), temp.tolist(), strict=True)
     ]
     evidence = {
         "readings": readings, "mean_c": num(mean, 2), "threshold": params.threshold_c, "op": "<",
-        "window_days": params.window_days, "days_used": len(days), "weak_12v": weak,
+        "window_days": params.window_days, "days_used": len(day), "weak_12v": weak,
     }  # fmt: skip
     below = params.threshold_c - mean
     return RiskFlag(
         vehicle_id=vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
         severity=Severity.HIGH if weak else Severity.MEDIUM,
-        confidence=round(min(1.0, 0.6 + 0.1 * below) * len(days) / params.window_days, 3),
+        confidence=round(min(1.0, 0.6 + 0.1 * below) * len(day) / params.window_days, 3),
         diagnosis="winter_onset", evidence=evidence,
     )  # fmt: skip
 
@@ -80,8 +82,7 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
                 for c in battery_12v.car_checks(car, params=params.battery)
                 if c is not None and c.tripped
             ]
-            days = pd.DataFrame({"day": car.day[keep], "air_temp_avg": air[keep]})
-            flags.append(_flag(car.vehicle_id, days, mean, weak, params))
+            flags.append(_flag(car.vehicle_id, car.day[keep], air[keep], mean, weak, params))
         elif mean >= params.threshold_c + params.clear_margin_c:
             evaluated.append(car.vehicle_id)
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)
