@@ -30,25 +30,9 @@ WITH k AS (
     ORDER BY b.id
     LIMIT %(limit)s
 ), items AS (
-    SELECT b.id, json_build_object(
-               'id', b.id, 'rank', b.rank, 'status', b.status,
-               'risk', json_build_object(
-                   'id', r.id, 'kind', r.kind, 'severity', r.severity, 'confidence', r.confidence,
-                   'diagnosis', r.diagnosis, 'predicted_date', r.predicted_date, 'predicted_low', r.predicted_low,
-                   'predicted_high', r.predicted_high, 'evidence', r.evidence),
-               'vehicle', json_build_object('vin', v.vin, 'model', v.model, 'powertrain', v.powertrain),
-               'customer', json_build_object('name', c.name, 'segment', c.segment, 'locale', c.locale),
-               'slot_start', btrim(to_json(b.slot_start AT TIME ZONE 'UTC')::text, '"') || 'Z',
-               'slot_end', btrim(to_json(b.slot_end AT TIME ZONE 'UTC')::text, '"') || 'Z',
-               'technician', json_build_object('id', t.id, 'name', t.name),
-               'parts', b.parts, 'deadline', b.deadline, 'distance_km', b.distance_km, 'reason', b.reason,
-               'created_at', btrim(to_json(b.created_at AT TIME ZONE 'UTC')::text, '"') || 'Z'
-           )::text AS item
+    SELECT b.id, si.item::text AS item
     FROM page b
-    JOIN risk r ON r.id = b.risk_id
-    JOIN vehicle v ON v.id = b.vehicle_id
-    JOIN customer c ON c.id = v.customer_id
-    JOIN technician t ON t.id = b.technician_id
+    JOIN booking_suggestion_item si ON si.id = b.id
 )
 SELECT k.id AS key_id, k.center_id, k.role, k.key_hash AS hash, k.revoked_at IS NOT NULL AS revoked,
        EXISTS (SELECT 1 FROM service_center WHERE id = %(center_id)s) AS center_found,
