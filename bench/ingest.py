@@ -294,7 +294,8 @@ def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
         with psycopg.connect(url, autocommit=True) as conn:
             ids = peers.register_fleet(conn)
             ones = peers.message_set(n, per_message=1, base=base)
-            twenties = peers.message_set(max(1, n // 20), per_message=20, base=base)
+            # Same message count as the 1-sample drains (the targets are for drains of >= 100k messages).
+            twenties = peers.message_set(n, per_message=20, base=base)
             copy_rows = peers.copy_rows(n, per_message=1, base=base, ids=ids)
             copy_s = []
             for _ in range(drains):

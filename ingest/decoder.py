@@ -3,7 +3,7 @@
 Decoding and batching in their own thread lets them run while the writer thread waits for PostgreSQL (psycopg
 releases the GIL while the server works through a COPY and a commit), so the next batch is decoded while the last
 one commits. At most one finished batch waits for the writer: memory stays bounded by the MQTT receive window
-plus two batches.
+plus a batch per writer and one more.
 """
 
 from __future__ import annotations
@@ -24,12 +24,15 @@ from ingest.writer import Received
 STOP_CHECK_S = 0.1
 
 Decodable = tuple[Inbound, Received]
+# A batch and its number in arrival order (0, 1, 2 ...): acks go out in that order (ingest/acks.py).
+Numbered = tuple[int, list[Decodable]]
 
 
 class DecoderThread:
     """Takes messages with `put()`, decodes them in arrival order and hands them on as batches through `batches`:
     up to `batch_rows` rows, or what has arrived `batch_ms` after a batch's first message, whichever comes first.
 
+    Batches are numbered in arrival order; at most `ready_max` finished ones wait for the writers.
     After `finish()` it decodes and hands on what is queued, then sets `done`: no more batches will appear.
     """
 
@@ -43,6 +46,7 @@ class DecoderThread:
         batch_ms: int,
         log: Any,
         vehicle_ids: Mapping[str, int] | None = None,
+        ready_max: int = 1,
     ) -> None:
         self._topic_root = topic_root
         # The writer's VIN -> id cache (read only here): a known vehicle's rows are finished in this thread.
@@ -52,7 +56,7 @@ class DecoderThread:
         self._batch_s = batch_ms / 1000
         self._log = log
         self._inbound: queue.Queue[Inbound] = queue.Queue(maxsize=queue_max)
-        self.batches: queue.Queue[list[Decodable]] = queue.Queue(maxsize=1)
+        self.batches: queue.Queue[Numbered] = queue.Queue(maxsize=ready_max)
         self._pending = 0  # messages in the batch being built
         self._finishing = threading.Event()
         self.done = threading.Event()
@@ -75,11 +79,13 @@ class DecoderThread:
         return self._inbound.qsize() + self._pending
 
     def _run(self) -> None:
+        seq = 0
         try:
             while True:
                 batch = self._collect()
                 if batch:
-                    self.batches.put(batch)  # waits while the writer still has the one before
+                    self.batches.put((seq, batch))  # waits while the writers are busy
+                    seq += 1
                     self._pending = 0
                 elif self._finishing.is_set():
                     return

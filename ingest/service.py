@@ -1,4 +1,8 @@
-"""The ingester: MQTT messages -> decoder thread -> one writer thread (batch, commit, then ack), queues bounded."""
+"""The ingester: MQTT messages -> decoder thread -> writer threads (batch, commit, then ack in arrival order).
+
+Each writer has its own database connection, so one batch is sent while the database works through (and
+commits) the one before: the database's time is no longer added to the ingester's. Queues are bounded.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import queue
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -13,8 +18,9 @@ from typing import Any
 import psycopg
 
 from core.db import connect
+from ingest.acks import InOrderAcks
 from ingest.decode import Decoded, Limits, Reject
-from ingest.decoder import STOP_CHECK_S, Decodable, DecoderThread
+from ingest.decoder import STOP_CHECK_S, Decodable, DecoderThread, Numbered
 from ingest.metrics import IngestMetrics
 from ingest.mqtt import Inbound, TelemetrySubscriber
 from ingest.settings import IngestSettings
@@ -41,8 +47,28 @@ class IngestCounters:
     db_errors: int = 0
 
 
+class _Lane:
+    """One writer thread's database connection and its per-connection writer state."""
+
+    def __init__(self, settings: IngestSettings, resolver: VehicleResolver) -> None:
+        self._settings = settings
+        self.writer = TelemetryWriter(resolver=resolver)
+        self._conn: psycopg.Connection | None = None
+
+    def connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self._settings.database, autocommit=True)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
 class Ingester:
-    """Runs the subscriber and the single writer thread; `start()`, then `stop()` (or SIGTERM in __main__)."""
+    """Runs the subscriber, the decoder and the writer threads; `start()`, then `stop()` (or SIGTERM in
+    __main__)."""
 
     def __init__(self, settings: IngestSettings, *, log: Any) -> None:
         self._settings = settings
@@ -54,7 +80,9 @@ class Ingester:
         self._subscriber = TelemetrySubscriber(
             settings, on_inbound=self._enqueue, on_connection=self.metrics.connected.set, log=log
         )
-        self._writer = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=self._tuning.unknown_vin_ttl_s))
+        resolver = VehicleResolver(unknown_ttl_s=self._tuning.unknown_vin_ttl_s)
+        self._lanes = [_Lane(settings, resolver) for _ in range(self._tuning.writers)]
+        self._acks: InOrderAcks[Inbound] = InOrderAcks(self._ack)
         self._decoder = DecoderThread(
             topic_root=settings.mqtt.topic_root,
             limits=Limits(
@@ -66,12 +94,12 @@ class Ingester:
             batch_rows=self._tuning.batch_rows,
             batch_ms=self._tuning.batch_ms,
             log=log,
-            vehicle_ids=self._writer.vehicle_ids,
+            vehicle_ids=resolver.known,
+            ready_max=self._tuning.writers,
         )
-        self._conn: psycopg.Connection | None = None
         self._stopping = threading.Event()
         self._never = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="ingest-writers", daemon=True)
         self._lock = threading.Lock()
         self._counters = IngestCounters()
         # Written only by paho's network thread (a plain int: this is the per-message hot path).
@@ -127,45 +155,68 @@ class Ingester:
         self._received += 1
 
     def _run(self) -> None:
+        """Run the writer threads until the decoder is done and every batch is written; then clean up."""
+        writers = [
+            threading.Thread(target=self._write_batches, args=(lane,), name=f"ingest-writer-{n}", daemon=True)
+            for n, lane in enumerate(self._lanes)
+        ]
         try:
-            self._warm_up()
-            while True:
-                batch = self._collect()
-                if batch:
-                    self._flush(batch)
-                elif self._decoder.done.is_set() and self._decoder.batches.empty():
-                    break
+            for writer in writers:
+                writer.start()
+            for writer in writers:
+                writer.join()
         finally:
             self._subscriber.close()
-            self._close_connection()
+            for lane in self._lanes:
+                lane.close()
             self.metrics.close()
             self._log.info("ingest_stopped", **asdict(self.counters))
 
-    def _warm_up(self) -> None:
+    def _write_batches(self, lane: _Lane) -> None:
+        try:
+            self._warm_up(lane)
+            while True:
+                numbered = self._collect()
+                if numbered is not None:
+                    self._flush(lane, *numbered)
+                elif self._decoder.done.is_set() and self._decoder.batches.empty():
+                    break
+        except BaseException:
+            # A bug, not the database (that is retried): stop taking messages; what is not acked is redelivered.
+            self._log.exception("writer_failed")
+            self.request_stop()
+            raise
+
+    def _warm_up(self, lane: _Lane) -> None:
         """Connect to the database while the broker connection comes up; a failure here is only logged (the
         first batch connects again, with retries)."""
         try:
-            self._writer.warm(self._connection())
+            lane.writer.warm(lane.connection())
         except Exception as exc:
-            self._close_connection()
+            lane.close()
             self._log.warning("database_not_ready", error=str(exc)[:300], error_type=type(exc).__name__)
 
-    def _collect(self) -> list[Decodable]:
-        """Return the next batch the decoder has finished, [] when none is ready yet."""
+    def _collect(self) -> Numbered | None:
+        """Return the next batch the decoder has finished, None when none is ready yet."""
         try:
             return self._decoder.batches.get(timeout=STOP_CHECK_S)
         except queue.Empty:
-            return []
+            return None
 
-    def _flush(self, batch: list[Decodable]) -> None:
-        """Write a batch until it commits, then ack its messages in arrival order."""
+    def _ack(self, messages: Sequence[Inbound]) -> None:
+        """Send the PUBACKs of a committed batch (called by InOrderAcks, in arrival order)."""
+        self._subscriber.ack_all(messages)
+        self.metrics.ack_lag.set(time.monotonic() - messages[0].arrived)
+
+    def _flush(self, lane: _Lane, seq: int, batch: list[Decodable]) -> None:
+        """Write a batch until it commits, then ack it once every batch before it is committed too."""
         started = time.perf_counter()
-        result = self._write_until_committed([received for _, received in batch])
+        result = self._write_until_committed(lane, [received for _, received in batch])
         if result is None:
+            self._acks.abandoned(seq)
             return
-        self._subscriber.ack_all([message for message, _ in batch])
+        acked = self._acks.committed(seq, [message for message, _ in batch])
         seconds = time.perf_counter() - started
-        self.metrics.ack_lag.set(time.monotonic() - batch[0][0].arrived)
         self.metrics.count_batch(
             messages=len(batch),
             inserted=result.inserted,
@@ -184,10 +235,11 @@ class Ingester:
                 duplicates=c.duplicates + result.duplicates,
                 rejects=c.rejects + result.rejects,
                 reject_duplicates=c.reject_duplicates + result.reject_duplicates,
-                acked=c.acked + len(batch),
+                acked=c.acked + acked,
             )
         self._log.info(
             "batch",
+            seq=seq,
             messages=len(batch),
             rows=result.rows,
             inserted=result.inserted,
@@ -195,23 +247,25 @@ class Ingester:
             rejects=result.rejects,
             reasons=dict(result.reasons) or None,
             reject_duplicates=result.reject_duplicates or None,
+            acked=acked,
             queue_depth=self._decoder.depth(),
             ms=round(seconds * 1000, 1),
         )
 
-    def _write_until_committed(self, batch: list[Received]) -> WriteResult | None:
+    def _write_until_committed(self, lane: _Lane, batch: list[Received]) -> WriteResult | None:
         """Return the counts once the batch is committed; None only when shutting down with the database away."""
         delay = self._tuning.retry_initial_s
         give_up_at: float | None = None
         while True:
             try:
                 try:
-                    return self._writer.write(self._connection(), batch=batch)
+                    return lane.writer.write(lane.connection(), batch=batch)
                 except _DATA_ERRORS as exc:
-                    return self._write_isolated(batch, first_error=exc)
+                    return self._write_isolated(lane, batch, first_error=exc)
             # The database is away or refuses (or a bug): the batch stays unacked and is retried, never dropped.
+            # Two writers' batches holding the same (vehicle, ts) (a redelivery) can deadlock: also retried.
             except Exception as exc:
-                self._close_connection()
+                lane.close()
                 with self._lock:
                     self._counters = replace(self._counters, db_errors=self._counters.db_errors + 1)
                 self.metrics.db_errors.inc()
@@ -228,7 +282,7 @@ class Ingester:
             (self._never if self._stopping.is_set() else self._stopping).wait(delay)
             delay = min(delay * 2, self._tuning.retry_max_s)
 
-    def _write_isolated(self, batch: list[Received], *, first_error: Exception) -> WriteResult:
+    def _write_isolated(self, lane: _Lane, batch: list[Received], *, first_error: Exception) -> WriteResult:
         """Write message by message so one the database refuses becomes a 'db_rejected' reject, not a stuck batch.
 
         Each message commits on its own; if the database goes away halfway, the whole batch is retried, which is
@@ -238,10 +292,10 @@ class Ingester:
         total = WriteResult(0, 0, 0, 0, Counter(), 0)
         for received in batch:
             try:
-                result = self._writer.write(self._connection(), batch=[received])
+                result = lane.writer.write(lane.connection(), batch=[received])
             except _DATA_ERRORS as exc:
                 refused = Decoded(vin=received.decoded.vin, rejects=[Reject("db_rejected", str(exc)[:500])])
-                result = self._writer.write(self._connection(), batch=[replace(received, decoded=refused)])
+                result = lane.writer.write(lane.connection(), batch=[replace(received, decoded=refused)])
             total = WriteResult(
                 rows=total.rows + result.rows,
                 inserted=total.inserted + result.inserted,
@@ -251,13 +305,3 @@ class Ingester:
                 reject_duplicates=total.reject_duplicates + result.reject_duplicates,
             )
         return total
-
-    def _connection(self) -> psycopg.Connection:
-        if self._conn is None or self._conn.closed:
-            self._conn = connect(self._settings.database, autocommit=True)
-        return self._conn
-
-    def _close_connection(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None

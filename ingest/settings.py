@@ -29,6 +29,9 @@ class IngestTuning(BaseModel):
     batch_rows: int = Field(default=5000, ge=1)
     batch_ms: int = Field(default=200, ge=1)
     queue_max: int = Field(default=20000, ge=1)
+    # Writer threads, each with its own database connection: one sends a batch while the database commits
+    # another's (acks still go out in arrival order). 1 = strictly one batch at a time.
+    writers: int = Field(default=2, ge=1, le=8)
     max_payload_bytes: int = Field(default=262144, ge=1)
     # Clock skew tolerated for samples stamped in the future.
     max_future_s: float = Field(default=300, ge=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 
@@ -22,6 +23,7 @@ class VehicleResolver:
         self._unknown_ttl_s = unknown_ttl_s
         self._clock = clock
         self._warm = False
+        self._lock = threading.Lock()  # the writer threads share one resolver
 
     @property
     def known(self) -> Mapping[str, int]:
@@ -30,6 +32,10 @@ class VehicleResolver:
 
     def resolve(self, conn: psycopg.Connection, *, vins: Iterable[str]) -> dict[str, int]:
         """Return {vin: vehicle_id} for the VINs that are registered; unknown ones are left out."""
+        with self._lock:
+            return self._resolve(conn, vins)
+
+    def _resolve(self, conn: psycopg.Connection, vins: Iterable[str]) -> dict[str, int]:
         if not self._warm:
             self._known.update(conn.execute(query("ingest", "vehicle_ids")).fetchall())
             self._warm = True

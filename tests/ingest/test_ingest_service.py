@@ -66,6 +66,24 @@ def test_every_good_sample_is_stored_once_and_rejects_are_recorded(
     assert (c.received, c.messages, c.inserted, c.duplicates, c.rejects, c.db_errors) == (8, 8, 41, 15, 4, 0)
 
 
+def test_two_writers_store_overlapping_resends_once_and_ack_everything(
+    conn, add_vehicle, ingest_settings, start_ingester, publisher
+):
+    # One message per batch, two writer connections: neighbouring batches are written concurrently, and each
+    # message repeats four samples of the one before (first in rising, then in falling order), so concurrent
+    # transactions insert the same keys, in opposite orders too.
+    a = add_vehicle(VIN_A)
+    ingester = start_ingester(ingest_settings.tuned(batch_rows=1, writers=2))
+    messages = [samples(m, 5) for m in range(60)] + [samples(m, 5)[::-1] for m in range(59, -1, -1)]
+    for batch in messages:
+        publisher.send(VIN_A, payload(VIN_A, batch))
+
+    wait_for(lambda: ingester.counters.acked == len(messages), timeout=60, what="all messages acked")
+    assert stored(conn) == [(a, float(m)) for m in range(64)]
+    c = ingester.counters
+    assert (c.messages, c.batches, c.inserted, c.inserted + c.duplicates) == (120, 120, 64, 600)
+
+
 def test_stop_flushes_commits_and_acks_the_open_batch(
     conn, add_vehicle, ingest_settings, start_ingester, publisher
 ):
