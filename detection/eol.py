@@ -12,7 +12,18 @@ recent fall ignores that recoveries keep coming and forecasts too early. This fo
    nothing), summed and divided by the span observed — expected to go on at that rate.
 4. The effective rate is their sum; from the current level (median of the last `level_n` readings) the crossing is
    ``level - threshold`` over that rate. The interval takes the quartiles of the within-segment slopes and the
-   recovery rate at zero (early end: no recovery kept) and one and a half times its estimate (late end) (None at the top when the slow end never crosses).
+   recovery rate at zero (early end: no recovery kept) and one and a half times its estimate (late end) (None at
+   the top when the slow end never crosses).
+5. The net long-run fall: Theil–Sen through all readings, recoveries included, projected from the same level. It
+   has the opposite bias: on held-out cells (B0007, B0018) steps 1–4 forecast too early (they keep too little of
+   the recoveries), the net fall too late where early life was flat. The forecast is the plain average of the two
+   times to the threshold (equal weights: with four cells there is nothing to fit a weight on), and the interval
+   is the union of both. The net fall's interval comes from Sen's rank interval over one median per recovery
+   cycle (blocks as long as the median spacing of the recoveries): readings within a cycle move together, and
+   Sen's interval over them would be too narrow (the fleet rule uses weekly medians for the same reason).
+
+A reading already below the threshold is the end of life itself (the definition is the first reading below), so
+that reading is returned with no interval around it.
 
 Inputs are per reading (a discharge cycle, or a day of driving); outputs are in the same unit.
 """
@@ -23,6 +34,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from detection.trend import theil_sen
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,23 +100,42 @@ def forecast_eol(
     recovery = _net_recovery(x, y, fall=fall, jump=jump_pct, settle=settle) / float(x[-1] - x[0])
     steep, shallow = (float(q) for q in np.quantile(slopes, [0.25, 0.75]))
     level = float(np.median(y[-level_n:]))
+    observed = first_below(x, y, threshold=threshold)
+    if observed is not None:
+        return EolForecast(observed, observed, observed, fall, recovery, level)
 
-    def cross(slope: float, rec: float) -> float | None:
+    def cross(rate: float) -> float | None:
         if level <= threshold:
             return float(x[-1])
-        rate = slope + rec
         return float(x[-1]) + (level - threshold) / -rate if rate < 0 else None
 
-    eol = cross(fall, recovery)
-    low = cross(steep, 0.0)
-    high = cross(shallow, 1.5 * recovery)
-    if eol is not None and low is not None:
-        low = min(low, eol)
-    if eol is not None and high is not None:
-        high = max(high, eol)
+    eol, low, high = cross(fall + recovery), cross(steep), cross(shallow + 1.5 * recovery)
+    net = _net_fall(x, y, jump=jump_pct)
+    t_net, t_early, t_late = (None, None, None) if net is None else (cross(r) for r in net)
+    if eol is not None and t_net is not None:
+        eol = 0.5 * (eol + t_net)
+        low = min((v for v in (low, t_early) if v is not None), default=None)
+        high = None if high is None or t_late is None else max(high, t_late)
     if eol is None:
-        low = high = None
+        return EolForecast(None, None, None, fall, recovery, level)
+    low = eol if low is None else min(low, eol)
+    high = None if high is None else max(high, eol)
     return EolForecast(eol, low, high, fall, recovery, level)
+
+
+def _net_fall(x: np.ndarray, y: np.ndarray, *, jump: float) -> tuple[float, float, float] | None:
+    """Return the net long-run slope (Theil–Sen, all readings) and its steep/shallow ends from block medians."""
+    fit = theil_sen(x, y)
+    starts = np.flatnonzero(np.diff(y) > jump) + 1
+    width = int(np.median(np.diff(starts))) if len(starts) >= 3 else 1
+    width = max(1, min(width, len(x) // 5))
+    n = len(x) // width * width  # whole blocks, counted back from the latest reading
+    xb = np.median(x[len(x) - n :].reshape(-1, width), axis=1)
+    yb = np.median(y[len(y) - n :].reshape(-1, width), axis=1)
+    blocks = theil_sen(xb, yb)
+    if fit is None or blocks is None:
+        return None
+    return fit.slope, min(fit.slope, blocks.slope_low), max(fit.slope, blocks.slope_high)
 
 
 def straight_line_eol(x: np.ndarray, y: np.ndarray, *, threshold: float) -> float | None:

@@ -19,7 +19,12 @@ is None (the crossing may never come).
 Level shifts. A firmware update can recalibrate the reported SOH by a persistent step of a percent or two. Such
 steps are found first (``detection.levelshift``: medians of the week before and after) and undone, aligning the
 history to the level the car reports now, so a downward recalibration is not read as a collapse nor an upward one
-as a recovery. Implausible single-day jumps never get here: the data-quality guard drops them.
+as a recovery. Which calibration is right, the old or the new, the data cannot tell (no pack loses or gains two
+points overnight: the step is the estimate changing, not the cells), so the band spans both levels (the late end
+starts from the level before a downward step, the early end from the level before an upward one). With the default
+"sure within the horizon", a downward step alone therefore never raises an alert, and a pack that reads below
+the threshold only because of one is not yet "below". Implausible single-day jumps never get here: the data-quality
+guard drops them.
 
 A vehicle is flagged when its level is already below the threshold, or when the projection reaches the threshold
 within `horizon_days`, the decline is significant (the whole slope interval is negative) and, by default, even the
@@ -49,7 +54,7 @@ from detection.levelshift import find_steps, remove_steps
 from detection.trend import LinearFit, theil_sen
 
 RULE_ID = "ev_soh_trend"
-RULE_VERSION = 2
+RULE_VERSION = 3  # 3: the band spans the levels before and after a recalibration step
 KIND = RiskKind.EV_BATTERY_SOH
 SIGNAL = "Vehicle.Powertrain.TractionBattery.StateOfHealth"
 # Standard error of a median relative to that of a mean, for normal noise (sqrt(pi / 2)).
@@ -85,19 +90,29 @@ class Projection:
 
 
 def project(
-    level: float, level_se: float, fit: LinearFit, params: Params, *, age_days: float = 0.0
+    level: float,
+    level_se: float,
+    fit: LinearFit,
+    params: Params,
+    *,
+    age_days: float = 0.0,
+    recalibrated: tuple[float, float] = (0.0, 0.0),
 ) -> Projection:
     """Return the days from now until the threshold at the fitted slope, with the low/high ends of the band.
 
     `level` was observed `age_days` ago (a car that went quiet keeps ageing), so that much is taken off.
+    `recalibrated` = (points up, points down) of the level shifts undone: the level under the other calibration
+    lies that much lower / higher, and the band's early / late end starts from there.
     """
     if fit.slope >= 0:
         return Projection(None, None, None)
     z = NormalDist().inv_cdf(0.5 + params.confidence_level / 2)
     margin = level - params.threshold_pct
+    up, down = recalibrated
     days = max(0.0, margin / -fit.slope - age_days)
-    days_low = max(0.0, max(0.0, margin - z * level_se) / -fit.slope_low - age_days)
-    days_high = max(0.0, (margin + z * level_se) / -fit.slope_high - age_days) if fit.slope_high < 0 else None
+    days_low = max(0.0, max(0.0, margin - z * level_se - up) / -fit.slope_low - age_days)
+    late_margin = margin + z * level_se + down
+    days_high = max(0.0, late_margin / -fit.slope_high - age_days) if fit.slope_high < 0 else None
     return Projection(days, min(days_low, days), max(days_high, days) if days_high is not None else None)
 
 
@@ -160,6 +175,9 @@ def _judge(
     soh = remove_steps(raw, steps)
     recent = soh[-params.level_days :]
     level = float(np.median(recent))
+    # How far the level would lie below / above under the calibration before the steps (see the module doc).
+    recalibrated = (sum(d for _, d in steps if d > 0), -sum(d for _, d in steps if d < 0))
+    below = level + recalibrated[1] < params.threshold_pct  # below under either calibration
     span = float(x[-1] - x[0])
     # Weekly medians: the daily readings are not independent (a rest bump lasts days), weekly ones nearly are,
     # so Sen's interval over them is honest; they also ignore the bump itself.
@@ -168,18 +186,18 @@ def _judge(
     if fit is None:
         return None
     steep = fit.slope_high * 365.25 <= -params.steep_fade_pct_per_year
-    if level >= params.threshold_pct and span < params.min_projection_days and not steep:
+    if not below and span < params.min_projection_days and not steep:
         return None  # too short a history to project a year ahead, and no fade that heat could not explain
     # The level is a week's median, so its error is the spread of weekly medians around the trend.
     level_se = fit.residual_sigma
     age_days = max(0.0, -float(np.median(x[-len(recent) :])))
-    proj = project(level, level_se, fit, params, age_days=age_days)
-    if level >= params.threshold_pct and (proj.days is None or proj.days > params.horizon_days):
+    proj = project(level, level_se, fit, params, age_days=age_days, recalibrated=recalibrated)
+    if not below and (proj.days is None or proj.days > params.horizon_days):
         return None
-    if level >= params.threshold_pct and params.require_significant_decline and fit.slope_high >= 0:
+    if not below and params.require_significant_decline and fit.slope_high >= 0:
         return None
     unsure = proj.days_high is None or proj.days_high > params.horizon_days
-    if level >= params.threshold_pct and params.sure_within_horizon and unsure:
+    if not below and params.sure_within_horizon and unsure:
         return None
     # The readings shown are what the car reported; the fit and the level use the step-corrected series.
     evidence = _evidence(day, raw, level=level, fit=fit, proj=proj, params=params)
@@ -191,25 +209,26 @@ def _judge(
         "rule_version": RULE_VERSION,
     }
     coverage = min(1.0, len(day) / 90)
-    if level < params.threshold_pct:
-        below = float((recent < params.threshold_pct).mean())
+    if below:
+        share = float((recent < params.threshold_pct).mean())
         return RiskFlag(
             **common,
             severity=Severity.HIGH,
-            confidence=round(0.5 + 0.5 * below, 3),
+            confidence=round(0.5 + 0.5 * share, 3),
             diagnosis="soh_below_threshold",
             evidence=evidence,
             predicted_date=today(now),
         )
+    days = proj.days or 0.0  # a date exists here: the checks above return when the fade never crosses
     width = math.inf
     if proj.days_high is not None and proj.days_low is not None:
         width = proj.days_high - proj.days_low
-    tightness = 1.0 / (1.0 + width / max(proj.days, 30.0))
+    tightness = 1.0 / (1.0 + width / max(days, 30.0))
     return RiskFlag(
         **common,
-        severity=Severity.HIGH if proj.days <= params.high_within_days else Severity.MEDIUM,
+        severity=Severity.HIGH if days <= params.high_within_days else Severity.MEDIUM,
         confidence=round(0.3 + 0.7 * coverage * tightness, 3), diagnosis="soh_below_threshold_soon",
-        evidence=evidence, predicted_date=date_in(now, proj.days),
+        evidence=evidence, predicted_date=date_in(now, days),
         predicted_low=date_in(now, proj.days_low) if proj.days_low is not None else None,
         predicted_high=date_in(now, proj.days_high) if proj.days_high is not None else None,
     )  # fmt: skip

@@ -144,3 +144,42 @@ def test_a_car_that_went_quiet_keeps_ageing(daily, now):
     assert abs((flag.predicted_date - now.date()).days - 86) <= 10
     assert flag.severity is Severity.HIGH
     assert flag.predicted_low <= flag.predicted_date <= flag.predicted_high
+
+
+def recalibrated(soh: np.ndarray, *, step: float, days_ago: int) -> np.ndarray:
+    """`soh` as a car reports it after a firmware recalibration `days_ago` that moved the reading by `step`."""
+    return np.where(DAYS - days_ago <= AGE, soh + step, soh)
+
+
+def test_a_downward_recalibration_alone_does_not_raise_an_alert(daily, now):
+    # 83.5 % today at 3 %/year: 80 % in 426 days, beyond the year. A firmware step of -2 points 60 days ago makes
+    # the car read 81.5 %, which at the same fade crosses in half a year; the old calibration does not cross
+    # within the year, so the late end of the band is beyond the horizon and nothing is flagged.
+    soh = recalibrated(fade(86.5, 3), step=-2.0, days_ago=60)
+    assert evaluate(daily(1, days=DAYS, powertrain="EV", hv_soh_avg=soh), now).flags == ()
+    # Trusting the new calibration alone (no late-end condition) flags it: the band is what holds it back.
+    (flag,) = evaluate(
+        daily(1, days=DAYS, powertrain="EV", hv_soh_avg=soh), now, sure_within_horizon=False
+    ).flags
+    assert flag.evidence["level_shifts"][0]["step_pct"] == pytest.approx(-2.0, abs=0.3)
+    assert (flag.predicted_high - now.date()).days > 365
+
+
+def test_reading_below_only_because_of_a_downward_step_is_not_below(daily, now):
+    # 82 % today at 3 %/year, read as 79.5 % after a -2.5 step: below 80 % under the new calibration only. The old
+    # one crosses within the year, so it is a "soon" alert whose band runs from today to the old calibration's date.
+    soh = recalibrated(fade(85, 3), step=-2.5, days_ago=60)
+    (flag,) = evaluate(daily(1, days=DAYS, powertrain="EV", hv_soh_avg=soh), now).flags
+    assert flag.diagnosis == "soh_below_threshold_soon"
+    assert flag.predicted_date == now.date()
+    assert 180 < (flag.predicted_high - now.date()).days <= 365
+
+
+def test_a_real_crossing_is_still_flagged_after_a_downward_step(daily, now):
+    # 87 % fading 5 %/year (80 % in 146 days, as above) with a -1.5 step 100 days ago: the old calibration crosses
+    # within the year too, so the alert stands and its band reaches the true crossing.
+    soh = recalibrated(fade(87, 5), step=-1.5, days_ago=100)
+    (flag,) = evaluate(daily(1, days=DAYS, powertrain="EV", hv_soh_avg=soh), now).flags
+    assert flag.diagnosis == "soh_below_threshold_soon"
+    true_crossing = now.date() + timedelta(days=146)
+    assert flag.predicted_low <= flag.predicted_date <= true_crossing <= flag.predicted_high

@@ -48,3 +48,24 @@ def test_real_fade_is_still_flagged_after_an_upward_step(daily, now):
     flags = ev_battery.evaluate(frame, now=now, params=ev_battery.Params()).flags
     assert [f.vehicle_id for f in flags] == [2]
     assert flags[0].evidence["level_shifts"] and flags[0].predicted_low <= flags[0].predicted_date
+
+
+def test_a_step_in_the_first_days_is_found_with_the_readings_there_are():
+    y = _noisy(60, -0.006, 5)
+    y[3:] -= 1.9  # recalibrated on the fourth day of the history: fewer than a week of readings before it
+    ((index, step),) = find_steps(y)
+    assert 3 <= index <= 4 and -2.4 < step < -1.4
+    # a rest bump on the first days (+0.6 fading by half a day) is not a step
+    z = _noisy(60, -0.006, 6)
+    z[:4] += [0.6, 0.3, 0.15, 0.08]
+    assert find_steps(z) == []
+
+
+def test_weeks_after_an_early_downward_step_do_not_read_as_a_steep_fade(daily, now):
+    # Seven weeks of a pack at 81.5 %, stepped down 1.9 points by firmware on its fourth day: unfound, the step
+    # reads as a fade of 14 %/year, steep enough to be projected from weeks, and the pack would be flagged.
+    soh = _noisy(50, -2.0 / 365.0, 7) - 6.5
+    soh[3:] -= 1.9
+    frame = daily(3, days=50, end=now, powertrain="EV", hv_soh_avg=soh)
+    result = ev_battery.evaluate(frame, now=now, params=ev_battery.Params())
+    assert result.flags == () and 3 in result.evaluated_vehicle_ids
