@@ -1,10 +1,17 @@
 """Summer care: the vehicle's own 7-day mean ambient temperature rose to 26 °C or more (hot season arrived).
 
 Heat is when the A/C is needed and fails, when engine cooling and EV battery cooling work hardest and when tyres run
-hot. The rule mirrors winter preparation (`seasonal`): the car's own thermometer decides, and a mean between
-``threshold - clear_margin_c`` (20 °C) and the threshold neither flags nor clears (hysteresis), so a cooler
-spell in mid-summer does not close the risk and open a new one. The evidence carries the
-week's hottest reading and the lowest tyre pressure, which the check at the workshop covers too.
+hot. The rule mirrors winter preparation (`seasonal`): the car's own thermometer decides, with the same estimate of
+the day's mean (`seasonal.day_mean`), the same replay of the season's definition over the car's weekly means
+(`seasonal.season`) and the same look two days ahead (`seasonal.week_ahead`). Summer starts when the week's mean
+reaches 26 °C and ends below 22 °C (``threshold - clear_margin_c``), as the simulator's ground truth defines it; in
+between nothing changes, so a cooler spell in mid-summer does not close the risk and open a new one.
+
+The message is an onset message: it is flagged while summer began less than `onset_days` (14) ago. A car first
+seen in the middle of summer, or again after a long silence, gets no "summer has arrived" weeks after the fact; an
+open risk stays open after 14 days, as the rule neither flags nor clears it until the week is under 22 °C. The
+evidence carries the week's hottest reading and the lowest tyre pressure, which the check at the workshop covers
+too.
 """
 
 from __future__ import annotations
@@ -17,11 +24,12 @@ import pandas as pd
 
 from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import iso_day, num
+from detection.frame import num
 from detection.groups import Car, cars
+from detection.rules.seasonal import AIR_COLUMNS, recent_air, season, week_ahead, week_air, weekly_means
 
 RULE_ID = "summer_ambient_7d"
-RULE_VERSION = 1
+RULE_VERSION = 2
 KIND = RiskKind.SUMMER_CARE
 SIGNAL = "Vehicle.Exterior.AirTemperature"
 
@@ -31,45 +39,84 @@ class Params:
     threshold_c: float = 26.0
     window_days: int = 7
     min_days: int = 5
-    # wide: the car's daily average (cool morning and evening samples) sits ~1 °C under the day's true mean
-    clear_margin_c: float = 6.0
+    clear_margin_c: float = 4.0
+    # the car's weekly estimate is good to ±0.15 °C (1 sd): a week starts summer only this far past 26 °C and ends it
+    # only this far under 22 °C, so noise does not announce a summer that stays at 25.9 °C
+    noise_margin_c: float = 0.15
+    onset_days: int = 14
+    lookback_days: int = 90
+    range_share: float = 0.2  # see seasonal.day_mean
+    ahead_days: int = 2  # see seasonal.week_ahead
+    persist_days: int = 3
+    ahead_margin_c: float = 0.5
 
 
-def _flag(car: Car, keep: np.ndarray, mean: float, params: Params) -> RiskFlag:
-    rows = car.rows().iloc[keep]
+def _flag(
+    car: Car,
+    keep: np.ndarray,
+    air: np.ndarray,
+    mean: float,
+    began: int | None,
+    forecast: float | None,
+    params: Params,
+) -> RiskFlag:
     readings = [
-        {"signal": SIGNAL, "aggregate": "daily_avg", "day": iso_day(r.day), "value": num(r.air_temp_avg, 1)}
-        for r in rows.itertuples(index=False)
+        {"signal": SIGNAL, "aggregate": "daily_avg", "day": d, "value": num(t, 1)}
+        for d, t in zip(np.datetime_as_string(car.day[keep], unit="D").tolist(), air.tolist(), strict=True)
     ]
     hottest = car["air_temp_max"].astype("float64")[keep]
-    tyres = car["tire_kpa_min"].astype("float64")[keep]
+    # tyres are read for flagged cars only, not loaded for every car
+    tyres = car.source["tire_kpa_min"].to_numpy(dtype="float64")[car.start + keep]
     evidence = {
         "readings": readings, "mean_c": num(mean, 1), "threshold": params.threshold_c, "op": ">=",
         "window_days": params.window_days, "days_used": len(keep),
         "max_c": num(np.nanmax(hottest), 1) if np.isfinite(hottest).any() else None,
         "tyre_min_kpa": num(np.nanmin(tyres), 0) if np.isfinite(tyres).any() else None,
+        "onset_days_ago": began, "forecast_mean_c": None if forecast is None else num(forecast, 1),
+        "forecast_days": params.ahead_days,
     }  # fmt: skip
     ev = str(car.source["powertrain"].iloc[car.start]) != "ICE"
     return RiskFlag(
         vehicle_id=car.vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
         severity=Severity.MEDIUM if ev else Severity.LOW,
-        confidence=round(min(1.0, 0.6 + 0.1 * (mean - params.threshold_c)) * len(keep) / params.window_days, 3),
+        confidence=round(min(1.0, 0.6 + 0.1 * max(0.0, mean - params.threshold_c)) * len(keep) / params.window_days, 3),
         diagnosis="summer_onset", evidence=evidence,
     )  # fmt: skip
 
 
+def summer_began(car: Car, *, mean: float, params: Params) -> tuple[bool | None, int | None]:
+    """Return whether summer is on for this car (None when unknown) and, if on, how many days ago it began."""
+    hot = params.threshold_c + params.noise_margin_c
+    cool = params.threshold_c - params.clear_margin_c - params.noise_margin_c
+    if mean < cool:  # this week decides: no need to replay the others
+        return False, None
+    age, air = recent_air(car, days=params.window_days + params.lookback_days, range_share=params.range_share)
+    means = weekly_means(age, air, window_days=params.window_days, min_days=params.min_days,
+                         days=params.lookback_days)  # fmt: skip
+    return season(means >= hot, means < cool)
+
+
 def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
-    """Return summer-care flags; vehicles with `min_days` of the last `window_days` days are evaluated."""
+    """Return summer-care flags; a vehicle with `min_days` of the last week is judged once its season is known."""
     flags, evaluated = [], []
-    for car in cars(frame, now=now, columns=("air_temp_avg", "air_temp_max", "tire_kpa_min")):
-        air = car["air_temp_avg"].astype("float64")
-        keep = np.flatnonzero((car.age < params.window_days) & np.isfinite(air))
-        if len(keep) < params.min_days:
+    for car in cars(frame, now=now, columns=AIR_COLUMNS):
+        start, ages, temps = week_air(car, days=params.window_days, range_share=params.range_share)
+        known = [t for t in temps if t == t]
+        if len(known) < params.min_days:
             continue
-        mean = float(air[keep].mean())
-        if mean >= params.threshold_c:
+        mean = sum(known) / len(known)
+        on, began = summer_began(car, mean=mean, params=params)
+        forecast, onset = None, False
+        if on:
+            onset = began is not None and began < params.onset_days
+        elif max(known) >= params.threshold_c + params.ahead_margin_c:  # the forecast is a mean of these days
+            forecast = week_ahead(ages, temps, window_days=params.window_days, ahead_days=params.ahead_days,
+                                  persist_days=params.persist_days)  # fmt: skip
+            onset = forecast >= params.threshold_c + params.ahead_margin_c
+        if onset:
             evaluated.append(car.vehicle_id)
-            flags.append(_flag(car, keep, mean, params))
-        elif mean < params.threshold_c - params.clear_margin_c:
+            seen = np.asarray([i for i, t in enumerate(temps, start) if t == t])
+            flags.append(_flag(car, seen, np.asarray(known), mean, began, forecast, params))
+        elif on is False:
             evaluated.append(car.vehicle_id)
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

@@ -14,7 +14,7 @@ from detection.errors import RuleConfigError
 from detection.flags import RiskFlag, RuleResult
 from detection.frame import empty_frame
 from detection.rules import RULES, configured, rule_name
-from detection.trend import theil_sen
+from detection.trend import median, theil_sen, theil_sen_slope
 
 
 def _flag(**changes) -> RiskFlag:
@@ -43,8 +43,9 @@ def test_every_rule_flags_a_bad_fleet_with_json_evidence(daily, concat, now):
               odometer_max_m=lambda i: 1e7 + 40_000 * i, service_km=200.0),
         daily(2, days=60, powertrain="EV", hv_soh_avg=79.0, lv_v_rest_avg=12.6, lv_v_min=12.4),
         # hot, worn wipers, a low tyre: the seasonal rules; NOW is 32 days before the 2026 Spring Festival
-        daily(3, days=60, air_temp_avg=30.0, air_temp_max=36.0, wiper_wear_max=95.0, tire_kpa_min=190.0,
-              pad_wear_max=70.0),
+        # summer began 10 days ago (an onset message is due; a car hot for its whole history gets none)
+        daily(3, days=60, air_temp_avg=lambda i: 18.0 if i < 50 else 30.0, air_temp_max=36.0, wiper_wear_max=95.0,
+              tire_kpa_min=190.0, pad_wear_max=70.0),
     )  # fmt: skip
     for module, params in RULES:
         if rule_name(module) == "holiday_trip":
@@ -116,3 +117,19 @@ def test_theil_sen_recovers_slope_with_outliers_and_interval():
 @pytest.mark.parametrize("x", [[], [1.0], [2.0, 2.0, 2.0]])
 def test_theil_sen_needs_two_distinct_x(x):
     assert theil_sen(np.array(x), np.ones(len(x))) is None
+
+
+@pytest.mark.parametrize("n", [2, 3, 8, 45, 90])
+def test_the_slope_alone_and_the_median_are_exactly_the_full_computations(n):
+    rng = np.random.default_rng(n)
+    for trial in range(40):
+        x = np.sort(rng.uniform(0, 3000, n))
+        if trial % 3 == 0:
+            x = np.round(x / 500) * 500  # ties in x, some pairs with dx = 0
+        y = np.floor(x * 0.01 + rng.normal(0, 0.7, n))  # integer steps, as pad wear is reported
+        if trial % 5 == 0:
+            y[rng.integers(0, n)] = np.nan
+        fit = theil_sen(x, y)
+        assert theil_sen_slope(x, y) == (None if fit is None else fit.slope)
+        assert median(y[np.isfinite(y)]) == np.median(y[np.isfinite(y)])
+    assert theil_sen_slope(np.array([2.0, 2.0]), np.array([1.0, 3.0])) is None

@@ -31,9 +31,44 @@ def test_ev_gets_medium_for_battery_cooling(daily, now):
 
 @pytest.mark.parametrize(
     ("case", "mean", "flagged", "evaluated"),
-    [("mild", 18.0, False, True), ("warm, inside the band", 21.0, False, False), ("hot", 26.5, True, True)],
+    [("mild", 18.0, False, True), ("warm, inside the band", 23.0, False, False), ("hot", 26.5, True, True)],
 )
 def test_hysteresis(daily, now, case, mean, flagged, evaluated):
+    # a new car, its first week: a hot one is an onset
     result = summer.evaluate(daily(2, days=7, air_temp_avg=mean), now=now, params=P)
     assert bool(result.flags) is flagged, case
     assert (2 in result.evaluated_vehicle_ids) is evaluated, case
+
+
+@pytest.mark.parametrize(
+    ("case", "temps", "flagged", "evaluated"),
+    [
+        ("summer began five days ago", [18.0] * 30 + [30.0] * 10, True, True),
+        # an onset message weeks late is noise: the risk stays as it is (open if it was opened at the onset)
+        ("summer began 17 days ago", [18.0] * 30 + [29.0] * 22, False, False),
+        ("hot for the whole history: first seen mid-summer", [30.0] * 60, False, False),
+        # hot, a week at 19 °C, then 24 °C now: summer ended on the cool week although this week is 24 °C
+        ("a cool week between two passes ends summer", [28.0] * 20 + [19.0] * 7 + [24.0] * 7, False, True),
+        ("21.9 °C is not clearly under 22 °C", [18.0] * 20 + [28.0] * 7 + [21.9] * 7, True, True),
+    ],
+)
+def test_onset_is_replayed_over_past_weeks(daily, now, case, temps, flagged, evaluated):
+    result = summer.evaluate(daily(3, days=len(temps), air_temp_avg=temps), now=now, params=P)
+    assert bool(result.flags) is flagged, case
+    assert (3 in result.evaluated_vehicle_ids) is evaluated, case
+
+
+def test_the_day_mean_corrects_the_cool_sampling_hours(daily, now):
+    # samples averaging 25 °C over a 10 °C range: the day's mean is 27 °C, summer has come
+    frame = daily(1, days=30, air_temp_avg=[18.0] * 23 + [25.0] * 7, air_temp_min=[14.0] * 23 + [20.0] * 7,
+                  air_temp_max=[22.0] * 23 + [30.0] * 7)  # fmt: skip
+    (flag,) = summer.evaluate(frame, now=now, params=P).flags
+    assert flag.evidence["mean_c"] == 27.0 and flag.evidence["max_c"] == 30.0
+
+
+def test_a_hot_spell_that_just_set_in_is_flagged_ahead(daily, now):
+    # this week reads 26.0 °C (not yet summer); the week ending the day after tomorrow, if it stays hot, 27.3 °C
+    frame = daily(4, days=27, air_temp_avg=[20.0] * 20 + [24.0] * 5 + [31.0] * 2)
+    (flag,) = summer.evaluate(frame, now=now, params=P).flags
+    assert flag.evidence["mean_c"] == 26.0 and flag.evidence["forecast_mean_c"] == 27.3
+    assert summer.evaluate(frame, now=now, params=summer.Params(ahead_margin_c=99.0)).flags == ()
