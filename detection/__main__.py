@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                 rules=rules,
                 lookback_days=options.lookback_days,
                 refresh_days=options.lookback_days,
+                workers=options.workers,
                 log=log,
             )
             return 1 if report.failed_rules else 0

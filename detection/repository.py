@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,29 @@ def save_watermark(conn: psycopg.Connection, *, received_at: datetime) -> None:
         conn.execute(query("detection", "save_watermark"), {"received_at": received_at})
 
 
+class _CopyStream(io.RawIOBase):
+    """A readable stream over the blocks of a ``COPY ... TO STDOUT``: pandas parses while the rows arrive, and the
+    whole text (about 130 MB for a 10,000-car fleet) is never held in memory at once."""
+
+    def __init__(self, blocks: Iterable[bytes | bytearray | memoryview]) -> None:
+        self._blocks = iter(blocks)
+        self._block = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not len(self._block):
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._block = memoryview(block).cast("B")
+        n = min(len(buffer), len(self._block))
+        buffer[:n] = self._block[:n]
+        self._block = self._block[n:]
+        return n
+
+
 def _records(conn: psycopg.Connection, name: str, params: dict) -> pd.DataFrame:
     """Run a named query through ``COPY ... TO STDOUT (FORMAT csv)`` and parse it with pandas.
 
@@ -83,16 +107,23 @@ def _records(conn: psycopg.Connection, name: str, params: dict) -> pd.DataFrame:
     rows as Python tuples first took most of a pass and over a gigabyte of memory (bench/detection.py)."""
     # COPY takes no bind parameters: the values are bound client-side (quoted literals), never formatted by hand.
     select = ClientCursor(conn).mogrify(query("detection", name).strip().rstrip(";"), params)
-    buffer = io.BytesIO()
     with conn.cursor() as cur, cur.copy(f"COPY ({select}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
-        for block in copy:
-            buffer.write(block)
-    buffer.seek(0)
-    frame = pd.read_csv(buffer, dtype={"powertrain": "object", "region": "object"})
+        stream = io.BufferedReader(_CopyStream(copy), buffer_size=1 << 20)
+        # The vehicle's labels repeat on every row: parsed as categories, then one shared string object per label.
+        frame = pd.read_csv(stream, dtype={"powertrain": "category", "region": "category"})
+    for column in ("powertrain", "region"):
+        if column in frame:
+            frame[column] = frame[column].astype("object")
     frame["vehicle_id"] = frame["vehicle_id"].astype("int64")
     day = pd.to_datetime(frame["day"], utc=True, format="ISO8601")
     frame["day"] = day.dt.tz_localize(None).astype("datetime64[ns]")
     return frame
+
+
+def _day_keys(frame: pd.DataFrame) -> np.ndarray:
+    """Return one sortable int64 per (vehicle, day) row: the vehicle id, then the day number since 1970."""
+    days = frame["day"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+    return frame["vehicle_id"].to_numpy(dtype="int64") * 1_000_000 + days
 
 
 def load_frame(
@@ -112,14 +143,31 @@ def load_frame(
     frame = _records(conn, "load_daily", {"start": start, "now": now, "vehicle_ids": ids})
     if frame.empty:
         return empty_frame()
+    # Sorted here, not in SQL (see load_daily.sql); the service countdown is then placed by binary search on the
+    # (vehicle, day) key instead of a merge, which copied every column of the fleet once more.
+    frame = frame.sort_values(["vehicle_id", "day"], ignore_index=True)
     since = max(start, now - timedelta(days=service_days))
     service = _records(conn, "load_service", {"start": since, "now": now, "vehicle_ids": ids})
-    frame = frame.merge(service, on=["vehicle_id", "day"], how="left") if not service.empty else frame
+    keys = _day_keys(frame)
+    found = np.zeros(0, dtype="int64")
+    at = np.zeros(0, dtype="int64")
+    if not service.empty:
+        wanted = _day_keys(service)
+        pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        hit = keys[pos] == wanted
+        found, at = pos[hit], np.flatnonzero(hit)
     for column in NUMERIC_COLUMNS:
-        values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
-        frame[column] = pd.to_numeric(values, errors="coerce").astype("float64")
-    # Sorted here, not in SQL (see load_daily.sql).
-    return frame[list(FRAME_COLUMNS)].sort_values(["vehicle_id", "day"], ignore_index=True)
+        if column in ("service_km", "service_s"):
+            values = np.full(len(frame), np.nan)
+            if column in service:
+                source = pd.to_numeric(service[column], errors="coerce").to_numpy(dtype="float64")
+                values[found] = source[at]
+            frame[column] = values
+        elif column not in frame:
+            frame[column] = np.nan
+        elif frame[column].dtype != "float64":
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame[list(FRAME_COLUMNS)]
 
 
 def _params(flag: RiskFlag, now: datetime) -> dict:

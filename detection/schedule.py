@@ -100,7 +100,7 @@ def _lead(
         try:
             run_pass(
                 pool, now=now, rules=rules, lookback_days=options.lookback_days, refresh_days=plan.refresh_days,
-                only_changed=plan.only_changed, log=log,
+                only_changed=plan.only_changed, workers=options.workers, log=log,
             )  # fmt: skip
         except Exception:  # a failed pass (database down, ...) is logged; the next one tries again
             log.exception("detection.pass_failed", now=now.isoformat())

@@ -28,6 +28,7 @@ from detection.coldsnap import outlook
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, iso_day, num
 from detection.groups import Car, cars
+from detection.trend import median as median_of
 from detection.trend import theil_sen
 
 RULE_ID = "battery_12v_voltage"
@@ -102,7 +103,7 @@ def _check(
     recent = idx[car.age[idx] < params.recent_window_days][-params.recent_days :]
     if len(recent) < params.recent_days:
         return None
-    median = float(np.median(value[recent]))
+    median = median_of(value[recent])
     slope = days_left = None
     if median < threshold:
         window = idx[car.age[idx] < params.trend_window_days]

@@ -14,14 +14,15 @@ import numpy as np
 
 from detection.frame import iso_day, num
 from detection.groups import Car
-from detection.trend import theil_sen
+from detection.trend import median, theil_sen
 
 SIGNAL = "Vehicle.Chassis.Axle.Row1.Wheel.Left.Brake.FluidLevel"
 
 
 @dataclass(frozen=True, slots=True)
 class FluidCheck:
-    """The recent fluid level, its trend and the projected days to the MIN mark (None when not falling)."""
+    """The recent fluid level, its trend and the projected days to the MIN mark (None when not falling); the evidence
+    is built for a tripped check only (empty otherwise)."""
 
     level: float
     trend_per_day: float | None
@@ -39,7 +40,7 @@ def check(
     recent = idx[car.age[idx] < 7][-3:]
     if len(recent) < 3:
         return None
-    level = float(np.median(fluid[recent]))
+    level = median(fluid[recent])
     window = idx[car.age[idx] < trend_days]
     slope = days = None
     # A pairwise slope below -0.2/day needs a drop of more than 0.2 between two days: a flat window cannot trend
@@ -56,6 +57,9 @@ def check(
     tripped = level < warn_pct or (
         days is not None and days <= horizon_days and slope is not None and slope < -0.2
     )
+    # Nothing shows an untripped check: no evidence for the thousands of healthy cars of a pass.
+    if not tripped:
+        return FluidCheck(level, slope, days, tripped, {})
     evidence = {
         "readings": [
             {"signal": SIGNAL, "aggregate": "daily_min", "day": iso_day(car.day[i]), "value": num(fluid[i], 1),

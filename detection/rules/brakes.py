@@ -27,7 +27,7 @@ from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, iso_day, num, today
 from detection.groups import cars
 from detection.rules import brake_fluid
-from detection.trend import theil_sen
+from detection.trend import median, theil_sen, theil_sen_slope
 
 RULE_ID = "brake_pad_wear"
 RULE_VERSION = 2
@@ -90,35 +90,52 @@ def since_replacement(series: Series, params: Params) -> tuple[Series, np.dateti
     return segment, segment.day[0]
 
 
-def wear(series: Series, *, params: Params) -> Wear:
-    """Return the wear state of one vehicle's series."""
+def wear(series: Series, *, params: Params, within_days: float | None = None) -> Wear:
+    """Return the wear state of one vehicle's series.
+
+    With `within_days`, the slope's confidence interval (`days_low`, `days_high`) is computed only when the projection
+    lands within that many days: a pass judges every car, and only the few near the limit get a flag that shows it.
+    """
     segment, replaced_on = since_replacement(series, params)
-    current = float(np.median(segment.wear[-params.level_days :]))
+    current = median(segment.wear[-params.level_days :])
     margin = max(0.0, params.limit_pct - current)
-    per_km = per_day = km_per_day = remaining_km = days = days_low = days_high = None
+    per_km = per_day = km_per_day = remaining_km = days = None
+    # What the rate was fitted on (km or days, and wear), for the interval below.
+    fitted: tuple[np.ndarray, np.ndarray] | None = None
     driven = np.flatnonzero(np.isfinite(segment.odometer_m))
     if len(segment.day) >= params.min_fit_days and len(driven) >= 2:
         km = segment.odometer_m[driven] / 1000.0
         span_days = (segment.day[driven[-1]] - segment.day[driven[0]]) / np.timedelta64(1, "D")
         km_per_day = float((km.max() - km.min()) / span_days)
-        fit = theil_sen(km, segment.wear[driven]) if km_per_day > 0 else None
-        if fit is not None and fit.slope > 0:
-            per_km = fit.slope
+        slope = theil_sen_slope(km, segment.wear[driven]) if km_per_day > 0 else None
+        if slope is not None and slope > 0:
+            fitted = km, segment.wear[driven]
+            per_km = slope
             remaining_km = margin / per_km
             days = remaining_km / km_per_day
-            days_low = margin / (max(fit.slope_high, per_km) * km_per_day)
-            days_high = margin / (fit.slope_low * km_per_day) if fit.slope_low > 0 else None
     elif len(segment.day) >= params.min_fit_days:
-        fit = theil_sen(segment.x, segment.wear)
-        if fit is not None and fit.slope > 0:
-            per_day = fit.slope
+        slope = theil_sen_slope(segment.x, segment.wear)
+        if slope is not None and slope > 0:
+            fitted = segment.x, segment.wear
+            per_day = slope
             days = margin / per_day
-            days_low = margin / max(fit.slope_high, per_day)
-            days_high = margin / fit.slope_low if fit.slope_low > 0 else None
-    if per_km is not None and km_per_day is not None:
-        per_day = per_km * km_per_day
     # The projection runs from the last reading; a car that went quiet has used some of that time already.
     age = max(0.0, -float(segment.x[-1]))
+    days_low = days_high = None
+    if (
+        fitted is not None
+        and days is not None
+        and (within_days is None or max(0.0, days - age) <= within_days)
+    ):
+        # The full fit has the same slope (trend.theil_sen_slope); it adds the slope's interval.
+        fit = theil_sen(*fitted)
+        rate = per_km if per_km is not None else per_day
+        if fit is not None and rate is not None:
+            scale = km_per_day if per_km is not None and km_per_day is not None else 1.0
+            days_low = margin / (max(fit.slope_high, rate) * scale)
+            days_high = margin / (fit.slope_low * scale) if fit.slope_low > 0 else None
+    if per_km is not None and km_per_day is not None:
+        per_day = per_km * km_per_day
     days, days_low, days_high = (
         None if d is None else max(0.0, d - age) for d in (days, days_low, days_high)
     )
@@ -149,7 +166,7 @@ def _method(state: Wear) -> str | None:
 
 
 def _judge(vehicle_id: int, series: Series, *, now: datetime, params: Params) -> RiskFlag | None:
-    state = wear(series, params=params)
+    state = wear(series, params=params, within_days=params.horizon_days)
     worn = state.current >= params.limit_pct
     if not worn and (state.days is None or state.days > params.horizon_days):
         return None

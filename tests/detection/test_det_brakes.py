@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from core.contracts import RiskKind, Severity
@@ -129,3 +130,26 @@ def test_projection_runs_from_the_last_reading(daily, now):
     )
     (flag,) = evaluate(frame, now).flags
     assert flag.predicted_date == now.date() + timedelta(days=4)
+
+
+def test_the_interval_is_fitted_only_for_cars_near_the_limit_and_is_unchanged_there(now):
+    rng = np.random.default_rng(11)
+    near = far = 0
+    for _ in range(60):
+        n = int(rng.integers(14, 90))
+        i = np.arange(n, dtype="float64")
+        series = brakes.Series(
+            day=np.datetime64("2026-01-01") + i.astype("int64").astype("timedelta64[D]"), x=i - n,
+            wear=np.floor(rng.uniform(20, 75) + rng.uniform(0.01, 0.6) * i),
+            odometer_m=ODO0 + rng.uniform(10, 90) * 1000 * i,
+        )  # fmt: skip
+        full = brakes.wear(series, params=P)
+        screened = brakes.wear(series, params=P, within_days=P.horizon_days)
+        assert (screened.current, screened.per_km, screened.days) == (full.current, full.per_km, full.days)
+        if full.days is not None and full.days <= P.horizon_days:
+            near += 1
+            assert (screened.days_low, screened.days_high) == (full.days_low, full.days_high)
+        else:
+            far += 1
+            assert screened.days_low is None and screened.days_high is None
+    assert near and far
