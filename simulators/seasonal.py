@@ -5,9 +5,11 @@ Own random stream per vehicle (``rng_for(seed, vin, "seasonal")``), so adding th
 component's draws unchanged.
 
 - Tyres: each tyre has its pressure at 20 °C (filled 232–248 kPa) and reads 1.2 kPa less per °C colder (ideal gas).
-  4 % of cars get a slow leak (one tyre, 0.5–2 kPa/day from a random day). Owners top up at a filling station
-  now and then once the lowest tyre reads under 215 kPa; a leaking tyre is repaired 1–7 days after it reaches
-  200 kPa. Failure = the lowest tyre under 210 kPa (`slow_leak` or `cold`); service = top-up or repair.
+  4 % of cars get a slow leak (one tyre, 0.5–2 kPa/day from a random day). Owners have the pressures checked at a
+  filling station about every six weeks (tyres under 228 kPa are filled to 240 kPa, before that day's driving); a
+  leaking tyre is repaired 1–7 days after it reaches 200 kPa. Failure = the lowest tyre under 210 kPa
+  (`slow_leak` or `cold`); it ends with the fill or repair, or when warmer weather brings it back to 215 kPa for
+  a week (dated the day it came back).
 - Wipers: the wear itself is stepped by ``history`` (rain × driving); failure = crossing 90 % (blades smear),
   service = the day the blades are changed.
 - Summer: onset when the region's 7-day mean reaches 26 °C (re-armed below 22 °C), like winter onset.
@@ -28,7 +30,12 @@ from simulators.lifecycle import VehiclePlan
 TYRE_COEFF_KPA_PER_C = 1.2
 TYRE_LOW_KPA = 210.0  # under-inflated (~13 % under a 240 kPa placard): the condition the owner should fix
 TYRE_REPAIR_KPA = 200.0  # a leaking tyre this low gets repaired
-TYRE_TOPUP_KPA = 215.0
+# Back above this for a week of warmer weather, a cold failure is over.
+TYRE_RECOVERED_KPA, TYRE_RECOVERED_DAYS = 215.0, 7
+# Owners cannot see 210 or 215 kPa (TPMS warns at 25 % under placard): they have the pressures set at a routine
+# check at the filling station, about every six weeks, where a tyre more than ~5 % under 240 kPa gets filled.
+TYRE_CHECK_DAILY = 1.0 / 42.0
+TYRE_CHECK_KPA = 228.0
 WIPER_LIMIT_PCT = 90.0
 SUMMER_MEAN_C, SUMMER_REARM_C = 26.0, 22.0
 DUE_PADS_PCT, DUE_WIPER_PCT, DUE_TYRE_KPA = 60.0, 80.0, 215.0
@@ -49,6 +56,7 @@ class SeasonalParts:
             self.leak = (self.rng.randrange(4), start, self.rng.uniform(0.5, 2.0))
         self.leaked = 0.0
         self.repair_on: date | None = None
+        self.warm_since: date | None = None
         self.pending: dict[str, tuple[RiskKind, str, date | None, date]] = {}
         self.events: list[Event] = []
         self.temps: list[float] = []
@@ -75,14 +83,27 @@ class SeasonalParts:
         if self.repair_on == day:
             self.leak, self.leaked, self.repair_on = None, 0.0, None
             self._refill(day, mean_c)
-        elif min(self.kpa) < TYRE_LOW_KPA:
+        elif (
+            self.repair_on is None and self.rng.random() < TYRE_CHECK_DAILY and min(self.kpa) < TYRE_CHECK_KPA
+        ):
+            # A routine check before the day's driving: a tyre filled the day it got cold never ran
+            # under-inflated, and the car never reported it low (no failure to find).
+            self._refill(day, mean_c)
+        if min(self.kpa) < TYRE_LOW_KPA:
             leaking = bool(leak and day >= leak[1] and self.kpa[leak[0]] == min(self.kpa))
             self._open("tyres", RiskKind.TYRE_PRESSURE, "slow_leak" if leaking else "cold",
                        leak[1] if leaking and leak else None, day)  # fmt: skip
             if leaking and self.repair_on is None and min(self.kpa) < TYRE_REPAIR_KPA:
                 self.repair_on = day + timedelta(days=self.rng.randint(1, 7))
-        if min(self.kpa) < TYRE_TOPUP_KPA and self.repair_on is None and self.rng.random() < 0.08:
-            self._refill(day, mean_c)
+        if min(self.kpa) < TYRE_RECOVERED_KPA:
+            self.warm_since = None
+        elif "tyres" in self.pending:
+            # Warmer weather brought the tyre back to a normal pressure. Once it stays there for a week the cold
+            # spell is over and the tyre is no longer under-inflated (a later cold spell is a new failure), ending
+            # the day it came back; a tyre hovering at the limit all winter is one failure, not one per mild day.
+            self.warm_since = self.warm_since or day
+            if (day - self.warm_since).days >= TYRE_RECOVERED_DAYS - 1:
+                self._close("tyres", self.warm_since)
 
     def _refill(self, day: date, mean_c: float) -> None:
         """The owner fills every tyre to 240 kPa at today's temperature (a leak keeps leaking from there)."""

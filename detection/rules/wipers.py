@@ -1,9 +1,11 @@
 """Wiper blades: the car's own wiper wear (VSS ``WiperWear``, 0 = new, 100 = worn) and how fast it grows.
 
-Blades wear with use, and use follows the rain: the wear rate is the car's own, over the last 30 days (the rainy
-season shows up as a steeper rate, a dry winter as a flat one). A blade past 90 % smears the windscreen. The rule
-flags blades already past the limit (`wipers_worn`) or heading there within 30 days at the car's current rate
-(`wipers_near_limit`, with the predicted date). Only the days since the last blade change count for the rate.
+Blades wear with use, and use follows the rain: the wear rate is the car's own since the last blade change, over
+the last 60 days (two months, so that one wet spell does not set it). A blade past 90 % smears the windscreen. The
+rule flags blades already past the limit (`wipers_worn`) or heading there within 14 days at the car's rate
+(`wipers_near_limit`, with the predicted date). Only 14 days: rain comes in seasons, and from the rainy to the dry
+season a car's wear rate falls to a third, so a 30-day projection made in a wet September reached 90 % two months
+later, not one; a 14-day one is still reached within ~45 days when the rain stops.
 
 Hysteresis: a risk clears only when the wear falls below 60 % (new blades read ~0 %); in between, a car that is not
 flagged keeps what it has, so a rate that wobbles with the weather does not open and close the same risk.
@@ -23,7 +25,7 @@ from detection.frame import date_in, iso_day, num
 from detection.groups import Car, cars
 
 RULE_ID = "wiper_wear"
-RULE_VERSION = 1
+RULE_VERSION = 2
 KIND = RiskKind.WIPERS
 SIGNAL = "Vehicle.Body.Windshield.Front.Wiping.WiperWear"
 
@@ -32,11 +34,14 @@ SIGNAL = "Vehicle.Body.Windshield.Front.Wiping.WiperWear"
 class Params:
     limit_pct: float = 90.0
     clear_pct: float = 60.0
-    horizon_days: int = 30
-    rate_window_days: int = 30
+    horizon_days: int = 14
+    rate_window_days: int = 60
     min_rate_days: int = 10
     recent_days: int = 7
     reset_drop_pct: float = 20.0  # a fall this large between two days is a blade change
+    # A blade below this would need over 1 %/day (five times the rainiest month's wear) to reach the limit within
+    # the horizon: its rate is not fitted.
+    fit_from_pct: float = 75.0
 
 
 def wear_rate(age: np.ndarray, wear: np.ndarray, *, params: Params) -> float | None:
@@ -81,7 +86,7 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
         if not len(keep) or car.age[keep[-1]] >= params.recent_days:
             continue
         level = float(wear[keep[-1]])
-        rate = wear_rate(car.age[keep], wear[keep], params=params)
+        rate = wear_rate(car.age[keep], wear[keep], params=params) if level >= params.fit_from_pct else None
         days = (params.limit_pct - level) / rate if rate and rate > 0 else None
         if level >= params.limit_pct or (days is not None and days <= params.horizon_days):
             evaluated.append(car.vehicle_id)

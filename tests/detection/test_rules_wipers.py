@@ -54,3 +54,21 @@ def test_hysteresis_and_blade_changes(daily, now, case, wear, flagged, evaluated
 def test_no_recent_report_is_not_judged(daily, now):
     frame = daily(4, days=20, end=now - timedelta(days=10), wiper_wear_max=95.0)
     assert wipers.evaluate(frame, now=now, params=P).evaluated_vehicle_ids == frozenset()
+
+
+def test_a_wet_spell_is_not_projected_a_month_ahead(daily, now):
+    # 0.05 %/day for seven weeks, then ten rainy days at 0.5 %/day: 85 % today. The old 30-day rate over a
+    # 30-day horizon called 90 % in 26 days; the blades need far longer once the rain stops (and at the two-month
+    # rate, 0.1 %/day, the limit is six weeks away): nothing to flag yet, and 85 % is inside the hysteresis band.
+    frame = daily(5, days=60, wiper_wear_max=lambda i: 78 + 0.05 * i if i < 50 else 80.45 + 0.5 * (i - 49))
+    old = wipers.Params(rate_window_days=30, horizon_days=30)
+    assert [f.diagnosis for f in wipers.evaluate(frame, now=now, params=old).flags] == ["wipers_near_limit"]
+    result = wipers.evaluate(frame, now=now, params=P)
+    assert result.flags == () and result.evaluated_vehicle_ids == frozenset()
+
+
+def test_a_blade_far_below_the_limit_is_not_fitted(daily, now):
+    # 1 %/day (far more than rain wears) from 40 % to 69 %: 21 days to the limit at that rate, and below the 75 %
+    # gate no rate is fitted at all; it is evaluated (cleared) only below the 60 % clear level
+    result = wipers.evaluate(daily(6, days=30, wiper_wear_max=lambda i: 40.0 + 1.0 * i), now=now, params=P)
+    assert result.flags == () and 6 not in result.evaluated_vehicle_ids
