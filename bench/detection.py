@@ -35,7 +35,8 @@ from psycopg.rows import tuple_row
 from core.db import make_pool
 from core.migrate import migrate
 from core.settings import DatabaseSettings
-from detection.job import PassReport, default_workers, run_pass
+from detection.job import PassReport, run_pass
+from detection.judging import default_workers
 from detection.repository import load_frame
 from simulators.backfill import backfill
 from simulators.history import COLUMNS
@@ -68,7 +69,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--workers",
         type=int,
         default=default_workers(),
-        help="processes judging the rules (detection.job.judge)",
+        help="processes judging the rules (detection.judging.judge)",
     )
     p.add_argument(
         "--reuse-db", metavar="NAME",

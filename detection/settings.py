@@ -24,7 +24,7 @@ class DetectionOptions(BaseModel):
     # on the first pass and when this many seconds passed since the last such pass (silent cars, forecast dates
     # coming closer). 0 = every pass judges every vehicle.
     full_pass_every_s: float = Field(default=3600.0, ge=0)
-    # Processes that judge the rules on a pass (forked after the load; detection.job.judge); the database is idle
+    # Processes that judge the rules on a pass (forked after the load; detection.judging.judge); the database is idle
     # meanwhile, so two use a two-core machine. 1 = judge in the detection process itself.
     workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1)
     # How often a waiting `carecast detect` retries the scheduler lock, and the leader checks it still holds it.
