@@ -48,4 +48,7 @@ def get_conn(request: Request) -> Iterator[psycopg.Connection]:
 
 Settings = Annotated[ApiSettings, Depends(get_settings)]
 Pool = Annotated[ConnectionPool, Depends(get_pool)]
-Conn = Annotated[psycopg.Connection, Depends(get_conn)]
+# scope="function": the commit runs when the handler returns, before the response is sent. With the default
+# ("request") FastAPI sends the response first, so a client could be told 201 for a write that is not committed
+# yet (read-your-writes fails) or that then fails to commit.
+Conn = Annotated[psycopg.Connection, Depends(get_conn, scope="function")]

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.keys import create_admin_key, create_center_key, create_owner_token
 from api.settings import ApiOptions, ApiSettings
 from core.settings import DatabaseSettings, LogSettings, MqttSettings
+from tests.conftest import free_port, wait_for
 
 BASE = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 PARTS = [
@@ -267,3 +270,19 @@ def seed_suggestion(conn: psycopg.Connection) -> Callable[..., int]:
 def seed_risk(conn: psycopg.Connection) -> Callable[..., int]:
     """Return add_risk bound to this test's connection."""
     return lambda **kwargs: add_risk(conn, **kwargs)
+
+
+@pytest.fixture
+def live_api(database) -> Iterator[str]:
+    """A real uvicorn server on this test's database, in a thread."""
+    settings = ApiSettings(database=database, log=LogSettings(level="WARNING"))
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started, timeout=20, what="uvicorn to start")
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)

@@ -4,17 +4,10 @@ the case lifecycle at the workshop, declines, and parallel accepts racing for on
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import httpx
 import psycopg
 import pytest
-import uvicorn
-
-from api.app import create_app
-from api.settings import ApiSettings
-from core.settings import LogSettings
-from tests.conftest import free_port, wait_for
 
 
 def bearer(secret: str, key: str | None = None) -> dict[str, str]:
@@ -150,22 +143,6 @@ def test_center_decline_gives_back_slot_and_parts_and_owner_can_mute(client, wor
         json={"remind": False},
     )
     assert (resp.status_code, resp.json()["status"], resp.json()["muted"]) == (200, "declined", True)
-
-
-@pytest.fixture
-def live_api(database) -> Iterator[str]:
-    """A real uvicorn server on this test's database, in a thread."""
-    settings = ApiSettings(database=database, log=LogSettings(level="WARNING"))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started, timeout=20, what="uvicorn to start")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
 
 
 def test_parallel_accepts_of_overlapping_slots_only_one_wins(
