@@ -19,6 +19,10 @@ from core.signals import COLUMNS, Signal, catalog, check_value
 from ingest.columnar import clean_rows
 
 MAX_SAMPLES = 1000
+# The column-wise path pays a fixed cost per message (one regex over the joined stamps, per-shape tables, one
+# check per column) that only pays off from a few samples on: a 1-sample message decodes in 5 µs sample by sample
+# and in 11 µs column by column (20 samples: 70 µs against 35 µs).
+COLUMNAR_MIN_SAMPLES = 3
 # Nothing this product stores predates 2000; older stamps are unset clocks (1970, 0001) that would also spawn
 # useless TimescaleDB chunks.
 MIN_TS = datetime(2000, 1, 1, tzinfo=UTC)
@@ -120,8 +124,9 @@ def decode(
 ) -> Decoded:
     """Return the rows and rejects of one message published to the topic of `topic_vin` (None = bad topic).
 
-    A clean message is decoded column by column (ingest/columnar.py); anything else, or `columnar=False`, sample
-    by sample, which gives the same rows and also the reasons of what it refuses. `vehicle_id` (the id of
+    A clean message of `COLUMNAR_MIN_SAMPLES` or more samples is decoded column by column (ingest/columnar.py);
+    anything else, or `columnar=False`, sample by sample, which gives the same rows and also the reasons of what it
+    refuses. `vehicle_id` (the id of
     `topic_vin`, when the caller knows it) is put in front of the rows of a clean message, so they leave here as
     finished COPY rows; `Decoded.vehicle_id` tells whether that happened.
     """
@@ -150,12 +155,20 @@ def decode(
     if len(samples) > MAX_SAMPLES:
         return _whole(topic_vin, "too_many_samples", f"{len(samples)} > {MAX_SAMPLES}")
     window = (max(MIN_TS, now - limits.max_age), now + limits.max_future)
-    if columnar and (rows := clean_rows(samples, window=window, vehicle_id=vehicle_id)) is not None:
+    if (
+        columnar
+        and len(samples) >= COLUMNAR_MIN_SAMPLES
+        and (rows := clean_rows(samples, window=window, vehicle_id=vehicle_id)) is not None
+    ):
         return Decoded(vin=topic_vin, rows=rows, vehicle_id=vehicle_id)
     out = Decoded(vin=topic_vin)
     seen: set[datetime] = set()
     for index, sample in enumerate(samples):
         _decode_sample(index, sample, out=out, seen=seen, window=window)
+    if vehicle_id is not None and out.rows and not out.rejects and all(row[-1] is None for row in out.rows):
+        # a clean message: finished COPY rows, as the column-wise path makes them (extra signals: the writer)
+        out.rows = [(vehicle_id, *row) for row in out.rows]
+        out.vehicle_id = vehicle_id
     return out
 
 
