@@ -14,7 +14,8 @@ component's draws unchanged.
   service = the day the blades are changed.
 - Summer: onset when the region's 7-day mean reaches 26 °C (re-armed below 22 °C), like winter onset.
 - Holiday trip: on the first day of the Spring Festival and National Day breaks (``core.travel_peaks``), a car with
-  brake pads at 60 % or more, wipers at 80 % or more or a tyre under 215 kPa is due for a pre-trip check.
+  brake pads at 60 % or more, wipers at 80 % or more or a tyre under 215 kPa is due for a pre-trip check; so is a car
+  with such an item in the two weeks before that was fixed before the break (serviced the day it was fixed).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from core.contracts import RiskKind
-from core.travel_peaks import peaks
+from core.travel_peaks import next_peak
 from simulators.climate import Weather
 from simulators.fleet import rng_for
 from simulators.lifecycle import VehiclePlan
@@ -39,6 +40,7 @@ TYRE_CHECK_KPA = 228.0
 WIPER_LIMIT_PCT = 90.0
 SUMMER_MEAN_C, SUMMER_REARM_C = 26.0, 22.0
 DUE_PADS_PCT, DUE_WIPER_PCT, DUE_TYRE_KPA = 60.0, 80.0, 215.0
+DUE_LEAD_DAYS = 14  # the run-up to a break in which a pre-trip check is booked
 # (kind, mode, fault start, failure, service): history turns these into Truth rows.
 Event = tuple[RiskKind, str, date | None, date, date | None]
 
@@ -62,6 +64,8 @@ class SeasonalParts:
         self.temps: list[float] = []
         self.summer_open = False
         self.wiper = 0.0
+        self.trip_state: tuple[float, float, tuple[float, ...]] | None = None
+        self.trip_due: dict[str, tuple[date, date | None]] = {}  # item -> (first due in the run-up, fixed on)
 
     def _open(self, key: str, kind: RiskKind, mode: str, start: date | None, day: date) -> None:
         if key not in self.pending:
@@ -130,13 +134,38 @@ class SeasonalParts:
             self.summer_open = False
 
     def _holiday(self, day: date, pads: list[float]) -> None:
-        if not any(p.start == day for p in peaks(day.year)):
+        state = (max(pads), self.wiper, tuple(self.base))
+        before, self.trip_state = self.trip_state, state
+        peak = next_peak(day, within_days=DUE_LEAD_DAYS)
+        if peak is None:
+            self.trip_due.clear()
             return
         due = [name for name, hit in (("brake_pads", max(pads) >= DUE_PADS_PCT),
                                       ("wipers", self.wiper >= DUE_WIPER_PCT),
                                       ("tyre_pressure", min(self.kpa) < DUE_TYRE_KPA)) if hit]  # fmt: skip
+        if peak.start != day:
+            # An item due in the run-up and fixed before the break (pads replaced, blades changed, tyres filled)
+            # was a check the car needed: the owner had it done, so an alert before that day was right.
+            fixed = before is not None and {"brake_pads": state[0] < before[0] - 20.0,
+                                            "wipers": state[1] < before[1] - 20.0,
+                                            "tyre_pressure": state[2] != before[2]}  # fmt: skip
+            for name in list(self.trip_due):
+                if fixed and fixed[name] and name not in due and self.trip_due[name][1] is None:
+                    self.trip_due[name] = (self.trip_due[name][0], day)
+            for name in due:
+                if name not in self.trip_due or self.trip_due[name][1] is not None:
+                    self.trip_due[name] = (day, None)
+            return
         if due:
             self.events.append((RiskKind.HOLIDAY_TRIP, due[0], None, day, None))
+        else:
+            done = sorted(
+                (first, fix, name) for name, (first, fix) in self.trip_due.items() if fix is not None
+            )
+            if done:
+                first, fix, name = done[0]
+                self.events.append((RiskKind.HOLIDAY_TRIP, name, None, first, fix))
+        self.trip_due.clear()
 
     def step(self, day: date, weather: Weather, *, wiper: float, pads: list[float]) -> None:
         """Advance one local day (after history stepped the wiper wear and the pads)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import pandas as pd
 import pytest
 
 from core.contracts import RiskKind, Severity
@@ -61,3 +63,52 @@ def test_window_and_clearing(daily, case, now, columns, flagged):
     result = holiday_trip.evaluate(daily(5, days=20, end=now, **columns), now=now, params=P)
     assert bool(result.flags) is flagged, case
     assert result.evaluated_vehicle_ids == {5}, case  # every car is judged: an old risk closes after the peak
+
+
+def test_a_whole_percent_reading_at_the_limit_is_placed_by_the_wear_line(daily):
+    # Pads wearing 0.05 %/day reach 59.95 % today: the last readings round to 60, the line says not yet.
+    under = daily(1, days=60, end=BEFORE_SPRING, pad_wear_max=lambda i: round(57.0 + 0.05 * i))
+    over = daily(2, days=60, end=BEFORE_SPRING, pad_wear_max=lambda i: round(57.5 + 0.05 * i))
+    flags = holiday_trip.evaluate(concat_frames(under, over), now=BEFORE_SPRING, params=P).flags
+    assert [f.vehicle_id for f in flags] == [2]
+    (reading,) = flags[0].evidence["readings"]
+    assert reading["value"] == 60.0 and reading["estimate"] >= 60.0
+
+
+def test_wear_since_the_last_replacement_only(daily):
+    # Blades at 99 % changed 10 days ago: the old blade's readings say nothing about the new one.
+    frame = daily(
+        1, days=60, end=BEFORE_SPRING, wiper_wear_max=lambda i: 99.0 if i < 50 else 2.0 + 0.1 * (i - 50)
+    )
+    assert not holiday_trip.evaluate(frame, now=BEFORE_SPRING, params=P).flags
+
+
+@pytest.mark.parametrize(
+    ("case", "kpa", "air", "flagged"),
+    [
+        # tyres holding 230 kPa at 20 °C: 212 kPa all week at 5 °C, they are low for the trip
+        ("a cold week", lambda i: 212.0, lambda i: 5.0, True),
+        # the same tyres on a mild week with one cold day today (0 °C, 206 kPa): not low for a trip
+        ("one cold day", lambda i: 206.0 if i == 29 else 224.0, lambda i: 0.0 if i == 29 else 15.0, False),
+        # a cold spell that has set in for three days: the trip starts in it
+        ("a cold spell", lambda i: 206.0 if i >= 27 else 224.0, lambda i: 0.0 if i >= 27 else 15.0, True),
+        # filled yesterday after a low week: the fill decides
+        ("just filled", lambda i: 240.0 if i >= 28 else 205.0, lambda i: 5.0, False),
+    ],
+)
+def test_tyres_at_this_weeks_temperature_since_the_last_fill(daily, case, kpa, air, flagged):
+    frame = daily(1, days=30, end=BEFORE_SPRING, tire_kpa_min=kpa, air_temp_avg=air)
+    assert bool(holiday_trip.evaluate(frame, now=BEFORE_SPRING, params=P).flags) is flagged, case
+
+
+def test_an_item_due_only_today_waits_for_a_second_day(daily):
+    low_today = daily(1, days=20, end=BEFORE_SPRING, coolant_min=lambda i: 1.0 if i == 19 else 2.0)
+    low_two_days = daily(2, days=20, end=BEFORE_SPRING, coolant_min=lambda i: 1.0 if i >= 18 else 2.0)
+    result = holiday_trip.evaluate(concat_frames(low_today, low_two_days), now=BEFORE_SPRING, params=P)
+    assert [f.vehicle_id for f in result.flags] == [2] and result.evaluated_vehicle_ids == {1, 2}
+    assert holiday_trip.evaluate(low_today, now=BEFORE_SPRING, params=replace(P, confirm_days=0)).flags
+
+
+def concat_frames(*parts):
+    """Concatenate vehicle frames."""
+    return pd.concat(parts, ignore_index=True)
