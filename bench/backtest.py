@@ -48,7 +48,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--days", type=int, default=365)
     p.add_argument("--seed", type=int, default=101)
     p.add_argument(
-        "--step", type=int, default=1, help="days between replayed detection passes (1: day by day, as in production)"
+        "--step",
+        type=int,
+        default=1,
+        help="days between replayed detection passes (1: day by day, as in production)",
     )
     p.add_argument("--quick", action="store_true", help="120 vehicles x 240 days, step 7 (for tests)")
     p.add_argument("--json", action="store_true", help="print only the JSON line")

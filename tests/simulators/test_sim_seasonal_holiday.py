@@ -10,7 +10,9 @@ from tests.simulators.test_sim_seasonal import parts
 SPRING = date(2026, 2, 16)  # 2026 Spring Festival break
 
 
-def trip(p, wipers: list[float], temps: list[float] | None = None, start: date = SPRING - timedelta(days=20)) -> list:
+def trip(
+    p, wipers: list[float], temps: list[float] | None = None, start: date = SPRING - timedelta(days=20)
+) -> list:
     for i, w in enumerate(wipers):
         t = 20.0 if temps is None else temps[i]
         p.step(start + timedelta(days=i), Weather(t, t - 4, t + 4, 0.0), wiper=w, pads=[10.0] * 4)
