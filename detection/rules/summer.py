@@ -3,7 +3,9 @@
 Heat is when the A/C is needed and fails, when engine cooling and EV battery cooling work hardest and when tyres run
 hot. The rule mirrors winter preparation (`seasonal`): the car's own thermometer decides, with the same estimate of
 the day's mean (`seasonal.day_mean`), the same replay of the season's definition over the car's weekly means
-(`seasonal.season`) and the same look two days ahead (`seasonal.week_ahead`). Summer starts when the week's mean
+(`seasonal.season`). Unlike winter it does not look ahead: replayed day by day, a two-day persistence forecast
+announced summer on short hot spells that then ended (seed 303: 19.6 false alarms per 1,000 vehicle-months) and
+added no lead time on any seed. Summer starts when the week's mean
 reaches 26 °C and ends below 22 °C (``threshold - clear_margin_c``), as the simulator's ground truth defines it; in
 between nothing changes, so a cooler spell in mid-summer does not close the risk and open a new one.
 
@@ -26,10 +28,10 @@ from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import num
 from detection.groups import Car, cars
-from detection.rules.seasonal import AIR_COLUMNS, recent_air, season, week_ahead, week_air, weekly_means
+from detection.rules.seasonal import AIR_COLUMNS, recent_air, season, week_air, weekly_means
 
 RULE_ID = "summer_ambient_7d"
-RULE_VERSION = 2
+RULE_VERSION = 3
 KIND = RiskKind.SUMMER_CARE
 SIGNAL = "Vehicle.Exterior.AirTemperature"
 
@@ -46,9 +48,6 @@ class Params:
     onset_days: int = 14
     lookback_days: int = 90
     range_share: float = 0.2  # see seasonal.day_mean
-    ahead_days: int = 2  # see seasonal.week_ahead
-    persist_days: int = 3
-    ahead_margin_c: float = 0.5
 
 
 def _flag(
@@ -57,7 +56,6 @@ def _flag(
     air: np.ndarray,
     mean: float,
     began: int | None,
-    forecast: float | None,
     params: Params,
 ) -> RiskFlag:
     readings = [
@@ -72,8 +70,7 @@ def _flag(
         "window_days": params.window_days, "days_used": len(keep),
         "max_c": num(np.nanmax(hottest), 1) if np.isfinite(hottest).any() else None,
         "tyre_min_kpa": num(np.nanmin(tyres), 0) if np.isfinite(tyres).any() else None,
-        "onset_days_ago": began, "forecast_mean_c": None if forecast is None else num(forecast, 1),
-        "forecast_days": params.ahead_days,
+        "onset_days_ago": began,
     }  # fmt: skip
     ev = str(car.source["powertrain"].iloc[car.start]) != "ICE"
     return RiskFlag(
@@ -106,17 +103,10 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
             continue
         mean = sum(known) / len(known)
         on, began = summer_began(car, mean=mean, params=params)
-        forecast, onset = None, False
-        if on:
-            onset = began is not None and began < params.onset_days
-        elif max(known) >= params.threshold_c + params.ahead_margin_c:  # the forecast is a mean of these days
-            forecast = week_ahead(ages, temps, window_days=params.window_days, ahead_days=params.ahead_days,
-                                  persist_days=params.persist_days)  # fmt: skip
-            onset = forecast >= params.threshold_c + params.ahead_margin_c
-        if onset:
+        if on and began is not None and began < params.onset_days:
             evaluated.append(car.vehicle_id)
             seen = np.asarray([i for i, t in enumerate(temps, start) if t == t])
-            flags.append(_flag(car, seen, np.asarray(known), mean, began, forecast, params))
+            flags.append(_flag(car, seen, np.asarray(known), mean, began, params))
         elif on is False:
             evaluated.append(car.vehicle_id)
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)
