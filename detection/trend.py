@@ -60,19 +60,15 @@ def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return i.astype("int32"), j.astype("int32")
 
 
-def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float | None:
-    """Return the Theil–Sen slope alone, exactly ``theil_sen(x, y).slope`` (None where that is None).
-
-    For screening many series where only the few that matter need the interval, intercept and spread: it skips the
-    tie corrections and the residual medians, about half of a full fit's cost."""
+def _pairwise_slopes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Return (x, y) without non-finite points and the slopes of every pair with distinct x; None when no pair has."""
     x = np.asarray(x, dtype="float64")
     y = np.asarray(y, dtype="float64")
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
-    n = len(x)
-    if n < 2:
+    if len(x) < 2:
         return None
-    i, j = _pairs(n)
+    i, j = _pairs(len(x))
     dx = x[j] - x[i]
     dy = y[j] - y[i]
     if not dx.all():
@@ -80,7 +76,16 @@ def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float | None:
         if not keep.any():
             return None
         dx, dy = dx[keep], dy[keep]
-    return _median(dy / dx)
+    return x, y, dy / dx
+
+
+def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Return the Theil–Sen slope alone, exactly ``theil_sen(x, y).slope`` (None where that is None).
+
+    For screening many series where only the few that matter need the interval, intercept and spread: it skips the
+    tie corrections and the residual medians, about half of a full fit's cost."""
+    points = _pairwise_slopes(x, y)
+    return None if points is None else _median(points[2])
 
 
 def theil_sen(x: np.ndarray, y: np.ndarray, *, confidence: float = 0.9) -> LinearFit | None:
@@ -90,23 +95,11 @@ def theil_sen(x: np.ndarray, y: np.ndarray, *, confidence: float = 0.9) -> Linea
     interval picks order statistics of the sorted pairwise slopes around the median, using the variance of
     Kendall's S (Sen 1968, with the tie correction), the same method as ``scipy.stats.theilslopes``.
     """
-    x = np.asarray(x, dtype="float64")
-    y = np.asarray(y, dtype="float64")
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    n = len(x)
-    if n < 2:
+    points = _pairwise_slopes(x, y)
+    if points is None:
         return None
-    i, j = _pairs(n)
-    dx = x[j] - x[i]
-    dy = y[j] - y[i]
-    if not dx.all():
-        keep = dx != 0
-        if not keep.any():
-            return None
-        dx, dy = dx[keep], dy[keep]
-    slopes = dy / dx
-    count = len(slopes)
+    x, y, slopes = points
+    n, count = len(x), len(slopes)
     variance = (n * (n - 1) * (2 * n + 5) - _tie_term(x) - _tie_term(y)) / 18.0
     spread = NormalDist().inv_cdf(0.5 + confidence / 2) * math.sqrt(max(variance, 0.0))
     low_idx = min(max(int(round((count - spread) / 2.0)) - 1, 0), count - 1)

@@ -4,11 +4,8 @@ never receives another center's suggestions."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import structlog
@@ -17,6 +14,7 @@ from api.webhooks import InvalidWebhookUrl, check_url
 from notify.push import HttpPoster, deliver_pushes
 from notify.signing import RetryPolicy, verify
 from tests.api.conftest import add_customer, add_risk, add_suggestion, add_vehicle, vin_for
+from tests.webhook_receiver import Receiver, serving
 
 LOG = structlog.get_logger()
 RETRY = RetryPolicy(base=timedelta(seconds=30), max_attempts=3)
@@ -26,47 +24,14 @@ def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-class Receiver(ThreadingHTTPServer):
-    """A center's endpoint: answers 500 to the first `fail_first` calls, then records and answers 204."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fail_first = 0
-        self.calls = 0
-        self.received: list[tuple[dict, dict]] = []
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server naming
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.calls += 1
-        if self.server.calls <= self.server.fail_first:
-            self.send_response(500)
-        else:
-            self.server.received.append(
-                (dict(self.headers), {"raw": body, "path": self.path, **json.loads(body)})
-            )
-            self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(Receiver(fail_status=500)) as server:
+        yield server
 
 
 def _url(server: Receiver, path: str = "/hook") -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}{path}"
+    return server.url(path)
 
 
 def _subscribe(client, center_id: int, key: str, url: str, label: str | None = None) -> dict:

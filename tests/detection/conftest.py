@@ -1,15 +1,17 @@
-"""Fixtures for detection tests: a builder of synthetic daily rollup frames and a fixed evaluation time."""
+"""Fixtures for detection tests: a builder of synthetic daily rollup frames, a fixed evaluation time, a pool."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
 import psycopg
 import pytest
+from psycopg_pool import ConnectionPool
 
+from core.db import make_pool
 from detection.frame import FRAME_COLUMNS, NUMERIC_COLUMNS
 
 NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -193,3 +195,13 @@ def span(end: date, days: int) -> list[date]:
 def days_until() -> Callable[[date, int], list[date]]:
     """The `span(end, days)` helper: calendar days ending with `end`."""
     return span
+
+
+@pytest.fixture
+def pool(database) -> Iterator[ConnectionPool]:
+    """A connection pool on this test's database, as the detection process makes it."""
+    pool = make_pool(database, name="detection-test")
+    try:
+        yield pool
+    finally:
+        pool.close()

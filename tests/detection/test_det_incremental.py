@@ -3,27 +3,16 @@ cadence judges every vehicle on the first pass and periodically after."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.db import make_pool
 from detection.job import run_pass
 from detection.schedule import Cadence, PassPlan
 from detection.settings import DetectionOptions
 
 NOW = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
-
-
-@pytest.fixture
-def pool(database) -> Iterator:
-    pool = make_pool(database, name="detection-incremental-test")
-    try:
-        yield pool
-    finally:
-        pool.close()
 
 
 def _seen(conn) -> dict[tuple[int, str], tuple]:

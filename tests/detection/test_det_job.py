@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from core.contracts import RiskKind
-from core.db import make_pool
 from detection import judging
 from detection.job import KindCounts, run_pass
 from detection.rules import RULES
@@ -18,15 +16,6 @@ NOW = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 # Seasonal-care kinds this fleet does not report signals for (tests/detection/test_rules_*.py cover them).
 UNSEEDED = {RiskKind.WIPERS, RiskKind.TYRE_PRESSURE, RiskKind.SUMMER_CARE, RiskKind.HOLIDAY_TRIP}
-
-
-@pytest.fixture
-def pool(database) -> Iterator:
-    pool = make_pool(database, name="detection-test")
-    try:
-        yield pool
-    finally:
-        pool.close()
 
 
 def _open(conn) -> dict[tuple[int, str], tuple]:

@@ -5,11 +5,9 @@ failing channel that blocks nothing."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from email.header import decode_header, make_header
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
 import pytest
@@ -25,46 +23,16 @@ from notify.signing import RetryPolicy, verify
 from notify.workdays import ChinaCalendar
 from tests.conftest import free_port
 from tests.notify.test_notify_repository import NOW, seed_car, seed_reference
+from tests.webhook_receiver import Receiver, serving
 
 LOG = structlog.get_logger()
 SECRET = b"test-webhook-secret"
 
 
-class Receiver(ThreadingHTTPServer):
-    """A webhook endpoint that fails the first `fail_first` calls with 503, then records and accepts."""
-
-    def __init__(self, fail_first: int) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fail_first = fail_first
-        self.calls = 0
-        self.received: list[tuple[dict, dict]] = []
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server naming
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.calls += 1
-        if self.server.calls <= self.server.fail_first:
-            self.send_response(503)
-        else:
-            self.server.received.append((dict(self.headers), {"raw": body, **json.loads(body)}))
-            self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver(fail_first=2)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(Receiver(fail_first=2)) as server:
+        yield server
 
 
 class Inbox(MessageHandler):
