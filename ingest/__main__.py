@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 
@@ -14,6 +15,13 @@ from ingest.settings import IngestSettings
 # every socket read and the writer on every database round trip; with Python's default 5 ms switch interval each
 # of them then waits up to 5 ms for a busy decoder to let go. 0.5 ms measured 20-50 % more rows/s in bench.ingest.
 _GIL_SWITCH_S = 0.0005
+# The hot path allocates a few container objects per sample (row tuples, decoded messages) and keeps tens of
+# thousands alive in the receive window and the batches; with the default threshold (700) the young-generation
+# collections keep re-scanning them. Startup objects are frozen out of the collector (gc.freeze) and young
+# collections wait for 50,000 net container allocations. Draining 40,000 queued 20-sample messages (alternating
+# runs): 9.1 and 9.8 us of ingester CPU per row before, 7.6 and 7.8 after. Almost all garbage here is freed by
+# reference counting; the collector only ever finds the rare cycle.
+_GC_YOUNG_THRESHOLD = 50_000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         metrics_port=settings.ingest.metrics_port or None,
     )
     sys.setswitchinterval(_GIL_SWITCH_S)
+    gc.freeze()
+    gc.set_threshold(_GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     ingester.start()
     # Short joins so the main thread keeps running the signal handlers.
     while not ingester.join(timeout=0.5):
