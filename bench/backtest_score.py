@@ -28,6 +28,10 @@ HORIZON_DAYS = {
     "tyre_pressure": 30,
     "summer_care": 7,
     "holiday_trip": 21,
+    # maintenance: the rule flags at 14 days (or 500 km) left by its forecast; two weeks' slack for a forecast from
+    # the last four weeks' average use when the car is then driven less (and for a low-mileage car, whose 500 km
+    # come more than 14 days ahead); an early owner's service ends the interval (due = service day)
+    "maintenance_due": 28,
 }
 # After a failure without a recorded service (winter), alerts within this many days still match.
 GRACE_DAYS = 21

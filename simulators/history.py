@@ -2,9 +2,9 @@
 
 A day (local time): engine start at the day's low temperature (combustion cars crank: ~-150 A, the 12 V dip; EVs
 and idle days send a parked sample), a morning drive carrying the daily reports (pad wear per wheel, brake fluid,
-tyres, wiper wear, coolant, service countdown), a parked midday rest, an evening drive, EVs an evening charging
-sample with the state of health and cell voltages, and a parked night rest. The state keeps going after the window
-so that failures shortly after its end are in the ground truth too.
+tyres, wiper wear, coolant; on driving days the service countdown of ``simulators.service``), a parked midday rest,
+an evening drive, EVs an evening charging sample with the state of health and cell voltages, and a parked night rest.
+The state keeps going after the window so that failures shortly after its end are in the ground truth too.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from simulators.climate import REGIONS, Climate
 from simulators.fleet import rng_for
 from simulators.lifecycle import LifecycleScenario, VehiclePlan
 from simulators.seasonal import SeasonalParts
+from simulators.service import ServiceSchedule
 
 # (column, PostgreSQL type) of the rows history yields, in this order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -40,7 +41,7 @@ PAD_LIMIT_PCT = 80.0
 FLUID_MIN_PCT = 70.0
 WINTER_MEAN_C = 7.0
 LOOKAHEAD_DAYS = 60
-SERVICE_KM, SERVICE_DAYS = 10_000.0, 365
+SERVICE_KM, SERVICE_DAYS = 10_000.0, 365  # of the replaced placeholder countdown (see State)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +68,10 @@ class State:
     soh: float
     odometer_km: float
     wiper: float
-    service_km: float
-    service_days: float
+    # The placeholder service countdown that simulators.service replaced drew from the history stream: its draws
+    # are still made (and their results unused) so that every other part's random numbers stay the same.
+    legacy_service_km: float
+    legacy_service_days: float
     idle_days: int = 0
     rest_bonus: float = 0.0
     faults_cleared: set[str] = field(default_factory=set)
@@ -91,8 +94,8 @@ def _start_state(plan: VehiclePlan, rng: random.Random) -> State:
         soh=min(99.5, 100.0 - 2.0 * age_y * heat * rng.uniform(0.8, 1.2)),
         odometer_km=plan.age_days * (5 * plan.weekday_km + 2 * plan.weekend_km) / 7.0 + 500.0,
         wiper=rng.uniform(0.0, 60.0),
-        service_km=rng.uniform(500.0, SERVICE_KM),
-        service_days=rng.uniform(20.0, SERVICE_DAYS),
+        legacy_service_km=rng.uniform(500.0, SERVICE_KM),
+        legacy_service_days=rng.uniform(20.0, SERVICE_DAYS),
     )
 
 
@@ -114,6 +117,7 @@ class VehicleHistory:
         self.winter_open = False
         self.soh_rate: list[float] = []
         self.seasonal = SeasonalParts(plan, seed=scenario.seed, first=scenario.first, days=scenario.days)
+        self.service = ServiceSchedule(plan, seed=scenario.seed)
         if plan.vehicle.powertrain is not Powertrain.ICE and self.state.soh < SOH_LIMIT_PCT:
             # An old pack already below the limit on the first day failed before the window (date unknown).
             self._fail("soh", RiskKind.EV_BATTERY_SOH, "fade", scenario.first, None, None)
@@ -270,10 +274,11 @@ class VehicleHistory:
         if s.wiper >= 95.0 and rng.random() < 0.2:
             s.wiper = 0.0
         self.seasonal.step(day, weather, wiper=s.wiper, pads=s.pads)
-        s.service_km -= km
-        s.service_days -= 1.0
-        if (s.service_km <= 0 or s.service_days <= 0) and rng.random() < 0.15:
-            s.service_km, s.service_days = SERVICE_KM, float(SERVICE_DAYS)
+        self.service.step(day, km)
+        s.legacy_service_km -= km
+        s.legacy_service_days -= 1.0
+        if (s.legacy_service_km <= 0 or s.legacy_service_days <= 0) and rng.random() < 0.15:
+            s.legacy_service_km, s.legacy_service_days = SERVICE_KM, float(SERVICE_DAYS)
         silent = plan.silent is not None and plan.silent[0] <= day < plan.silent[0] + timedelta(
             days=plan.silent[1]
         )
@@ -318,7 +323,7 @@ class VehicleHistory:
         pads = tuple(max(0, min(100, round(p))) for p in s.pads)
         tires = tuple(round(kpa + rng.uniform(-2, 2)) for kpa in self.seasonal.kpa)
         report = (*pads, max(0, min(100, round(s.fluid))), None if ev else "NORMAL", round(s.wiper), *tires,
-                  round(max(0.0, s.service_km), 1), int(max(0.0, s.service_days) * 86400))  # fmt: skip
+                  *self.service.reading(driven=km > 0))  # fmt: skip
         air_mid = weather.min_c + 0.6 * span
         if km > 0:
             row(t0 + 15, 0.3, rng.uniform(13.9, 14.4), rng.uniform(5, 25), rng.uniform(20, 85), weather.min_c + 0.2 * span,
@@ -372,9 +377,11 @@ class VehicleHistory:
             )
 
     def add_seasonal_truths(self) -> None:
-        """Append the ground truth of the seasonal parts (tyres, wipers, summer, holiday trips)."""
+        """Append the ground truth of the seasonal parts (tyres, wipers, summer, holiday trips) and of the scheduled
+        service (due dates)."""
         vin = self.plan.vehicle.vin
         self.truths.extend(Truth(vin, *event) for event in self.seasonal.finish())
+        self.truths.extend(Truth(vin, *event) for event in self.service.finish())
 
 
 def vehicle_rows(history: VehicleHistory, *, first: date, days: int) -> Iterator[tuple]:

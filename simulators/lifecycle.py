@@ -10,6 +10,9 @@ and a random subset of faults whose start dates are spread over the history wind
 - ``dragging_caliper``: the front-left caliper does not release, that pad wears 5–8 times faster.
 - ``brake_fluid_leak``: the fluid level falls from ~96 % to the 70 % MIN mark over 30–90 days.
 
+Scheduled service (the maintenance rule's ground truth) is not a fault: every car has a service interval and an owner
+who has it done early, on time or late (``simulators.service``, its own random stream).
+
 Data-quality quirks, not faults: cars that go silent for a while, cars that report late in batches, odometers that
 glitch, and firmware updates that recalibrate the reported SOH by a persistent step.
 """

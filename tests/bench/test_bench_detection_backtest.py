@@ -15,11 +15,14 @@ def test_small_backtest_prints_figures_per_rule(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     out = json.loads(lines[-1])
     assert set(out["rules"]) == {"battery_12v", "ev_battery_soh", "brake_pads", "winter_prep", "wipers",
-                                 "tyre_pressure", "summer_care", "holiday_trip"}  # fmt: skip
+                                 "tyre_pressure", "summer_care", "holiday_trip", "maintenance_due"}  # fmt: skip
     assert out["rows"] > 40 * 150 * 3 and out["passes"] == 12
     for figures in out["rules"].values():
         assert {"precision", "recall", "lead_days_median", "lead_days_p10"} <= set(figures)
     assert out["rules"]["brake_pads"]["failures"] > 0 and out["rules"]["brake_pads"]["precision"] >= 0.8
+    # the service countdown reaches the rule over the whole window, not only the last two weeks
+    maintenance = out["rules"]["maintenance_due"]
+    assert maintenance["failures"] > 5 and maintenance["recall"] >= 0.8
     assert "rule" in lines[1]
 
 
@@ -50,3 +53,17 @@ def test_a_pack_below_its_limit_stays_a_true_alert_until_replaced():
               end=date(2026, 5, 31), vehicles=2)  # fmt: skip
     assert f["ev_battery_soh"]["precision"] == 1.0 and f["winter_prep"]["precision"] == 0.0
     assert f["ev_battery_soh"]["lead_days_median"] == -122.0
+
+
+def test_a_maintenance_alert_counts_within_four_weeks_of_the_due_date_until_the_service():
+    # due 2025-09-30, serviced 2025-10-05: alerts from 2025-09-02 (28 days before) to the service are true
+    # first alerts 14 and 28 days ahead (true), 41 days ahead and after the service (false)
+    events = [
+        Event(v, "maintenance_due", "distance", date(2025, 9, 30), date(2025, 10, 5)) for v in range(1, 5)
+    ]
+    firsts = [date(2025, 9, 16), date(2025, 9, 2), date(2025, 8, 20), date(2025, 10, 6)]
+    eps = [Episode(v, "maintenance_due", first, date(2025, 10, 8)) for v, first in enumerate(firsts, start=1)]
+    f = score(episodes=eps, events=events, kinds=["maintenance_due"], start=date(2025, 6, 1),
+              end=date(2026, 5, 31), vehicles=4)["maintenance_due"]  # fmt: skip
+    assert (f["alerts"], f["true_alerts"], f["failures"], f["detected"]) == (4, 2, 4, 2)
+    assert f["lead_days_median"] == 21.0
