@@ -43,7 +43,7 @@ _HOMES = ((45.80, 126.53, -15.0), (39.90, 116.40, -2.0), (31.23, 121.47, 6.0), (
 
 @dataclass(frozen=True, slots=True)
 class FleetShape:
-    """How many vehicles, which days (the `days` UTC days before `end`) and how many samples per vehicle-day."""
+    """How many vehicles, which days (the `days` days before `end`) and how many samples per vehicle-day."""
 
     vehicles: int
     days: int

@@ -1,6 +1,10 @@
 """The daily rollup frame the rules read: its columns, and small pure helpers for slicing it by vehicle and time.
 
-One row per (vehicle_id, day); `day` is the UTC day bucket as a tz-naive ``datetime64`` (midnight UTC). The
+One row per (vehicle_id, day); `day` is the fleet day, 05:00 to 05:00 China Standard Time (21:00 UTC the day before
+to 21:00 UTC), labelled with its date as a tz-naive ``datetime64`` (midnight): one row holds a Chinese car's whole
+driving day, morning start to late evening, where a UTC day (08:00 to 08:00 in China) held its evening and the next
+morning (core/sql/refresh_daily.postgres.sql). The date helpers below compare these labels with the UTC date of
+`now`, so a fleet day is read from 00:00 UTC (08:00 in China) on and a pass at 20:00 UTC sees it whole. The
 numeric columns are those of ``telemetry_daily`` plus `service_km`/`service_s` (the day's last reported service
 countdown, read from raw telemetry for recent days only); `powertrain` and `region` come from ``vehicle``.
 """
@@ -37,12 +41,12 @@ def utc_naive(now: datetime) -> pd.Timestamp:
 
 
 def today(now: datetime) -> date:
-    """Return the UTC calendar day of `now`."""
+    """Return the UTC calendar day of `now` (the label of the latest fleet day a pass at `now` reads)."""
     return utc_naive(now).date()
 
 
 def known_until(frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
-    """Return the rows whose day bucket has started by `now` (rules judge on event time, never the future)."""
+    """Return the rows whose day label is not after `now` (rules judge on event time, never the future)."""
     return frame[frame["day"] <= utc_naive(now)]
 
 
@@ -67,7 +71,7 @@ def days_before(days: pd.Series, now: datetime) -> np.ndarray:
 
 
 def last_days(rows: pd.DataFrame, now: datetime, n: int) -> pd.DataFrame:
-    """Return the rows of the `n` UTC days ending with the day of `now`."""
+    """Return the rows of the `n` days (labels) ending with the UTC date of `now`."""
     start = pd.Timestamp(today(now) - timedelta(days=n - 1))
     day = rows["day"]
     if day.is_monotonic_increasing:  # rows from by_vehicle: a positional slice, no copy of every column

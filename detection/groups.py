@@ -2,7 +2,7 @@
 
 Rules judge every vehicle on every pass; slicing a pandas frame per car costs far more than the arithmetic. This
 sorts the rows known at `now` once by (vehicle, day), converts the wanted columns to numpy once, and yields each
-vehicle's slice as arrays. ``age`` is whole UTC days before the day of `now` (0 = today, the same cut as
+vehicle's slice as arrays. ``age`` is whole days (day labels) before the UTC date of `now` (0 = today, the same cut as
 ``detection.frame.last_days``) and ``x`` the days from `now` to the day's midpoint (``detection.frame.days_before``).
 """
 

@@ -1,8 +1,10 @@
--- Recompute the daily rollup for [%(start)s, %(end)s) from raw telemetry (plain PostgreSQL mode).
--- Same columns and bucket boundaries as the TimescaleDB continuous aggregate (UTC days).
+-- Recompute the daily rollup for the fleet days that [%(start)s, %(end)s) touches, from raw telemetry (plain
+-- PostgreSQL mode). Same columns and buckets as the TimescaleDB continuous aggregate: fleet days from 05:00 to 05:00
+-- China Standard Time (origin 2000-01-01 05:00+08, i.e. 21:00 UTC), each labelled with its date as midnight UTC
+-- (bucket start + 3 hours). See core/migrations/0021_fleet_day_rollup.postgres.sql for why not UTC days.
 WITH fresh AS (
     SELECT vehicle_id,
-           date_bin(INTERVAL '1 day', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day,
+           date_bin(INTERVAL '1 day', ts, TIMESTAMPTZ '2000-01-01 05:00:00+08') + INTERVAL '3 hours' AS day,
            count(*) AS samples,
            min(lv_voltage_v) AS lv_v_min,
            avg(CASE WHEN abs(lv_current_a) < 2 AND coalesce(speed_kmh, 0) < 1 THEN lv_voltage_v END)::real AS lv_v_rest_avg,
@@ -24,13 +26,14 @@ WITH fresh AS (
            min(CASE coolant_level WHEN 'CRITICALLY_LOW' THEN 0 WHEN 'LOW' THEN 1 WHEN 'NORMAL' THEN 2 END)::smallint
                AS coolant_min
     FROM telemetry
-    WHERE ts >= date_bin(INTERVAL '1 day', %(start)s::timestamptz, TIMESTAMPTZ '2000-01-01 00:00:00+00')
+    WHERE ts >= date_bin(INTERVAL '1 day', %(start)s::timestamptz, TIMESTAMPTZ '2000-01-01 05:00:00+08')
       AND ts < %(end)s
     GROUP BY 1, 2
 ), gone AS (
     DELETE FROM telemetry_daily d
-    WHERE d.day >= date_bin(INTERVAL '1 day', %(start)s::timestamptz, TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND d.day < %(end)s
+    WHERE d.day >= date_bin(INTERVAL '1 day', %(start)s::timestamptz, TIMESTAMPTZ '2000-01-01 05:00:00+08')
+                   + INTERVAL '3 hours'
+      AND d.day < %(end)s::timestamptz + INTERVAL '3 hours'
       AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.vehicle_id = d.vehicle_id AND f.day = d.day)
 )
 INSERT INTO telemetry_daily SELECT * FROM fresh

@@ -31,7 +31,7 @@ from detection.groups import Car, cars
 from detection.rules.seasonal import AIR_COLUMNS, recent_air, season, week_air, weekly_means
 
 RULE_ID = "summer_ambient_7d"
-RULE_VERSION = 3
+RULE_VERSION = 4
 KIND = RiskKind.SUMMER_CARE
 SIGNAL = "Vehicle.Exterior.AirTemperature"
 
@@ -47,7 +47,7 @@ class Params:
     noise_margin_c: float = 0.15
     onset_days: int = 14
     lookback_days: int = 90
-    range_share: float = 0.2  # see seasonal.day_mean
+    range_share: float = 0.215  # see seasonal.day_mean
 
 
 def _flag(

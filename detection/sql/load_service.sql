@@ -1,8 +1,9 @@
--- The last reported service countdown (Vehicle.Service.*) of each vehicle and UTC day in (%(start)s, %(now)s].
+-- The last reported service countdown (Vehicle.Service.*) of each vehicle and fleet day in (%(start)s, %(now)s]
+-- (the rollup's days: 05:00 to 05:00 China Standard Time, labelled with their date; refresh_daily.postgres.sql).
 -- Read from raw telemetry (the rollup has no service columns), for a short recent window only.
 SELECT DISTINCT ON (vehicle_id, day)
        vehicle_id,
-       date_bin(INTERVAL '1 day', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day,
+       date_bin(INTERVAL '1 day', ts, TIMESTAMPTZ '2000-01-01 05:00:00+08') + INTERVAL '3 hours' AS day,
        service_km,
        service_s
 FROM telemetry

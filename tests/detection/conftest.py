@@ -26,7 +26,7 @@ def build_daily(
     region: str = "beijing",
     **columns: object,
 ) -> pd.DataFrame:
-    """Return `days` rollup rows ending with the UTC day of `end`. A column value is a scalar, a sequence (oldest
+    """Return `days` rollup rows ending with the day (label) of `end`. A column value is a scalar, a sequence (oldest
     first) or a callable of the row position i (0 = oldest day); columns not given are NaN."""
     last = pd.Timestamp(end.astimezone(UTC).date())
     data: dict[str, object] = {

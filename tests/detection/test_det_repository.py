@@ -23,7 +23,7 @@ def _rollup(conn, vehicle_id):
     ).fetchall()  # fmt: skip
 
 
-def test_refresh_daily_aggregates_per_utc_day_and_rests_only_when_parked(database, conn, fleet):
+def test_refresh_daily_aggregates_per_fleet_day_and_rests_only_when_parked(database, conn, fleet):
     car = fleet.vehicle()
     s = lambda h, **kw: {"ts": T0 + timedelta(hours=h), **kw}  # noqa: E731
     fleet.samples(car, [
@@ -32,8 +32,8 @@ def test_refresh_daily_aggregates_per_utc_day_and_rests_only_when_parked(databas
         s(8, lv_voltage_v=12.1, lv_current_a=-1.0, speed_kmh=35.0, air_temp_c=-4.0),  # low current but moving
         s(12, lv_voltage_v=12.5, lv_current_a=-0.5, speed_kmh=0.0, pad_wear_fl_pct=40, pad_wear_rr_pct=44),
         s(20, lv_voltage_v=12.7, lv_current_a=1.5, odometer_m=1_042_000, pad_wear_fr_pct=41),  # no speed: parked
-        s(23.99, lv_voltage_v=12.0, lv_current_a=-5.0, speed_kmh=0.0),  # parked but a load is on: not resting
-        s(24.01, lv_voltage_v=12.4, lv_current_a=0.2, speed_kmh=0.0, hv_soh_pct=88.5),  # next UTC day
+        s(20.99, lv_voltage_v=12.0, lv_current_a=-5.0, speed_kmh=0.0),  # parked but a load is on: not resting
+        s(21.01, lv_voltage_v=12.4, lv_current_a=0.2, speed_kmh=0.0, hv_soh_pct=88.5),  # next fleet day (05:00 CST)
     ])  # fmt: skip
     with connect(database, autocommit=True) as auto:
         mode = refresh_daily(auto, start=T0 - timedelta(days=1), end=T0 + timedelta(days=3))
@@ -47,7 +47,7 @@ def test_refresh_daily_aggregates_per_utc_day_and_rests_only_when_parked(databas
     assert day2[0] == T0 + timedelta(days=1) and day2[1] == 1 and day2[9] == pytest.approx(88.5)
 
     # Deleted raw rows disappear from the rollup on the next refresh of their window; others are untouched.
-    conn.execute("DELETE FROM telemetry WHERE vehicle_id = %s AND ts >= %s", (car, T0 + timedelta(days=1)))
+    conn.execute("DELETE FROM telemetry WHERE vehicle_id = %s AND ts >= %s", (car, T0 + timedelta(hours=21)))
     with connect(database, autocommit=True) as auto:
         refresh_daily(auto, start=T0 + timedelta(days=1), end=T0 + timedelta(days=2))
     assert [row[0] for row in _rollup(conn, car)] == [T0]

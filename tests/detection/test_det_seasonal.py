@@ -112,8 +112,9 @@ def test_day_mean_adds_a_fifth_of_the_range_and_keeps_days_without_one():
         ("a cold snap between two passes starts winter", [15.0] * 20 + [2.0] * 5 + [15.0] * 4, True, True),
         # cold, then a week at 14 °C, then 9 °C now: winter ended on the mild week although this week is 9 °C
         ("a mild week between two passes ends winter", [-5.0] * 20 + [14.0] * 7 + [9.0] * 7, False, True),
-        ("11.2 °C is not clearly past 11 °C: winter goes on", [-5.0] * 20 + [11.2] * 7, True, True),
-        ("12 °C ends winter", [-5.0] * 20 + [12.0] * 7, False, True),
+        # a week ends winter only 0.15 °C past 11 °C (the weekly estimate's error, see seasonal.Params)
+        ("11.1 °C is not clearly past 11 °C: winter goes on", [-5.0] * 20 + [11.1] * 7, True, True),
+        ("11.2 °C ends winter", [-5.0] * 20 + [11.2] * 7, False, True),
     ],
 )
 def test_the_season_is_replayed_over_past_weeks(daily, now, case, temps, flagged, evaluated):
