@@ -18,9 +18,9 @@ _GIL_SWITCH_S = 0.0005
 # The hot path allocates a few container objects per sample (row tuples, decoded messages) and keeps tens of
 # thousands alive in the receive window and the batches; with the default threshold (700) the young-generation
 # collections keep re-scanning them. Startup objects are frozen out of the collector (gc.freeze) and young
-# collections wait for 50,000 net container allocations. A scratch A/B draining 40,000 queued 20-sample messages (alternating
-# runs): 9.1 and 9.8 us of ingester CPU per row before, 7.6 and 7.8 after. Almost all garbage here is freed by
-# reference counting; the collector only ever finds the rare cycle.
+# collections wait for 50,000 net container allocations. A scratch A/B draining 40,000 queued 20-sample messages
+# (alternating runs): 9.1 and 9.8 us of ingester CPU per row before, 7.6 and 7.8 after. Almost all garbage here is
+# freed by reference counting; the collector only ever finds the rare cycle.
 _GC_YOUNG_THRESHOLD = 50_000
 
 
