@@ -113,5 +113,6 @@ def test_policies_compress_drop_and_refresh_when_run(tsdb_migrated):
     assert len(chunks) == 12
     assert chunks == {start: start + timedelta(days=1) <= now - timedelta(days=7) for start in chunks}
     assert any(chunks.values()) and not all(chunks.values())
-    # Refresh policy: whole buckets inside [now - 30 days, now - 1 hour].
-    assert days == {start for start in chunks if start + timedelta(days=1) <= now - timedelta(hours=1)}
+    # Refresh policy: whole buckets inside [now - 30 days, now - 1 hour]. A bucket is a fleet day (migration 0021):
+    # the one labelled D runs from D - 3 h to D + 21 h (05:00 to 05:00 China time) and holds that UTC day's samples.
+    assert days == {start for start in chunks if start + timedelta(hours=21) <= now - timedelta(hours=1)}
