@@ -86,8 +86,7 @@ class ServiceSchedule:
         self._owner()
 
     def _owner(self) -> None:
-        kind = self.rng.choices([o[1] for o in OWNERS], weights=[o[0] for o in OWNERS])[0]
-        low, high = next((lo, hi) for _, k, lo, hi in OWNERS if k == kind)
+        _, kind, low, high = self.rng.choices(OWNERS, weights=[o[0] for o in OWNERS])[0]
         self.owner = (kind, self.rng.randint(low, high))
 
     def _reckoned_days(self) -> tuple[float, str]:
