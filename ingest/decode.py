@@ -38,6 +38,7 @@ _COLUMN_INDEX = {path: i for i, path in enumerate(COLUMNS)}
 
 MESSAGE_REASONS = (
     "bad_topic",
+    "retained",
     "empty",
     "too_large",
     "not_utf8",
@@ -121,6 +122,7 @@ def decode(
     limits: Limits,
     columnar: bool = True,
     vehicle_id: int | None = None,
+    retained: bool = False,
 ) -> Decoded:
     """Return the rows and rejects of one message published to the topic of `topic_vin` (None = bad topic).
 
@@ -128,10 +130,13 @@ def decode(
     anything else, or `columnar=False`, sample by sample, which gives the same rows and also the reasons of what it
     refuses. `vehicle_id` (the id of
     `topic_vin`, when the caller knows it) is put in front of the rows of a clean message, so they leave here as
-    finished COPY rows; `Decoded.vehicle_id` tells whether that happened.
+    finished COPY rows; `Decoded.vehicle_id` tells whether that happened. A `retained` message is the broker
+    replaying a car's retained telemetry to a new subscriber: refused whole (its samples, if new, came live).
     """
     if topic_vin is None or not is_valid_vin(topic_vin):
         return _whole(None, "bad_topic")
+    if retained:
+        return _whole(topic_vin, "retained", "telemetry must be published with retain=0")
     if not payload:
         return _whole(topic_vin, "empty")
     if len(payload) > limits.max_bytes:

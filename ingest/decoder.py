@@ -131,6 +131,7 @@ class DecoderThread:
                 now=datetime.now(UTC),
                 limits=self._limits,
                 vehicle_id=self._vehicle_ids.get(vin) if vin is not None else None,
+                retained=message.retain,
             )
         except Exception as exc:
             self._log.exception("decode_failed", topic=message.topic[:200])

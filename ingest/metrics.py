@@ -13,7 +13,7 @@ from ingest.decode import REASONS
 
 # Reasons added outside decode's catalog: the VIN is not registered; the database refused the message;
 # decode itself failed (a bug, kept with the payload for the post-mortem).
-WRITER_REASONS = ("unknown_vehicle", "db_rejected", "decode_failed")
+WRITER_REASONS = ("unknown_vehicle", "db_rejected", "decode_failed", "too_many_rejects")
 # A batch normally commits in 5-200 ms; the long tail covers lock waits and database retries.
 _BATCH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 

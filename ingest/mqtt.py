@@ -13,6 +13,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from core.contracts import TELEMETRY_QOS
 from ingest.settings import IngestSettings
@@ -37,6 +38,8 @@ class Inbound:
     qos: int
     session: int
     arrived: float  # time.monotonic() at receipt, for the ack-lag gauge
+    # The broker replayed a retained message (MQTT 5 with retain-as-published off sets it on nothing else).
+    retain: bool = False
 
 
 class TelemetrySubscriber:
@@ -155,7 +158,9 @@ class TelemetrySubscriber:
         # Packet ids restart with every connection: acks for messages of an older one must not be sent on this one.
         self._session += 1
         topic_filter = self._settings.subscription_filter()
-        client.subscribe(topic_filter, qos=TELEMETRY_QOS)
+        # Retained telemetry (a car may publish with retain=1) is never replayed to us when we (re)subscribe.
+        options = SubscribeOptions(qos=TELEMETRY_QOS, retainHandling=SubscribeOptions.RETAIN_DO_NOT_SEND)
+        client.subscribe(topic_filter, options=options)
         client.publish(self._status_topic, STATUS_ONLINE, qos=1, retain=True)
         self._on_connection(True)
         self._log.info("mqtt_connected", session_present=flags.session_present, subscription=topic_filter)
@@ -184,5 +189,5 @@ class TelemetrySubscriber:
         except UnicodeDecodeError:  # the spec forbids it, a broken broker might not
             topic = bytes(msg._topic).decode("utf-8", "replace")
         self._on_inbound(
-            Inbound(topic, bytes(msg.payload), msg.mid, msg.qos, self._session, time.monotonic())
+            Inbound(topic, bytes(msg.payload), msg.mid, msg.qos, self._session, time.monotonic(), msg.retain)
         )

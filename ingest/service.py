@@ -23,6 +23,7 @@ from ingest.decode import Decoded, Limits, Reject
 from ingest.decoder import STOP_CHECK_S, Decodable, DecoderThread, Numbered
 from ingest.metrics import IngestMetrics
 from ingest.mqtt import Inbound, TelemetrySubscriber
+from ingest.retention import RejectPruner
 from ingest.settings import IngestSettings
 from ingest.vehicles import VehicleResolver
 from ingest.writer import Received, TelemetryWriter, WriteResult
@@ -106,6 +107,16 @@ class Ingester:
         self._received = 0
         self.abandoned = False
         self.metrics_port: int | None = None
+        self._pruner = (
+            RejectPruner(
+                settings.database,
+                retention_days=self._tuning.reject_retention_days,
+                interval_s=self._tuning.reject_prune_interval_s,
+                log=log,
+            )
+            if self._tuning.reject_retention_days
+            else None
+        )
         self.metrics.watch(
             received=lambda: self._received,
             queue_depth=self._decoder.depth,
@@ -132,6 +143,8 @@ class Ingester:
         self._decoder.start()
         self._thread.start()
         self._subscriber.start()
+        if self._pruner is not None:
+            self._pruner.start()
 
     def request_stop(self) -> None:
         """Stop taking messages; the writer flushes, commits and acks what it holds, then disconnects."""
@@ -166,6 +179,8 @@ class Ingester:
             for writer in writers:
                 writer.join()
         finally:
+            if self._pruner is not None:
+                self._pruner.stop()
             self._subscriber.close()
             for lane in self._lanes:
                 lane.close()

@@ -46,9 +46,14 @@ class IngestTuning(BaseModel):
     shutdown_grace_s: float = Field(default=30.0, ge=0)
     # VIN -> vehicle_id: how long an unknown VIN is remembered as unknown before asking the database again.
     unknown_vin_ttl_s: float = Field(default=60.0, ge=0)
-    # Prometheus /metrics on this port (all interfaces of metrics_host); 0 = no metrics endpoint.
+    # Prometheus /metrics on this port of metrics_host; 0 = no metrics endpoint. Loopback by default: set
+    # metrics_host to 0.0.0.0 (or the scrape network's address) only where the scraper runs elsewhere.
     metrics_port: int = Field(default=0, ge=0, le=65535)
-    metrics_host: str = "0.0.0.0"
+    metrics_host: str = "127.0.0.1"
+    # Rows of ingest_reject older than this many days are deleted (0 = keep them forever); checked at start and
+    # then every reject_prune_interval_s.
+    reject_retention_days: int = Field(default=30, ge=0)
+    reject_prune_interval_s: float = Field(default=3600.0, gt=0)
     # Retained "online"/"offline" status (with an MQTT last will); empty = {topic_root}/ingest/{client_id}/status.
     status_topic: str = ""
 

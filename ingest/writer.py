@@ -19,6 +19,9 @@ from ingest.vehicles import VehicleResolver
 
 # Enough of a rejected payload to see what was wrong without letting one bad sender fill the table.
 REJECT_PAYLOAD_BYTES = 4096
+# Reject rows one message may write; the rest of its rejects become one `too_many_rejects` summary row, so a
+# 256 KiB message of 23,500 unknown signals writes 51 rows, not 23,500.
+MAX_REJECTS_PER_MESSAGE = 50
 
 
 @dataclass(slots=True)  # not frozen: one per message on the hot path
@@ -148,24 +151,36 @@ def _store_rejects(conn: psycopg.Connection, rejects: list[tuple[Any, ...]]) -> 
     return Counter(reason for (reason,) in stored)
 
 
-def reject_key(
-    topic: str, reason: str, detail: str | None, sample_index: int | None, offending: bytes
-) -> bytes:
+def message_digest(topic: str, payload: bytes) -> bytes:
+    """Return what identifies one message: its topic and its whole payload (hashed once per message)."""
+    digest = hashlib.blake2b(topic.encode("utf-8", "surrogatepass"), digest_size=16)
+    digest.update(b"\x00")
+    digest.update(payload)
+    return digest.digest()
+
+
+def reject_key(message: bytes, reason: str, detail: str | None, sample_index: int | None) -> bytes:
     """Return the key that makes a reject idempotent: the same message delivered again gives the same key.
 
-    It covers the whole offending bytes (the stored payload is truncated) and everything that tells two rejects
-    of one message apart (reason, sample index, detail: e.g. two bad signals of one sample).
+    `message` is the message's digest (`message_digest`): two different messages never share a reject row even
+    when they carry the same bad fragment, and a redelivered (or byte-identical re-sent) message gives the same
+    keys. Reason, sample index and detail tell the rejects of one message apart (two bad signals of one sample).
     """
-    digest = hashlib.blake2b(digest_size=16)
-    for part in (topic, reason, detail or "", "" if sample_index is None else str(sample_index)):
-        digest.update(part.encode("utf-8", "surrogatepass"))
+    digest = hashlib.blake2b(message, digest_size=16)
+    for part in (reason, detail or "", "" if sample_index is None else str(sample_index)):
         digest.update(b"\x00")
-    digest.update(offending)
+        digest.update(part.encode("utf-8", "surrogatepass"))
     return digest.digest()
 
 
 def _reject_row(
-    topic: str, vin: str | None, reason: str, detail: str | None, sample_index: int | None, offending: bytes
+    message: bytes,
+    topic: str,
+    vin: str | None,
+    reason: str,
+    detail: str | None,
+    sample_index: int | None,
+    offending: bytes,
 ) -> tuple[Any, ...]:
     return (
         _clean(topic),
@@ -174,8 +189,37 @@ def _reject_row(
         _clean(detail),
         sample_index,
         offending[:REJECT_PAYLOAD_BYTES],
-        reject_key(topic, reason, detail, sample_index, offending),
+        reject_key(message, reason, detail, sample_index),
     )
+
+
+def _message_rejects(msg: Received) -> list[tuple[Any, ...]]:
+    """Return the reject rows of one message: at most MAX_REJECTS_PER_MESSAGE, then one summary row."""
+    decoded = msg.decoded
+    identity = message_digest(msg.topic, msg.payload)
+    kept = decoded.rejects[:MAX_REJECTS_PER_MESSAGE]
+    rows = [
+        _reject_row(
+            identity,
+            msg.topic,
+            decoded.vin,
+            r.reason,
+            r.detail,
+            r.sample_index,
+            msg.payload if r.fragment is None else r.fragment,
+        )
+        for r in kept
+    ]
+    rest = decoded.rejects[MAX_REJECTS_PER_MESSAGE:]
+    if rest:
+        by_reason = Counter(r.reason for r in rest)
+        detail = f"{len(rest)} more rejects not stored one by one: " + ", ".join(
+            f"{reason}={n}" for reason, n in by_reason.most_common()
+        )
+        rows.append(
+            _reject_row(identity, msg.topic, decoded.vin, "too_many_rejects", detail[:500], None, msg.payload)
+        )
+    return rows
 
 
 def _split(
@@ -192,17 +236,7 @@ def _split(
     for msg in batch:
         decoded = msg.decoded
         if decoded.rejects:
-            rejects.extend(
-                _reject_row(
-                    msg.topic,
-                    decoded.vin,
-                    r.reason,
-                    r.detail,
-                    r.sample_index,
-                    msg.payload if r.fragment is None else r.fragment,
-                )
-                for r in decoded.rejects
-            )
+            rejects.extend(_message_rejects(msg))
         if not decoded.rows:
             continue
         if decoded.vehicle_id is not None:  # finished COPY rows (decoder thread)
@@ -210,7 +244,10 @@ def _split(
             continue
         vehicle_id = ids.get(decoded.vin or "")
         if vehicle_id is None:
-            rejects.append(_reject_row(msg.topic, decoded.vin, "unknown_vehicle", None, None, msg.payload))
+            identity = message_digest(msg.topic, msg.payload)
+            rejects.append(
+                _reject_row(identity, msg.topic, decoded.vin, "unknown_vehicle", None, None, msg.payload)
+            )
             continue
         rows.extend(
             [(vehicle_id, *row) if row[-1] is None else _with_extra(vehicle_id, row) for row in decoded.rows]

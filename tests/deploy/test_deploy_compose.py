@@ -16,10 +16,11 @@ from pydantic import BaseModel
 
 from core.cli import STAGES
 from core.settings import BaseProcessSettings
+from ingest.settings import IngestTuning
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("migrate", "ingest", "detect", "notify", "api", "simulate")
-SECRETS = ("POSTGRES_PASSWORD", "MQTT_INGEST_PASSWORD", "MQTT_SIMULATOR_PASSWORD")
+SECRETS = ("POSTGRES_PASSWORD", "MQTT_INGEST_PASSWORD", "MQTT_SIMULATOR_PASSWORD", "API_SECRET")
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +58,35 @@ def test_broker_mounts_the_tested_config_acl_and_password_file(compose):
     assert mounts["/mosquitto/config/mosquitto.conf"] == "./deploy/mosquitto/mosquitto.conf"
     assert mounts["/mosquitto/config/acl"] == "./deploy/mosquitto/acl"
     assert mounts["/mosquitto/config/passwd"] == "./deploy/mosquitto/passwd"
+    assert mounts["/mosquitto/certs"] == "./deploy/mosquitto/certs"
+    assert "certs/" in (ROOT / "deploy" / "mosquitto" / ".gitignore").read_text().split()
     assert mounts["/mosquitto/data"] in compose["volumes"]
     assert (ROOT / "deploy" / "mosquitto" / "acl").is_file()
     assert "passwd" in (ROOT / "deploy" / "mosquitto" / ".gitignore").read_text().split()
     conf = (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
     assert "allow_anonymous false" in conf and "max_queued_messages 0" in conf and "persistence true" in conf
+
+
+def test_vehicles_reach_the_broker_only_over_tls(compose):
+    """Only 8883 (TLS) is published on the host; plain 1883 stays on the compose network."""
+    broker = compose["services"]["mosquitto"]
+    assert broker["ports"] == ["8883:8883"]
+    assert "1883" in [str(p) for p in broker.get("expose", [])]
+    conf = (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
+    listeners = re.split(r"^listener ", conf, flags=re.M)[1:]
+    assert [block.split()[0] for block in listeners] == ["1883", "8883"]
+    for block in listeners:  # a per-listener option: each listener binds client ids to accounts
+        assert re.search(r"^use_username_as_clientid true$", block, re.M)
+    tls = listeners[1]
+    assert "certfile /mosquitto/certs/server.crt" in tls and "keyfile /mosquitto/certs/server.key" in tls
+    # The broker's limit is the MQTT contract's (the ingester's default payload limit).
+    assert re.search(rf"^message_size_limit {IngestTuning().max_payload_bytes}$", conf, re.M)
+
+
+def test_api_secret_is_required_like_the_other_secrets(compose):
+    """Unset, the API made a random secret per start: every advisor session and calendar link died on restart."""
+    env = compose["services"]["api"]["environment"]
+    assert env["CARECAST_API__SECRET"].startswith("${API_SECRET:?")
 
 
 def test_app_services_run_carecast_stages_after_migrate(compose):

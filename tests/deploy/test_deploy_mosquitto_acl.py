@@ -10,18 +10,24 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import paho.mqtt.client as mqtt
 import pytest
 
 from core.contracts import telemetry_subscription, telemetry_topic
+from core.log import configure_logging
+from core.settings import LogSettings, MqttSettings
+from ingest.service import Ingester
+from ingest.settings import IngestSettings, IngestTuning
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "mosquitto"
 TOPIC_ROOT = "dt/carecast"  # the ACL is written for the default topic root
 VIN_A, VIN_B = "LSVAU2180N2183294", "LFV3A23C8L3045671"
-ACCOUNTS = {VIN_A: "pw-a", VIN_B: "pw-b", "carecast-ingest": "pw-ingest"}
+ACCOUNTS = {VIN_A: "pw-a", VIN_B: "pw-b", "carecast-ingest": "pw-ingest", "carecast-ingest-2": "pw-ingest-2"}
 
 
 def _wait_for(predicate, *, timeout: float = 10.0, what: str) -> None:
@@ -45,13 +51,40 @@ def _binary(name: str) -> str:
     return found
 
 
-def _private_config(workdir: Path, port: int) -> Path:
-    """The production config with only the listener and the container paths rewritten for a private broker."""
+@dataclass(frozen=True)
+class Broker:
+    """The private broker: plain port (the internal listener), TLS port (the vehicles') and its CA file."""
+
+    port: int
+    tls_port: int
+    ca: Path
+    log: Path
+
+
+def _certificate(workdir: Path) -> None:
+    """A self-signed server certificate for 127.0.0.1 in workdir/certs (the compose mount's layout)."""
+    certs = workdir / "certs"
+    certs.mkdir()
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout", str(certs / "server.key"), "-out", str(certs / "server.crt"),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
+def _private_config(workdir: Path, port: int, tls_port: int) -> Path:
+    """The production config with only the listeners and the container paths rewritten for a private broker."""
     text = (DEPLOY / "mosquitto.conf").read_text()
     for old, new in (
         ("listener 1883\n", f"listener {port} 127.0.0.1\n"),
+        ("listener 8883\n", f"listener {tls_port} 127.0.0.1\n"),
         ("/mosquitto/config/", f"{workdir}/"),
         ("/mosquitto/data/", f"{workdir}/data/"),
+        ("/mosquitto/certs/", f"{workdir}/certs/"),
     ):
         assert old in text, f"deploy/mosquitto/mosquitto.conf no longer contains {old!r}; update this test"
         text = text.replace(old, new)
@@ -63,17 +96,23 @@ def _private_config(workdir: Path, port: int) -> Path:
 
 
 @pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def secured_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     """A private Mosquitto running deploy/mosquitto/mosquitto.conf + acl with a generated password file."""
     workdir = tmp_path_factory.mktemp("secured-mosquitto")
     (workdir / "data").mkdir()
-    shutil.copy(DEPLOY / "acl", workdir / "acl")
+    _certificate(workdir)
+    # A second ingester account, added as the acl's comment says (each instance has its own account).
+    acl = (DEPLOY / "acl").read_text()
+    block = acl[acl.index("user carecast-ingest\n") : acl.index("\n\n", acl.index("user carecast-ingest\n"))]
+    (workdir / "acl").write_text(
+        acl + "\n" + block.replace("user carecast-ingest", "user carecast-ingest-2") + "\n"
+    )
     passwd = workdir / "passwd"
     for n, (user, password) in enumerate(ACCOUNTS.items()):
         create = ["-c"] if n == 0 else []
         subprocess.run([_binary("mosquitto_passwd"), *create, "-b", str(passwd), user, password], check=True)
-    port = _free_port()
-    conf = _private_config(workdir, port)
+    port, tls_port = _free_port(), _free_port()
+    conf = _private_config(workdir, port, tls_port)
     with open(workdir / "log", "wb") as log:
         proc = subprocess.Popen([_binary("mosquitto"), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
 
@@ -85,7 +124,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
     _wait_for(listening, what="the secured mosquitto to listen")
     try:
-        yield port
+        yield Broker(port, tls_port, workdir / "certs" / "server.crt", workdir / "log")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -111,6 +150,12 @@ class Peer:
         self.client.subscribe(topic_filter, qos=1)
         _wait_for(lambda: self.suback, what=f"SUBACK for {topic_filter}")
         return self.suback[-1][0]
+
+
+@pytest.fixture(scope="module")
+def broker(secured_broker: Broker) -> int:
+    """The plain (internal) port of the secured broker."""
+    return secured_broker.port
 
 
 @pytest.fixture
@@ -188,7 +233,7 @@ def test_ingester_account_cannot_publish(connect):
     assert ingester.subscribe(telemetry_subscription(TOPIC_ROOT)).value == 1
     forged, marker = b"forged-" + uuid.uuid4().hex.encode(), b"marker-" + uuid.uuid4().hex.encode()
     # A second connection: Mosquitto 2.0 may close a connection right after acking a denied PUBLISH.
-    connect("carecast-ingest", ACCOUNTS["carecast-ingest"]).publish(
+    connect("carecast-ingest-2", ACCOUNTS["carecast-ingest-2"]).publish(
         telemetry_topic(TOPIC_ROOT, VIN_A), forged
     )
     connect(VIN_B, ACCOUNTS[VIN_B]).publish(telemetry_topic(TOPIC_ROOT, VIN_B), marker)
@@ -209,6 +254,116 @@ def test_only_the_ingester_account_writes_ingester_status(connect):
     assert watcher.subscribe(status).value == 1
     # A second connection for each publish: Mosquitto 2.0 may close a connection after a denied PUBLISH.
     connect(VIN_A, ACCOUNTS[VIN_A]).publish(status, b"forged-online")
-    connect("carecast-ingest", ACCOUNTS["carecast-ingest"]).publish(status, b"online")
+    connect("carecast-ingest-2", ACCOUNTS["carecast-ingest-2"]).publish(status, b"online")
     _wait_for(lambda: any(p == b"online" for _, p in watcher.received), what="the ingester's own status")
     assert all(p != b"forged-online" for _, p in watcher.received)
+
+
+def _add_vehicle(conn, vin: str) -> None:
+    customer = conn.execute(
+        "INSERT INTO customer (name, locale, tz, segment) VALUES ('Owner', 'en', 'Asia/Shanghai', 'family')"
+        " RETURNING id"
+    ).fetchone()[0]
+    conn.execute(
+        "INSERT INTO vehicle (vin, customer_id, model, model_year, powertrain, region)"
+        " VALUES (%s, %s, 'Model T', 2022, 'EV', 'harbin')",
+        (vin, customer),
+    )
+
+
+def test_a_vehicle_using_the_ingester_client_id_cannot_disturb_it(secured_broker, database, conn, connect):
+    """A car logging in with its own password and the ingester's (public) client id once kicked the ingester off
+    again and again and wiped its persistent session: 0 of 200 acknowledged messages were stored."""
+    _add_vehicle(conn, VIN_A)
+    settings = IngestSettings(
+        database=database,
+        mqtt=MqttSettings(
+            host="127.0.0.1",
+            port=secured_broker.port,
+            username="carecast-ingest",
+            password=ACCOUNTS["carecast-ingest"],
+            topic_root=TOPIC_ROOT,
+        ),
+        ingest=IngestTuning(client_id="carecast-ingest", batch_ms=50, reject_retention_days=0),
+        log=LogSettings(level="WARNING", format="console"),
+    )
+    ingester = Ingester(settings, log=configure_logging(settings.log, process="ingest-test"))
+    ingester.start()
+    try:
+        assert ingester.subscribed.wait(10), "the ingester did not subscribe"
+        car = connect(VIN_A, ACCOUNTS[VIN_A])
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+        for n in range(200):
+            # The attack: the other car takes the ingester's id with a clean session, five times over.
+            if n % 40 == 0:
+                hijacker = mqtt.Client(
+                    mqtt.CallbackAPIVersion.VERSION2, client_id="carecast-ingest", protocol=mqtt.MQTTv311
+                )
+                hijacker.username_pw_set(VIN_B, ACCOUNTS[VIN_B])
+                assert hijacker.connect("127.0.0.1", secured_broker.port) == 0
+                hijacker.loop(timeout=1.0)  # reads the CONNACK: the broker let it in, as VIN_B
+                hijacker.disconnect()
+            sample = {
+                "ts": (start + timedelta(seconds=n)).isoformat(),
+                "signals": {"Vehicle.Speed": float(n)},
+            }
+            car.publish(
+                telemetry_topic(TOPIC_ROOT, VIN_A),
+                orjson.dumps({"v": 1, "vin": VIN_A, "samples": [sample]}),
+            )
+        _wait_for(
+            lambda: conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] == 200,
+            timeout=20,
+            what="all 200 acknowledged messages stored",
+        )
+        assert ingester.counters.received == 200
+        assert "carecast-ingest already connected" not in secured_broker.log.read_text()
+    finally:
+        assert ingester.stop(timeout=15)
+
+
+def _tls_client(broker: Broker, user: str, *, ca: Path | None) -> Peer:
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv311)
+    peer = Peer(client)
+    client.on_connect = lambda c, u, flags, rc, props: peer.connack.append(rc)
+    client.on_publish = lambda c, u, mid, rc, props: peer.acked.add(mid)
+    client.username_pw_set(user, ACCOUNTS[user])
+    if ca is not None:
+        client.tls_set(ca_certs=str(ca))
+    client.connect("127.0.0.1", broker.tls_port)
+    client.loop_start()
+    return peer
+
+
+def test_vehicles_connect_over_tls_and_plain_mqtt_is_refused_on_the_tls_port(secured_broker, connect):
+    ingester = connect("carecast-ingest", ACCOUNTS["carecast-ingest"])
+    assert ingester.subscribe(telemetry_subscription(TOPIC_ROOT)).value == 1
+    car = _tls_client(secured_broker, VIN_A, ca=secured_broker.ca)
+    try:
+        _wait_for(lambda: car.connack, what="CONNACK over TLS")
+        assert not car.connack[0].is_failure
+        payload = uuid.uuid4().hex.encode()
+        car.publish(telemetry_topic(TOPIC_ROOT, VIN_A), payload)
+        _wait_for(lambda: any(p == payload for _, p in ingester.received), what="the telemetry sent over TLS")
+    finally:
+        car.client.disconnect()
+        car.client.loop_stop()
+    plain = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+    plain.username_pw_set(VIN_A, ACCOUNTS[VIN_A])
+    with pytest.raises((OSError, mqtt.WebsocketConnectionError)):  # the TLS listener drops a plain CONNECT
+        plain.connect("127.0.0.1", secured_broker.tls_port, keepalive=5)
+        for _ in range(50):
+            if plain.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS:
+                raise ConnectionError("closed by the TLS listener")
+    assert not plain.is_connected()
+
+
+def test_the_broker_drops_payloads_over_the_contract_limit(connect):
+    ingester = connect("carecast-ingest", ACCOUNTS["carecast-ingest"])
+    assert ingester.subscribe(telemetry_subscription(TOPIC_ROOT)).value == 1
+    car = connect(VIN_A, ACCOUNTS[VIN_A])
+    too_large, largest = b"x" * (262144 + 1), b"y" * 262144
+    car.publish(telemetry_topic(TOPIC_ROOT, VIN_A), too_large)
+    car.publish(telemetry_topic(TOPIC_ROOT, VIN_A), largest)
+    _wait_for(lambda: any(p == largest for _, p in ingester.received), what="the largest allowed payload")
+    assert all(p != too_large for _, p in ingester.received)

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from core.signals import COLUMNS, TELEMETRY_COLUMNS
-from ingest.decode import REASONS, Limits, decode, parse_ts
+from ingest.decode import REASONS, Decoded, Limits, Reject, decode, parse_ts
 
 VIN = "LTEST000000000001"
 OTHER_VIN = "LTEST000000000002"
@@ -246,3 +246,13 @@ def test_every_reason_used_here_is_declared():
     used = {c[-1] for c in MESSAGE_CASES + SAMPLE_CASES + SIGNAL_CASES}
     assert used <= set(REASONS)
     assert len(used) >= 20
+
+
+def test_a_retained_replay_is_refused_whole_whatever_it_carries():
+    body = orjson.dumps(
+        {"v": 1, "vin": VIN, "samples": [{"ts": "2025-01-15T10:00:00Z", "signals": {"Vehicle.Speed": 1}}]}
+    )
+    assert decode(VIN, body, now=NOW, limits=Limits(), retained=True) == Decoded(
+        vin=VIN, rejects=[Reject("retained", "telemetry must be published with retain=0")]
+    )
+    assert decode(VIN, body, now=NOW, limits=Limits()).rows  # the same message delivered live is stored

@@ -167,3 +167,21 @@ def test_a_redelivered_message_records_its_rejects_once(
     publisher.send(VIN_A, malformed + b" ")
     wait_for(lambda: second.counters.acked == 3, what="the new message acked")
     assert count(conn, "SELECT count(*) FROM ingest_reject WHERE reason = 'invalid_json'") == 2
+
+
+def test_a_retained_telemetry_message_is_not_replayed_into_a_new_ingester(
+    conn, add_vehicle, ingest_settings, start_ingester, publisher
+):
+    """A car publishing with retain=1 must not have every new subscriber ingest that message again."""
+    add_vehicle(VIN_A)
+    root = ingest_settings.mqtt.topic_root
+    retained = publisher.client.publish(
+        f"{root}/{VIN_A}/telemetry", payload(VIN_A, samples(0, 3)), qos=1, retain=True
+    )
+    retained.wait_for_publish(timeout=10)
+    ingester = start_ingester(ingest_settings)  # a new session: the broker holds the retained message
+    publisher.send(VIN_A, payload(VIN_A, samples(10, 1)))  # a live marker after the subscription
+    wait_for(lambda: ingester.counters.acked >= 1, timeout=20, what="the live marker acked")
+    assert count(conn, "SELECT count(*) FROM telemetry") == 1
+    assert ingester.counters.received == 1  # the retained message was never delivered
+    publisher.client.publish(f"{root}/{VIN_A}/telemetry", b"", qos=1, retain=True).wait_for_publish(10)

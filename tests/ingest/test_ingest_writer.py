@@ -12,7 +12,14 @@ from core.db import connect
 from core.settings import DatabaseSettings
 from ingest.decode import Limits, decode
 from ingest.vehicles import VehicleResolver
-from ingest.writer import REJECT_PAYLOAD_BYTES, Received, TelemetryWriter, reject_key
+from ingest.writer import (
+    MAX_REJECTS_PER_MESSAGE,
+    REJECT_PAYLOAD_BYTES,
+    Received,
+    TelemetryWriter,
+    message_digest,
+    reject_key,
+)
 
 VIN = "LTEST000000000001"
 UNKNOWN_VIN = "LTEST000000000009"
@@ -132,23 +139,60 @@ def test_resolver_caches_unknown_vins_briefly(conn, writer_conn, add_vehicle):
 
 
 def test_reject_key_is_stable_and_tells_every_identifying_field_apart():
-    base = ("dt/carecast/V/telemetry", "wrong_type", "Vehicle.Speed", 3, b'{"Vehicle.Speed":"x"}')
+    message = message_digest("dt/carecast/V/telemetry", b'{"v":1}')
+    base = (message, "wrong_type", "Vehicle.Speed", 3)
     assert reject_key(*base) == reject_key(*base)
     variants = [
-        ("dt/carecast/W/telemetry", *base[1:]),
-        (base[0], "out_of_range", *base[2:]),
-        (*base[:2], "Vehicle.Exterior.AirTemperature", *base[3:]),
-        (*base[:2], None, *base[3:]),
-        (*base[:3], 4, base[4]),
-        (*base[:3], None, base[4]),
-        (*base[:4], base[4] + b" "),
+        (message_digest("dt/carecast/W/telemetry", b'{"v":1}'), *base[1:]),
+        (message_digest("dt/carecast/V/telemetry", b'{"v":1} '), *base[1:]),
+        (message, "out_of_range", *base[2:]),
+        (message, base[1], "Vehicle.Exterior.AirTemperature", base[3]),
+        (message, base[1], None, base[3]),
+        (*base[:3], 4),
+        (*base[:3], None),
         # Fields are separated: moving a character from one to the next changes the key.
-        ("dt/carecast/V/telemetr", "ywrong_type", *base[2:]),
+        (message, "wrong_typeV", "ehicle.Speed", 3),
     ]
     keys = {reject_key(*v) for v in variants}
     assert len(keys) == len(variants) and reject_key(*base) not in keys
     big = b"x" * (REJECT_PAYLOAD_BYTES + 10)
-    assert reject_key(*base[:4], big) != reject_key(*base[:4], big[:-1])  # beyond the stored payload too
+    assert message_digest("t", big) != message_digest("t", big[:-1])  # beyond the stored payload too
+    assert message_digest("ab", b"c") != message_digest("a", b"bc")
+
+
+def test_two_messages_with_the_same_bad_fragment_are_two_rejects_and_a_redelivery_is_none(
+    conn, writer_conn, add_vehicle
+):
+    """Every refusal is a row: the same bad signal in two different messages (other timestamps) is kept twice."""
+    add_vehicle(VIN)
+    bad = {"Vehicle.Speed": "fast"}
+    first = received(VIN, [sample(1, **bad), sample(2)])
+    second = received(VIN, [sample(1, **bad), sample(3)])
+    assert first.decoded.rejects[0].fragment == second.decoded.rejects[0].fragment  # the same bad fragment
+    writer = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=60))
+    assert writer.write(writer_conn, batch=[first, second]).rejects == 2
+    again = writer.write(writer_conn, batch=[first, second])  # the broker delivers both again
+    assert (again.rejects, again.reject_duplicates) == (0, 2)
+    assert conn.execute("SELECT count(*) FROM ingest_reject").fetchone()[0] == 2
+
+
+def test_one_message_writes_at_most_the_cap_of_reject_rows_and_a_summary(conn, writer_conn, add_vehicle):
+    """A 247 KB message of 23,500 unknown signals once wrote 23,500 rows; now the cap plus one summary row."""
+    add_vehicle(VIN)
+    unknown = {f"x{i:x}": 1 for i in range(23_500)}
+    flood = received(VIN, [sample(1, **{"Vehicle.Speed": 5.0, **unknown})])
+    assert len(flood.decoded.rejects) == 23_500 and len(flood.payload) < 256 * 1024
+    writer = TelemetryWriter(resolver=VehicleResolver(unknown_ttl_s=60))
+    result = writer.write(writer_conn, batch=[flood])
+    assert result.inserted == 1  # the good signal of the sample is kept
+    assert result.rejects == MAX_REJECTS_PER_MESSAGE + 1
+    assert result.reasons == {"unknown_signal": MAX_REJECTS_PER_MESSAGE, "too_many_rejects": 1}
+    summary = conn.execute("SELECT detail FROM ingest_reject WHERE reason = 'too_many_rejects'").fetchone()[0]
+    assert (
+        summary
+        == f"{23_500 - MAX_REJECTS_PER_MESSAGE} more rejects not stored one by one: unknown_signal=23450"
+    )
+    assert writer.write(writer_conn, batch=[flood]).rejects == 0  # redelivered: nothing new
 
 
 def test_rows_finished_by_the_decoder_and_rows_left_to_the_writer_are_both_stored(
