@@ -4,11 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHELL := /bin/bash
 
-.PHONY: run test demo lint install clean-run
+.PHONY: run test demo lint audit install clean-run
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip 'setuptools>=70'
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
@@ -25,6 +25,10 @@ test: install
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy core
+
+# Offline dependency audit: ADVISORIES is a checkout of github.com/pypa/advisory-database or OSV's PyPI all.zip.
+audit: install
+	$(BIN)/python scripts/audit_deps.py $(ADVISORIES) --python $(BIN)/python
 
 clean-run:
 	rm -rf .run
