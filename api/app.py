@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.feed_cache import PageCache, PrincipalCache, UsageLog
 from api.feed_fastpath import FeedFastPath
@@ -28,6 +30,7 @@ from api.routes import (
     vehicles,
     webhooks,
 )
+from api.schemas.common import reject_nul_params
 from api.settings import ApiSettings
 from api.telemetry import RequestTelemetryMiddleware
 from core.db import make_pool
@@ -46,7 +49,8 @@ center.
 Each API key and owner token has its own rate limit (token bucket); over it the answer is 429 with
 `Retry-After`. The buckets live in each API process: N instances allow up to N times the rate.
 
-Every error is JSON: `{"error": {"code": "...", "message": "..."}}`.
+Every error is JSON: `{"error": {"code": "...", "message": "..."}}`. Request bodies over 64 KiB (configurable)
+are refused with 413 `payload_too_large` before anything else is checked.
 """
 
 TAGS = [
@@ -119,6 +123,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        # Before any route's own parameters, credentials or body: PostgreSQL text cannot hold NUL.
+        dependencies=[Depends(reject_nul_params)],
     )
     app.state.settings = settings
     app.state.metrics = ApiMetrics()
@@ -133,11 +139,19 @@ def create_app(settings: ApiSettings) -> FastAPI:
         max_bytes=int(settings.api.feed_cache_max_mb * 1024 * 1024),
         max_pages_per_center=512,
     )
-    app.state.principals = PrincipalCache(max_age_s=settings.api.key_cache_max_age_s, max_entries=100_000)
+    app.state.principals = PrincipalCache(
+        max_age_s=settings.api.key_cache_max_age_s,
+        max_entries=100_000,
+        # The clock is read only for keys that expire: the feed's cache hits stay clock-free otherwise.
+        live=lambda principal: principal.expires_at is None or principal.live_at(datetime.now(UTC)),
+    )
     app.state.usage = UsageLog(every_s=60.0)
     install_error_handlers(app)
     # Inside the telemetry middleware (added last = outermost), so cache hits are logged and counted too.
     app.add_middleware(FeedFastPath, api=app)
+    # Outside routing, so before authentication and body parsing: an unauthenticated upload costs at most
+    # max_body_bytes of memory. Inside telemetry, so 413s are logged and counted.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestTelemetryMiddleware, metrics=app.state.metrics, logger=logger)
     app.include_router(centers.router)
     app.include_router(webhooks.router)

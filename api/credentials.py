@@ -1,15 +1,20 @@
-"""Secrets for service-center API keys and owner tokens: generation, hashing, display prefixes (pure, no I/O)."""
+"""Secrets for service-center API keys and owner tokens: generation, hashing, display prefixes, lifetimes (pure,
+no I/O)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from datetime import timedelta
 from enum import StrEnum
 
 # 8 random characters after the kind marker: 48 bits, enough to tell keys apart in `list` and `revoke --prefix`.
 _PREFIX_RANDOM_CHARS = 8
 # token_urlsafe(32) is 43 characters; anything much longer is not one of ours and is refused before hashing.
 MAX_SECRET_LENGTH = 128
+_DURATION = re.compile(r"([0-9]{1,6})([mhdw])")
+_UNIT = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 
 
 class SecretKind(StrEnum):
@@ -46,3 +51,11 @@ def kind_of(secret: str) -> SecretKind | None:
         if secret.startswith(kind.value) and len(secret) > len(kind.value) + _PREFIX_RANDOM_CHARS:
             return kind
     return None
+
+
+def parse_duration(text: str) -> timedelta:
+    """Return the timedelta of a lifetime such as ``90d``, ``12h``, ``30m`` or ``2w``; ValueError otherwise."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration: a whole number and m, h, d or w (e.g. 90d, 12h)")
+    return int(match[1]) * _UNIT[match[2]]

@@ -108,6 +108,30 @@ async def _db_unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Text PostgreSQL cannot store: NUL (refused by psycopg before sending), "\\u0000" in jsonb (22P05) and bytes
+# invalid in the database encoding (22021). Request validation refuses NUL first; this is the backstop.
+_UNSTORABLE_TEXT = (psycopg.errors.UntranslatableCharacter, psycopg.errors.CharacterNotInRepertoire)
+
+
+def is_unstorable_text(exc: psycopg.DataError) -> bool:
+    """Return True when the database refused a value because of its characters (a client's input, not a bug)."""
+    if isinstance(exc, _UNSTORABLE_TEXT):
+        return True
+    return exc.sqlstate is None and "NUL" in str(exc)
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, psycopg.DataError)
+    if not is_unstorable_text(exc):
+        return await _unexpected(request, exc)
+    log.warning("unstorable_text", path=request.url.path, error=str(exc).strip())
+    return error_response(
+        422,
+        "invalid_text",
+        "a text value holds characters that cannot be stored (NUL or an invalid byte sequence)",
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled_error", path=request.url.path, error=repr(exc), exc_info=exc)
     return error_response(500, "internal_error", "internal server error")
@@ -120,4 +144,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(psycopg.OperationalError, _db_unavailable)
+    app.add_exception_handler(psycopg.DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,7 +1,8 @@
 """In-process caches behind the suggested-bookings feed (pure: no I/O, the caller passes the clock reading in).
 
 * ``PageCache``: the exact response bytes of feed pages, per service center.
-* ``PrincipalCache``: API key digest -> principal, for live keys only.
+* ``PrincipalCache``: API key digest -> principal, for live keys only (an expiring key's principal is refused
+  from its expiry on, checked on every hit by the ``live`` predicate the app passes in).
 * ``UsageLog``: which keys were used since their last ``last_used_at`` stamp from this process.
 
 Correctness rests on invalidation, not on expiry: ``api.feed_listener`` LISTENs for the notifications the
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -128,11 +129,18 @@ class PageCache:
 
 
 class PrincipalCache(Generic[V]):
-    """Live API keys by digest: value and key id, kept at most `max_age_s` (the backstop to revocation notices)."""
+    """Live API keys by digest: value and key id, kept at most `max_age_s` (the backstop to revocation notices).
 
-    def __init__(self, *, max_age_s: float, max_entries: int) -> None:
+    Expiry needs no notification: `live` (if given) is asked on every hit and a principal it refuses (an expired
+    key) is dropped, so an expired key is never served from here, however recently it was cached.
+    """
+
+    def __init__(
+        self, *, max_age_s: float, max_entries: int, live: Callable[[V], bool] | None = None
+    ) -> None:
         self.max_age_s = max_age_s
         self.max_entries = max_entries
+        self.live = live
         self._lock = threading.Lock()
         self._enabled = False
         self._epoch = 0
@@ -148,6 +156,9 @@ class PrincipalCache(Generic[V]):
         with self._lock:
             entry = self._entries.get(digest) if self._enabled else None
             if entry is None or now - entry[2] > self.max_age_s:
+                return None
+            if self.live is not None and not self.live(entry[0]):
+                del self._entries[digest]
                 return None
             return entry[0]
 

@@ -82,10 +82,12 @@ def vehicle_open_risks(conn: psycopg.Connection, *, vehicle_id: int) -> list[dic
 
 
 def vehicle_booking_options(
-    conn: psycopg.Connection, *, vehicle_id: int, now: datetime
+    conn: psycopg.Connection, *, vehicle_id: int, customer_id: int, now: datetime
 ) -> list[dict[str, Any]]:
-    """Return the vehicle's live options and booked visits that have not ended, soonest first."""
-    return _all(conn, "vehicle_booking_options", {"vehicle_id": vehicle_id, "now": now})
+    """Return the vehicle's live options and booked visits offered to this owner that have not ended, soonest
+    first."""
+    params = {"vehicle_id": vehicle_id, "customer_id": customer_id, "now": now}
+    return _all(conn, "vehicle_booking_options", params)
 
 
 def center_calendar(

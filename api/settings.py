@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, SecretStr
 
+from core.egress import EgressSettings
 from core.settings import BaseProcessSettings, MqttSettings
 
 
@@ -31,6 +32,10 @@ class ApiOptions(BaseModel):
     # Signs advisor session cookies and calendar feed links. Unset: a random secret per process start, so
     # sessions and feed links stop working when the process restarts (set it in production).
     secret: SecretStr | None = None
+    # Largest request body accepted (bytes); bigger ones get 413 before routing and authentication. The largest
+    # legitimate bodies are a booking completion with 50 parts and a survey answer with 2,000 characters of text,
+    # both well under 64 KiB even with every character JSON-escaped (see docs/api.md, "Request bodies").
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # Advisor page sessions last this long.
     session_hours: float = Field(default=12.0, gt=0)
     # Send the session cookie only over HTTPS (turn off for plain-HTTP development).
@@ -42,6 +47,8 @@ class ApiSettings(BaseProcessSettings):
 
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     api: ApiOptions = Field(default_factory=ApiOptions)
+    # Which webhook URLs a center may register (the same policy notify applies at delivery).
+    egress: EgressSettings = Field(default_factory=EgressSettings)
 
 
 class KeysSettings(BaseProcessSettings):

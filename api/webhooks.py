@@ -1,13 +1,15 @@
-"""Webhook subscriptions of service centers (pure): which URLs may receive pushes, and fresh signing secrets."""
+"""Webhook subscriptions of service centers (pure): which URLs may receive pushes (the address policy itself is
+core/egress.py, shared with notify, which checks again at delivery), and fresh signing secrets."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from core.egress import EgressRefused, EgressSettings, Target, check_host, check_resolved, parse_target
+
 MAX_URL_LENGTH = 2000
-# Plain http only to this machine (development and tests); everything else must be https.
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 SECRET_MARKER = "whsec_"
 
 
@@ -15,29 +17,36 @@ class InvalidWebhookUrl(ValueError):
     """The URL cannot receive pushes; the message says why."""
 
 
-def check_url(url: str) -> str:
-    """Return the URL when it may receive pushes (https, or http to localhost), else raise InvalidWebhookUrl."""
+def check_url(url: str, *, egress: EgressSettings) -> Target:
+    """Return where the URL points when it may receive pushes, as far as can be told without DNS: https (plain
+    http only to localhost, and only when `egress` allows loopback) and no refused IP literal; else raise
+    InvalidWebhookUrl. A host name is checked again, resolved, with `check_resolved` (see core/egress.py)."""
     if len(url) > MAX_URL_LENGTH:
         raise InvalidWebhookUrl(f"longer than {MAX_URL_LENGTH} characters")
+    if any(c.isspace() for c in url):
+        raise InvalidWebhookUrl("must not contain whitespace")
     try:
-        parts = urlsplit(url)
-        port = parts.port  # raises ValueError on a bad port
-    except ValueError as exc:
-        raise InvalidWebhookUrl(f"not a URL ({exc})") from exc
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("https", "http") or not host:
-        raise InvalidWebhookUrl("must be an absolute https:// URL")
+        target = parse_target(url)
+    except EgressRefused as exc:
+        raise InvalidWebhookUrl(str(exc)) from exc
+    parts = urlsplit(url)
     if parts.username is not None or parts.password is not None:
         raise InvalidWebhookUrl("must not carry credentials; the signature authenticates Carecast")
     if parts.fragment:
         raise InvalidWebhookUrl("must not have a #fragment")
-    if any(c.isspace() for c in url):
-        raise InvalidWebhookUrl("must not contain whitespace")
-    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
-        raise InvalidWebhookUrl("plain http is accepted only for localhost / 127.0.0.1; use https")
-    if port == 0:
-        raise InvalidWebhookUrl("port 0 is not a port")
-    return url
+    try:
+        check_host(target, policy=egress)
+    except EgressRefused as exc:
+        raise InvalidWebhookUrl(str(exc)) from exc
+    return target
+
+
+def check_addresses(target: Target, addresses: Sequence[str], *, egress: EgressSettings) -> None:
+    """Raise InvalidWebhookUrl unless every address the URL's host name resolves to now may receive pushes."""
+    try:
+        check_resolved(target, addresses, policy=egress)
+    except EgressRefused as exc:
+        raise InvalidWebhookUrl(str(exc)) from exc
 
 
 def new_secret() -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-# ISO 3779: 17 characters, digits and capital letters except I, O and Q.
-_VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+# ISO 3779: 17 characters, digits and capital letters except I, O and Q. Always used with fullmatch: with
+# match, "$" would also accept a trailing newline.
+_VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 # Position 9 check digit (North America mandatory; China GB 16735 uses the same scheme).
 _TRANSLIT = {
     **{str(d): d for d in range(10)},
@@ -25,7 +26,7 @@ PAYLOAD_VERSION = 1
 
 def is_valid_vin(vin: object) -> bool:
     """Return True for a 17-character VIN without I, O or Q."""
-    return isinstance(vin, str) and bool(_VIN_RE.match(vin))
+    return isinstance(vin, str) and _VIN_RE.fullmatch(vin) is not None
 
 
 def vin_check_digit(vin: str) -> str:

@@ -63,7 +63,7 @@ def discover(mode: StorageMode) -> list[Migration]:
     """Return the migrations for `mode`, ordered by version (common file first, then the mode's variant)."""
     by_version: dict[int, dict[str, object]] = {}
     for entry in resources.files("core.migrations").iterdir():
-        m = _NAME_RE.match(entry.name)
+        m = _NAME_RE.fullmatch(entry.name)
         if not m:
             continue
         version, name, variant = int(m.group(1)), m.group(2), m.group(3)

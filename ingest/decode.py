@@ -225,7 +225,7 @@ def parse_ts(value: object) -> tuple[datetime | None, str | None]:
     """Return (aware datetime, None) for an RFC 3339 timestamp with offset, else (None, reason)."""
     if not isinstance(value, str):
         return None, "bad_ts"
-    match = _TS_RE.match(value)
+    match = _TS_RE.fullmatch(value)
     if match is None:
         return None, "bad_ts"
     date, time, zulu, offset = match.groups()

@@ -102,6 +102,11 @@ class IngestMetrics:
         self._server = server
         return int(server.server_port)
 
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """Return the (host, port) /metrics is bound to, None when it is not served."""
+        return None if self._server is None else tuple(self._server.server_address[:2])
+
     def close(self) -> None:
         """Stop the HTTP server, if one runs."""
         if self._server is not None:

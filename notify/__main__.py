@@ -33,12 +33,12 @@ def _instant(text: str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _channels(options: NotifyOptions, *, conn) -> dict[str, Channel]:
+def _channels(options: NotifyOptions, *, conn, poster: HttpPoster) -> dict[str, Channel]:
     """Return the configured channels; the in-app feed always."""
     channels: dict[str, Channel] = {"in_app": InAppChannel(conn)}
     if options.webhook_secret is not None:
         secret = options.webhook_secret.get_secret_value().encode()
-        channels["webhook"] = WebhookChannel(secret, timeout_s=options.webhook_timeout_s)
+        channels["webhook"] = WebhookChannel(secret, poster=poster)
     if options.smtp_host:
         channels["email"] = EmailChannel(
             host=options.smtp_host, port=options.smtp_port, sender=options.smtp_sender
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     policy = settings.notify.booking_policy()
 
     options = settings.notify
+    # One egress-checked HTTP client for the owners' webhook channel and the centers' pushes.
+    poster = HttpPoster(egress=settings.egress, timeout_s=options.webhook_timeout_s)
 
     def one_pass(now: datetime) -> PassReport:
         with connect(settings.database, autocommit=True) as conn:
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             run_aftercare(conn, now=now, log=log, cadence=options.cadence(), outreach=options.outreach())
             run_outbox(
                 conn,
-                channels=_channels(options, conn=conn),
+                channels=_channels(options, conn=conn, poster=poster),
                 now=now,
                 log=log,
                 cadence=options.cadence(),
@@ -90,7 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     def push(now: datetime) -> None:
         # Webhook push to service centers: its own job and connection, so a slow receiver never delays a pass.
         with connect(settings.database, autocommit=True) as conn:
-            poster = HttpPoster(timeout_s=options.webhook_timeout_s)
             deliver_pushes(conn, poster=poster, now=now, retry=options.retry(), log=log)
 
     if args.once:

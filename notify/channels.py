@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import smtplib
-import urllib.error
-import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -66,14 +65,26 @@ class InAppChannel:
         return "stored" if inserted else "already stored"
 
 
+class Poster(Protocol):
+    """Sends one HTTP POST; returns the status code, raises DeliveryError when no answer came."""
+
+    def post(self, url: str, *, body: bytes, headers: Mapping[str, str]) -> int:
+        """POST `body` with `headers` to `url` and return the HTTP status."""
+        ...
+
+
 class WebhookChannel:
-    """POSTs JSON to the owner's webhook URL, signed with HMAC-SHA256; any non-2xx answer is a failure."""
+    """POSTs JSON to the owner's webhook URL, signed with HMAC-SHA256; any non-2xx answer is a failure.
+
+    The URL comes from customer data, so it goes through the same egress-checked poster as the centers' pushes
+    (notify/push.py HttpPoster: public addresses only, checked on the address connected to, no redirects).
+    """
 
     name = "webhook"
 
-    def __init__(self, secret: bytes, *, timeout_s: float = 5.0) -> None:
+    def __init__(self, secret: bytes, *, poster: Poster) -> None:
         self._secret = secret
-        self._timeout_s = timeout_s
+        self._poster = poster
 
     def send(self, envelope: Envelope) -> str:
         """Post the envelope once and return the HTTP status."""
@@ -89,24 +100,16 @@ class WebhookChannel:
             ensure_ascii=False,
         ).encode()
         timestamp = int(envelope.created_at.timestamp())
-        request = urllib.request.Request(
-            envelope.target,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "X-Carecast-Delivery": envelope.delivery_key,
-                "X-Carecast-Timestamp": str(timestamp),
-                "X-Carecast-Signature": signature(self._secret, timestamp=timestamp, body=body),
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self._timeout_s) as response:
-                return f"http {response.status}"
-        except urllib.error.HTTPError as exc:
-            raise DeliveryError(f"http {exc.code}") from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise DeliveryError(f"unreachable: {exc}") from exc
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Carecast-Delivery": envelope.delivery_key,
+            "X-Carecast-Timestamp": str(timestamp),
+            "X-Carecast-Signature": signature(self._secret, timestamp=timestamp, body=body),
+        }
+        status = self._poster.post(envelope.target, body=body, headers=headers)
+        if not 200 <= status < 300:
+            raise DeliveryError(f"http {status}")
+        return f"http {status}"
 
 
 class EmailChannel:

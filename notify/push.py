@@ -4,24 +4,44 @@ booking suggestion, signed per subscription like notify's webhook channel, retri
 Runs as its own scheduled job in the notify process, on its own connection: a slow or dead receiver delays only
 other pushes, never the notify pass. One failure of a subscription in a run skips its other pushes until the next
 run, so a dead endpoint costs one timeout per run, not one per suggestion.
+
+Only public addresses are pushed to (core/egress.py; the development setting CARECAST_EGRESS__ALLOW_LOOPBACK
+adds this machine), checked here at delivery on the addresses the host resolves to now, whatever was checked at
+registration. Subscriptions whose creating API key is revoked or expired get no pushes (migration 0023).
+
+What a push records (`webhook_delivery.last_detail`, which could one day be shown to the center) must not make
+Carecast a port scanner: it is "http NNN" for an answer, "refused: …" naming only what the URL itself says (the
+literal address, or that the host name resolves to a private/loopback/… address, never which address), and
+"unreachable" for every transport failure alike (name not found, connection refused, reset, timeout, TLS). The
+precise cause goes to the operator's log (`notify.push_failed cause=…`).
 """
 
 from __future__ import annotations
 
+import http.client
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 import psycopg
 import structlog
 from psycopg.rows import dict_row
 
 from core.db import query
-from notify.channels import DeliveryError
+from core.egress import (
+    Address,
+    EgressRefused,
+    EgressSettings,
+    Target,
+    check_host,
+    check_resolved,
+    connect_address,
+    parse_target,
+)
+from notify.channels import DeliveryError, Poster
 from notify.signing import RetryPolicy, signature
 
 EVENT_HEADER = "X-Carecast-Event-Id"
@@ -38,36 +58,138 @@ class PushReport:
     elapsed_ms: int
 
 
-class Poster(Protocol):
-    """Sends one HTTP POST; returns the status code, raises DeliveryError when no answer came."""
+# Returns the addresses a host name has (getaddrinfo's order); raises OSError when it has none.
+Resolver = Callable[[str, int], Sequence[str]]
 
-    def post(self, url: str, *, body: bytes, headers: Mapping[str, str]) -> int:
-        """POST `body` with `headers` to `url` and return the HTTP status."""
-        ...
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Return the TCP addresses the system resolver gives for `host`, in its order (duplicates dropped)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class PushRefused(DeliveryError):
+    """The egress policy refused the destination: nothing was sent. `resolved` is for the operator's log only."""
+
+    def __init__(self, detail: str, *, resolved: Sequence[str] = ()) -> None:
+        super().__init__(detail)
+        self.resolved = tuple(resolved)
 
 
 class HttpPoster:
-    """The real Poster: urllib with a timeout, no redirects followed (a 3xx is not a delivery)."""
+    """The real Poster. Resolves the host once, checks every address against the egress policy (core/egress.py)
+    and connects to a checked address itself: no second lookup, so DNS cannot change between check and connect.
+    TLS verification and SNI stay on the URL's host name; redirects are not followed (a 3xx is not a delivery).
 
-    def __init__(self, *, timeout_s: float = 5.0) -> None:
+    Failures are deliberately coarse (see the module's docstring): "refused: …" or just "unreachable".
+    """
+
+    def __init__(
+        self,
+        *,
+        egress: EgressSettings,
+        timeout_s: float = 5.0,
+        resolve: Resolver = resolve_host,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self._egress = egress
         self._timeout_s = timeout_s
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._resolve = resolve
+        self._tls = tls or ssl.create_default_context()
 
     def post(self, url: str, *, body: bytes, headers: Mapping[str, str]) -> int:
-        """POST once and return the status (any status; only 2xx counts as delivered)."""
-        request = urllib.request.Request(url, data=body, method="POST", headers=dict(headers))
+        """POST once to a checked address of `url` and return the status (any status; only 2xx is delivered)."""
         try:
-            with self._opener.open(request, timeout=self._timeout_s) as response:
-                return response.status
-        except urllib.error.HTTPError as exc:
-            return exc.code
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise DeliveryError(f"unreachable: {exc}") from exc
+            target = parse_target(url)
+            literal = check_host(target, policy=self._egress)
+        except EgressRefused as exc:
+            raise PushRefused(f"refused: {exc}") from exc
+        resolved: Sequence[str] = ()
+        if literal is None:
+            try:
+                resolved = self._resolve(target.host, target.port)
+            except (OSError, UnicodeError) as exc:
+                raise DeliveryError("unreachable") from exc
+        try:
+            checked = (
+                (literal,) if literal is not None else check_resolved(target, resolved, policy=self._egress)
+            )
+        except EgressRefused as exc:
+            raise PushRefused(f"refused: {exc}", resolved=resolved) from exc
+        connection = self._connect(target, [connect_address(a) for a in checked])
+        try:
+            connection.request("POST", target.path, body=body, headers=dict(headers))
+            return connection.getresponse().status
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            raise DeliveryError("unreachable") from exc
+        finally:
+            connection.close()
+
+    def _connect(self, target: Target, addresses: Sequence[Address]) -> http.client.HTTPConnection:
+        """Return a connection opened to the first of `addresses` that answers within the timeout (in total).
+
+        Only the connect falls through to the next address: once the request is on the wire, a failure is
+        final, so one attempt never sends the push twice."""
+        deadline = time.monotonic() + self._timeout_s
+        failure: Exception | None = None
+        for address in addresses:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            connection: http.client.HTTPConnection
+            if target.scheme == "https":
+                connection = _PinnedHTTPSConnection(target, address, timeout=remaining, tls=self._tls)
+            else:
+                connection = _PinnedHTTPConnection(target, address, timeout=remaining)
+            try:
+                connection.connect()
+            except (OSError, http.client.HTTPException) as exc:
+                connection.close()
+                failure = exc
+                continue
+            connection.sock.settimeout(self._timeout_s)  # from here on, per read and write
+            return connection
+        raise DeliveryError("unreachable") from failure
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
+def _open_socket(address: Address, port: int, *, timeout: float | None) -> socket.socket:
+    """Return a TCP socket connected to `address` itself (a numeric address: no name lookup happens here)."""
+    sock = socket.socket(socket.AF_INET6 if address.version == 6 else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect((str(address), port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """http.client's connection with the socket opened to a checked address; Host stays the URL's host."""
+
+    def __init__(self, target: Target, address: Address, *, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = _open_socket(self._address, self.port, timeout=self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Like _PinnedHTTPConnection, then TLS verified against the URL's host name (also sent as SNI)."""
+
+    def __init__(self, target: Target, address: Address, *, timeout: float, tls: ssl.SSLContext) -> None:
+        super().__init__(target.host, target.port, timeout=timeout, context=tls)
+        self._address = address
+        self._pinned_tls = tls
+
+    def connect(self) -> None:
+        sock = _open_socket(self._address, self.port, timeout=self.timeout)
+        try:
+            self.sock = self._pinned_tls.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
 
 
 def push_headers(secret: bytes, *, event_id: str, body: bytes, timestamp: int) -> dict[str, str]:
@@ -104,14 +226,19 @@ def deliver_pushes(
             continue
         with conn.transaction():
             with conn.cursor(row_factory=dict_row) as cur:
-                row = cur.execute(query("notify", "push_lock"), {"id": delivery_id}).fetchone()
+                row = cur.execute(query("notify", "push_lock"), {"id": delivery_id, "now": now}).fetchone()
             if row is None:
                 continue  # delivered, cancelled or locked by another notify meanwhile
-            ok, detail = _attempt(poster, row=row, now=now)
+            ok, detail, cause = _attempt(poster, row=row, now=now)
             if not ok:
                 failing.add(webhook_id)
+                # The precise cause is for the operator's log only; the row keeps the coarse detail.
                 log.warning(
-                    "notify.push_failed", delivery_id=delivery_id, webhook_id=webhook_id, error=detail
+                    "notify.push_failed",
+                    delivery_id=delivery_id,
+                    webhook_id=webhook_id,
+                    error=detail,
+                    cause=cause,
                 )
             next_at = None if ok else retry.next_attempt(attempts=row["attempts"] + 1, now=now)
             status = "delivered" if ok else ("pending" if next_at is not None else "dead")
@@ -142,16 +269,19 @@ def deliver_pushes(
     return report
 
 
-def _attempt(poster: Poster, *, row: Mapping, now: datetime) -> tuple[bool, str]:
+def _attempt(poster: Poster, *, row: Mapping, now: datetime) -> tuple[bool, str, str | None]:
+    """Return (delivered, the detail recorded on the row, the precise cause for the log)."""
     body = row["body"].encode()
     headers = push_headers(
         row["secret"].encode(), event_id=row["event_id"], body=body, timestamp=int(now.timestamp())
     )
     try:
         status = poster.post(row["url"], body=body, headers=headers)
+    except PushRefused as exc:
+        return False, str(exc), f"resolved to {', '.join(exc.resolved)}" if exc.resolved else None
     except DeliveryError as exc:
-        return False, str(exc)
+        return False, str(exc), repr(exc.__cause__) if exc.__cause__ is not None else None
     except Exception as exc:
         # Per-push boundary: whatever goes wrong with one receiver is recorded and retried, never raised.
-        return False, f"{type(exc).__name__}: {exc}"
-    return 200 <= status < 300, f"http {status}"
+        return False, "internal error", repr(exc)
+    return 200 <= status < 300, f"http {status}", None

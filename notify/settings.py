@@ -6,6 +6,7 @@ from datetime import time, timedelta
 
 from pydantic import BaseModel, Field, SecretStr
 
+from core.egress import EgressSettings
 from core.settings import BaseProcessSettings
 from notify.booking import BookingPolicy
 from notify.outreach import OutreachParams
@@ -87,3 +88,5 @@ class NotifySettings(BaseProcessSettings):
     """Settings of ``python -m notify``."""
 
     notify: NotifyOptions = Field(default_factory=NotifyOptions)
+    # Where centers' webhooks may point (CARECAST_EGRESS__ALLOW_LOOPBACK; the API reads the same group).
+    egress: EgressSettings = Field(default_factory=EgressSettings)

@@ -28,7 +28,8 @@ templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent
 
 LANG_COOKIE = "cc_lang"
 _MAX_FORM_BYTES = 4096
-_CODE = re.compile(r"^[a-z_]{1,40}$")
+# fullmatch, never match with "$": that would also accept a trailing newline.
+_CODE = re.compile(r"[a-z_]{1,40}")
 
 
 async def form_fields(request: Request) -> dict[str, str]:
@@ -163,7 +164,7 @@ def board(request: Request, conn: Conn) -> Response:
         outreach=[i for i in feed if i["kind"] == "outreach"],
         survey_alerts=[i for i in feed if i["kind"] == "low_feedback"],
         flash=t.get(done) if done in ("accepted", "declined") else None,
-        error=t["refused"] + refused if _CODE.match(refused) else None,
+        error=t["refused"] + refused if _CODE.fullmatch(refused) else None,
     )
 
 

@@ -16,13 +16,13 @@ from api.deps import Conn
 from api.errors import ApiError
 from api.routes.vehicles import Vin
 from api.schemas.bookings import BookingState, CompleteRequest, DeclineRequest
-from api.schemas.common import ErrorResponse, error_responses
+from api.schemas.common import ErrorResponse, NulFreeStr, error_responses
 
 router = APIRouter(tags=["bookings"])
 
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 IdempotencyKey = Annotated[
-    str | None,
+    NulFreeStr | None,
     Header(
         alias="Idempotency-Key",
         min_length=1,

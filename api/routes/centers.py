@@ -22,8 +22,8 @@ from api.schemas.centers import BookingStatus, OpenCasePage, SuggestedBookingPag
 from api.schemas.common import error_responses
 
 MAX_PAGE = 100
-# The key columns leading every row of feed_page.sql.
-_KEY_COLUMNS = ("key_id", "center_id", "role", "hash", "revoked", "center_found")
+# The key columns leading every row of feed_page.sql (expires_at: a cached principal stops at the key's expiry).
+_KEY_COLUMNS = ("key_id", "center_id", "role", "hash", "revoked", "center_found", "expired", "expires_at")
 
 router = APIRouter(prefix="/v1/service-centers", tags=["service centers"])
 

@@ -72,7 +72,9 @@ def vehicle_health(conn: Conn, owner: OwnerCaller, vin: Vin) -> HealthSummary:
         powertrain=vehicle["powertrain"],
         rows=rows,
         risks=repository.vehicle_open_risks(conn, vehicle_id=vehicle["id"]),
-        upcoming=repository.vehicle_booking_options(conn, vehicle_id=vehicle["id"], now=now),
+        upcoming=repository.vehicle_booking_options(
+            conn, vehicle_id=vehicle["id"], customer_id=owner.customer_id, now=now
+        ),
     )
     return HealthSummary.model_validate(
         {"vin": vehicle["vin"], "model": vehicle["model"], "powertrain": vehicle["powertrain"], **summary}
@@ -88,7 +90,9 @@ def vehicle_health(conn: Conn, owner: OwnerCaller, vin: Vin) -> HealthSummary:
 def booking_options(conn: Conn, owner: OwnerCaller, vin: Vin) -> BookingOptions:
     """Return the live options the owner may accept and the visits already booked, soonest first."""
     vehicle = _vehicle(conn, owner, vin)
-    items = repository.vehicle_booking_options(conn, vehicle_id=vehicle["id"], now=datetime.now(UTC))
+    items = repository.vehicle_booking_options(
+        conn, vehicle_id=vehicle["id"], customer_id=owner.customer_id, now=datetime.now(UTC)
+    )
     return BookingOptions.model_validate({"vin": vehicle["vin"], "items": items})
 
 

@@ -6,6 +6,7 @@ subscription, signed like notify's webhook channel, retried with backoff until t
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -13,12 +14,13 @@ from psycopg.rows import dict_row
 
 from api import repository
 from api.auth import CenterCaller, CenterPrincipal
-from api.deps import Conn
+from api.deps import Conn, Settings
 from api.errors import ApiError
 from api.schemas.common import ErrorResponse, error_responses
 from api.schemas.webhooks import Webhook, WebhookCreate, WebhookCreated, WebhookPage
-from api.webhooks import InvalidWebhookUrl, check_url, new_secret, secret_hint
+from api.webhooks import InvalidWebhookUrl, check_addresses, check_url, new_secret, secret_hint
 from core.db import query
+from core.egress import Target
 
 # Live subscriptions per center: enough for a DMS, a CRM and a test endpoint; more is likely a loop creating them.
 MAX_WEBHOOKS_PER_CENTER = 10
@@ -55,19 +57,25 @@ Scoped = Annotated[CenterPrincipal, Depends(center_scope)]
         409: {"model": ErrorResponse, "description": "The center already has the most subscriptions allowed"},
     },
 )
-def create_webhook(conn: Conn, caller: Scoped, center_id: CenterId, body: WebhookCreate) -> Any:
+def create_webhook(
+    conn: Conn, settings: Settings, caller: Scoped, center_id: CenterId, body: WebhookCreate
+) -> Any:
     """Register `url`; from now on every new suggestion for the center is POSTed to it, signed with `secret`.
 
+    The URL must reach a public address: loopback, private, link-local and other non-public addresses are
+    refused (422), as literals and as what the host name resolves to now. Delivery checks again (DNS can change).
     The secret is in this answer only. Each push carries `X-Carecast-Event-Id` (the same on every retry: dedupe
     on it), `X-Carecast-Timestamp` and `X-Carecast-Signature: sha256=HMAC(secret, "{timestamp}.{body}")`.
     """
     try:
-        url = check_url(body.url)
+        target = check_url(body.url, egress=settings.egress)
+        if (addresses := _resolve(target)) is not None:
+            check_addresses(target, addresses, egress=settings.egress)
     except InvalidWebhookUrl as exc:
         raise ApiError(422, "invalid_webhook_url", f"body.url: {exc}") from exc
     params = {
         "center_id": center_id,
-        "url": url,
+        "url": body.url,
         "secret": new_secret(),
         "label": body.label,
         "key_id": caller.key_id,
@@ -81,6 +89,22 @@ def create_webhook(conn: Conn, caller: Scoped, center_id: CenterId, body: Webhoo
             f"a center has at most {MAX_WEBHOOKS_PER_CENTER} live subscriptions; delete one first",
         )
     return WebhookCreated.model_validate(row)
+
+
+def _resolve(target: Target) -> list[str] | None:
+    """Return the addresses the URL's host name resolves to now, None for an IP literal or a name that does not
+    resolve (yet): registration refuses what it can see, delivery is where the check counts."""
+    if target.literal() is not None:
+        return None
+    try:
+        infos = socket.getaddrinfo(
+            target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+        )
+    except UnicodeError as exc:
+        raise InvalidWebhookUrl(f"{target.host!r} is not a host name") from exc
+    except OSError:
+        return None
+    return [str(info[4][0]) for info in infos]
 
 
 @router.get(

@@ -6,26 +6,26 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import UtcDateTime
+from api.schemas.common import RequestModel, UtcDateTime
 
 Stage = Literal["detected", "notified", "booked", "checked_in", "serviced", "verified", "closed"]
 
 
-class PartUsed(BaseModel):
+class PartUsed(RequestModel):
     """A part the workshop used."""
 
     sku: str = Field(min_length=1, max_length=64, examples=["BAT-12V-AGM70"])
     qty: int = Field(ge=1, le=100)
 
 
-class CompleteRequest(BaseModel):
+class CompleteRequest(RequestModel):
     """What the workshop found and used."""
 
     outcome: Literal["fault_confirmed", "no_fault_found"]
     parts_used: list[PartUsed] = Field(default_factory=list, max_length=50)
 
 
-class DeclineRequest(BaseModel):
+class DeclineRequest(RequestModel):
     """Why an option is declined; ``remind: false`` is the owner's "don't remind me"."""
 
     remind: bool = True

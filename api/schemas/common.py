@@ -1,13 +1,106 @@
-"""Models shared by several audiences: the error envelope, UTC timestamps, risk and part descriptions."""
+"""Models shared by several audiences: the error envelope, UTC timestamps, risk and part descriptions, and the
+base of every request body (no NUL characters anywhere in it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from core.contracts import RiskKind, Severity
+
+NUL_MESSAGE = "must not contain NUL (\\x00) characters"
+# The same rule in JSON Schema (ECMA 262), so the OpenAPI schema says it and schema-driven clients follow it.
+NUL_FREE_PATTERN = "^[^\\u0000]*$"
+
+
+def reject_nul(value: Any) -> Any:
+    """Return `value` unchanged; raise ValueError when it is, or holds, a string with a NUL character.
+
+    PostgreSQL text and jsonb cannot store NUL, so such a value would fail at the database (500) instead of here.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(NUL_MESSAGE)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reject_nul(key)
+            reject_nul(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            reject_nul(item)
+    return value
+
+
+# A string parameter (header, query, path) that may reach PostgreSQL.
+NulFreeStr = Annotated[
+    str, AfterValidator(reject_nul), Field(json_schema_extra={"pattern": NUL_FREE_PATTERN})
+]
+
+
+def _document_nul_free(schema: dict[str, Any]) -> None:
+    """Add NUL_FREE_PATTERN to every string (and dictionary key) of a JSON schema, stopping at other models."""
+    if schema.get("type") == "string" and "enum" not in schema and "const" not in schema:
+        if "pattern" in schema:
+            schema.setdefault("allOf", []).append({"pattern": NUL_FREE_PATTERN})
+        else:
+            schema["pattern"] = NUL_FREE_PATTERN
+    if isinstance(schema.get("additionalProperties"), dict):
+        schema.setdefault("propertyNames", {"pattern": NUL_FREE_PATTERN})
+        _document_nul_free(schema["additionalProperties"])
+    children = [*schema.get("properties", {}).values(), *schema.get("anyOf", []), *schema.get("oneOf", [])]
+    if isinstance(schema.get("items"), dict):
+        children.append(schema["items"])
+    for child in children:
+        _document_nul_free(child)
+
+
+class RequestModel(BaseModel):
+    """Base of every request body: each string in it, however deeply nested, is checked for NUL (422)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return reject_nul(value)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(core_schema)
+        _document_nul_free(handler.resolve_ref_schema(json_schema))
+        return json_schema
+
+
+def _nul_errors(where: str, items: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [
+        {"type": "string_nul", "loc": (where, name), "msg": f"Value {NUL_MESSAGE}", "input": value}
+        for name, value in items
+        if "\x00" in value or "\x00" in name
+    ]
+
+
+async def reject_nul_params(request: Request) -> None:
+    """Answer 422 when a path or query parameter holds a NUL character (an app-wide dependency)."""
+    errors = _nul_errors("path", request.path_params.items()) + _nul_errors(
+        "query", request.query_params.multi_items()
+    )
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def _to_utc(value: datetime) -> datetime:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import UtcDateTime
+from api.schemas.common import RequestModel, UtcDateTime
 
 
 class SurveyQuestion(BaseModel):
@@ -35,7 +35,7 @@ class SurveyList(BaseModel):
     items: list[Survey]
 
 
-class SurveyAnswers(BaseModel):
+class SurveyAnswers(RequestModel):
     """Answers by question id: an integer 1-5 for scores, text for the free question."""
 
     answers: dict[str, int | str] = Field(examples=[{"q_explained": 4, "q_comment": "Quick and friendly."}])

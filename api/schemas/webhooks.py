@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import UtcDateTime
+from api.schemas.common import RequestModel, UtcDateTime
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(RequestModel):
     """Where to push the center's new booking suggestions."""
 
     model_config = ConfigDict(extra="forbid")
@@ -19,7 +19,10 @@ class WebhookCreate(BaseModel):
         max_length=2000,
         pattern=r"^https?://",
         examples=["https://dms.example.com/carecast/hooks"],
-        description="https:// (plain http only to localhost / 127.0.0.1, for development)",
+        description=(
+            "https:// to a public address: loopback, private, link-local and other non-public addresses are "
+            "refused, also when the host name resolves to one (plain http only to localhost, in development setups)"
+        ),
     )
     label: str | None = Field(default=None, max_length=200, examples=["DMS integration"])
 

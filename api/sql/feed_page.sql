@@ -6,8 +6,12 @@
 -- else in the API.
 -- Rows: one per item, each with the key's columns; a single row with NULL id/item when there are no items; no row
 -- at all when no key has this hash. center_found is only consulted for admin keys (404 for a missing center).
+-- A key is live when it is neither revoked nor expired (by the database clock): `revoked` is true for an expired
+-- key too, so a reader of the first six columns refuses it; `expired` and `expires_at` (before id and item) say
+-- why, and when a live key stops, for the principal cache.
 WITH k AS (
-    SELECT id, center_id, role, key_hash, revoked_at, last_used_at
+    SELECT id, center_id, role, key_hash, revoked_at, last_used_at, expires_at,
+           expires_at IS NOT NULL AND expires_at <= now() AS expired
     FROM api_key
     WHERE key_hash = %(hash)s
 ), touched AS (
@@ -16,12 +20,14 @@ WITH k AS (
     FROM k
     WHERE a.id = k.id
       AND k.revoked_at IS NULL
+      AND NOT k.expired
       AND (k.last_used_at IS NULL OR k.last_used_at < now() - INTERVAL '1 minute')
     RETURNING a.id
 ), page AS MATERIALIZED (
     SELECT b.*
     FROM booking_suggestion b, k
     WHERE k.revoked_at IS NULL
+      AND NOT k.expired
       AND (k.role = 'admin' OR k.center_id = %(center_id)s)
       AND b.center_id = %(center_id)s
       AND b.id > %(after_id)s
@@ -34,8 +40,9 @@ WITH k AS (
     FROM page b
     JOIN booking_suggestion_item si ON si.id = b.id
 )
-SELECT k.id AS key_id, k.center_id, k.role, k.key_hash AS hash, k.revoked_at IS NOT NULL AS revoked,
+SELECT k.id AS key_id, k.center_id, k.role, k.key_hash AS hash, k.revoked_at IS NOT NULL OR k.expired AS revoked,
        EXISTS (SELECT 1 FROM service_center WHERE id = %(center_id)s) AS center_found,
+       k.expired, k.expires_at,
        i.id, i.item
 FROM k
 LEFT JOIN items i ON true

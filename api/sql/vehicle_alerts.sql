@@ -17,7 +17,7 @@ SELECT r.id, r.kind, r.severity, r.confidence, r.diagnosis, r.predicted_date, r.
            FROM booking_suggestion b
            JOIN service_center sc ON sc.id = b.center_id
            JOIN technician t ON t.id = b.technician_id
-           WHERE b.risk_id = r.id AND b.vehicle_id = r.vehicle_id
+           WHERE b.risk_id = r.id AND b.vehicle_id = r.vehicle_id AND b.customer_id = %(customer_id)s
        ), '[]'::jsonb) AS booking_options
 FROM risk r
 WHERE r.vehicle_id = %(vehicle_id)s AND r.status IN ('open', 'resolved')

@@ -1,4 +1,5 @@
--- Live booking options and booked visits of a vehicle that have not ended yet, soonest first.
+-- Live booking options and booked visits of a vehicle that have not ended yet, soonest first; only those offered to
+-- this owner (after a resale, not the previous owner's).
 SELECT b.id, b.rank, b.status, b.slot_start, b.slot_end, b.deadline, b.distance_km, b.parts,
        r.kind, t.name AS technician_name,
        jsonb_build_object('id', sc.id, 'name', sc.name, 'city', sc.city) AS center
@@ -7,6 +8,7 @@ JOIN risk r ON r.id = b.risk_id
 JOIN service_center sc ON sc.id = b.center_id
 JOIN technician t ON t.id = b.technician_id
 WHERE b.vehicle_id = %(vehicle_id)s
+  AND b.customer_id = %(customer_id)s
   AND b.status IN ('suggested', 'accepted')
   AND b.slot_end > %(now)s
 ORDER BY b.slot_start, b.id

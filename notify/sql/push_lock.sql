@@ -1,4 +1,5 @@
--- Lock one due push (skipped when another notify holds it) with its subscription and the JSON body to send:
+-- Lock one due push (skipped when another notify holds it, or when its subscription ended or its creating key was
+-- revoked or expired meanwhile) with its subscription and the JSON body to send:
 -- the event envelope around the suggestion in the feed's SuggestedBooking shape (its state when sent).
 SELECT d.id, d.attempts, w.url, w.secret,
        json_build_object(
@@ -13,4 +14,5 @@ FROM webhook_delivery d
 JOIN center_webhook w ON w.id = d.webhook_id
 JOIN booking_suggestion_item si ON si.id = d.suggestion_id
 WHERE d.id = %(id)s AND d.status = 'pending' AND w.revoked_at IS NULL
+  AND center_webhook_key_live(w.created_by_key, %(now)s)  -- checked again: the key may be revoked since push_due
 FOR UPDATE OF d SKIP LOCKED

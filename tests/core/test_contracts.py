@@ -23,6 +23,11 @@ from core.signals import COLUMNS, catalog, check_value
         ("LSVAU2180N218329O", False),
         ("LSVAU2180N218329Q", False),
         ("lsvau2180n2183294", False),  # lower case
+        ("LSVAU2180N2183294\n", False),  # "$" with match would accept the trailing newline
+        ("LSVAU2180N2183294\r\n", False),
+        ("\nLSVAU2180N2183294", False),
+        ("LSVAU2180N2183294\x00", False),
+        ("LSVAU2180N2183294 ", False),
         (None, False),
         (12345678901234567, False),
     ],

@@ -105,6 +105,7 @@ SAMPLE_CASES = [
     ("ts_epoch_number", {"ts": 1736900000, "signals": {"Vehicle.Speed": 1}}, "bad_ts"),
     ("ts_month_13", {"ts": "2025-13-01T00:00:00Z", "signals": {"Vehicle.Speed": 1}}, "bad_ts"),
     ("ts_date_only", {"ts": "2025-01-15", "signals": {"Vehicle.Speed": 1}}, "bad_ts"),
+    ("ts_trailing_newline", {"ts": "2025-01-15T10:00:00Z\n", "signals": {"Vehicle.Speed": 1}}, "bad_ts"),
     ("ts_null", {"ts": None, "signals": {"Vehicle.Speed": 1}}, "bad_ts"),
     ("ts_naive", {"ts": "2025-01-15T08:00:00", "signals": {"Vehicle.Speed": 1}}, "ts_no_offset"),
     ("ts_future", {"ts": FUTURE, "signals": {"Vehicle.Speed": 1}}, "ts_in_future"),

@@ -8,7 +8,7 @@ import pytest
 
 from core.db import connect
 from ingest.retention import prune_rejects
-from tests.conftest import wait_for
+from tests.conftest import free_port, wait_for
 
 
 def _reject(conn, age: timedelta, n: int = 1) -> None:
@@ -55,3 +55,10 @@ def test_retention_zero_keeps_every_reject(conn, ingest_settings, start_ingester
     publisher.send("LTEST00000000000Z", b"not json")  # a full round trip through the ingester
     wait_for(lambda: ingester.counters.acked == 1, timeout=20, what="the message acked")
     assert _ages(conn)[-1] == 900
+
+
+def test_metrics_listen_on_loopback_unless_opened(ingest_settings, start_ingester):
+    """Ingest's /metrics once bound every interface by default."""
+    port = free_port()
+    ingester = start_ingester(ingest_settings.tuned(metrics_port=port))
+    assert ingester.metrics.address == ("127.0.0.1", port)

@@ -15,10 +15,12 @@ import structlog
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 
+from core.egress import EgressSettings
 from notify.booking import BookingPolicy
 from notify.channels import DeliveryError, EmailChannel, Envelope, InAppChannel, WebhookChannel
 from notify.job import run_pass
 from notify.outbox import run_outbox
+from notify.push import HttpPoster
 from notify.signing import RetryPolicy, verify
 from notify.workdays import ChinaCalendar
 from tests.conftest import free_port
@@ -84,7 +86,7 @@ def test_notify_outbox_webhook_retries_signed_and_email_delivered(conn, receiver
     port, inbox = smtp
     channels = {
         "in_app": InAppChannel(conn),
-        "webhook": WebhookChannel(SECRET),
+        "webhook": WebhookChannel(SECRET, poster=HttpPoster(egress=EgressSettings(allow_loopback=True))),
         "email": EmailChannel(host="127.0.0.1", port=port, sender="care@carecast.test"),
     }
     notify(conn, NOW)
@@ -211,3 +213,20 @@ def test_notify_offers_taken_by_an_accepted_booking_are_replanned(conn) -> None:
         (car["risk"],),
     ).fetchall()
     assert len(live) == 3 and all(not (t == tech and s < end and start < e) for t, s, e in live)
+
+
+def test_owner_webhooks_go_through_the_egress_policy(conn, receiver) -> None:
+    """The owner's webhook URL comes from customer data: with the default policy a private target gets nothing."""
+    seed_reference(conn)
+    car = seed_car(conn, vin="LGWEF4A59NH000123")
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+    conn.execute(
+        "UPDATE customer SET channels = %s WHERE id = %s", (json.dumps({"webhook_url": url}), car["customer"])
+    )
+    strict = WebhookChannel(SECRET, poster=HttpPoster(egress=EgressSettings()))
+    notify(conn, NOW)
+    report = outbox(conn, NOW, {"in_app": InAppChannel(conn), "webhook": strict})
+    assert (report.delivered, report.retrying) == (1, 1)  # in-app delivered, the webhook refused
+    assert receiver.received == []
+    error = conn.execute("SELECT last_error FROM care_delivery WHERE channel = 'webhook'").fetchone()[0]
+    assert error.startswith("refused:")
