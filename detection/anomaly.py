@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import IsolationForest
 
-from core.contracts import RiskKind
 from detection.flags import RuleResult
 from detection.frame import known_until, today
+from domain.vocabulary import RiskKind
 
 # feature -> +1 when high values mean trouble, -1 when low values do
 GROUPS: dict[str, dict[str, int]] = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from core.contracts import RiskKind, Severity
+from domain.vocabulary import RiskKind, Severity
 
 
 @dataclass(frozen=True, slots=True)

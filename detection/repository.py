@@ -15,11 +15,11 @@ from psycopg import ClientCursor
 from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
-from core.contracts import RiskKind
 from core.db import StorageMode, query, storage_info
 from detection.errors import DetectionError
 from detection.flags import RiskFlag, RuleResult
 from detection.frame import FRAME_COLUMNS, NUMERIC_COLUMNS, empty_frame
+from domain.vocabulary import RiskKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,9 @@ from typing import Any
 
 import orjson
 
-from core.contracts import PAYLOAD_VERSION, is_valid_vin
+from core.contracts import PAYLOAD_VERSION
 from core.signals import COLUMNS, Signal, catalog, check_value
+from domain.vin import is_valid_vin
 from ingest.columnar import clean_rows
 
 MAX_SAMPLES = 1000

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from core.contracts import RiskKind
+from domain.vocabulary import RiskKind
 from notify.slots import Interval, free_slots
 from notify.workdays import WorkCalendar
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
-from core.contracts import LOCALES, RiskKind
+from domain.vocabulary import LOCALES, RiskKind
 from notify.booking import JOBS, BookingOption
 from notify.evidence import readings, shared_limit, window_mean
 from notify.formatting import Formatter

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import psycopg
 import structlog
 
-from core.contracts import RiskKind
+from domain.vocabulary import RiskKind
 from notify import repository
 from notify.booking import BookingOption, BookingPolicy, BookingRequest, Candidates, propose, rank_centers
 from notify.compose import Notice, Recipient, compose

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from core.contracts import SEVERITY_ORDER, Severity
+from domain.vocabulary import SEVERITY_ORDER, Severity
 
 FIRST_NOTICE = "first_notice"
 ALL_CLEAR = "all_clear"

@@ -18,7 +18,7 @@ import orjson
 import psycopg
 from psycopg.rows import dict_row
 
-from core.contracts import RiskKind
+from domain.vocabulary import RiskKind
 from simulators.demo import customer_id_of, ingesting, run_stage, serving_api, stage_env, wait_until
 from simulators.models import Sample, fleet_models
 from simulators.publish import Publisher

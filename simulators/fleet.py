@@ -7,7 +7,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.contracts import Powertrain, Segment, vin_check_digit
+from domain.vin import vin_check_digit
+from domain.vocabulary import Powertrain, Segment
 from simulators.climate import REGIONS
 from simulators.names import CENTER_AREAS, EN_FIRST, EN_LAST, ZH_GIVEN, ZH_SURNAMES
 

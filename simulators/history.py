@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.contracts import Powertrain, RiskKind
+from domain.vocabulary import Powertrain, RiskKind
 from simulators.climate import REGIONS, Climate
 from simulators.fleet import rng_for
 from simulators.lifecycle import LifecycleScenario, VehiclePlan

@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from core.contracts import Powertrain
+from domain.vocabulary import Powertrain
 from simulators.climate import REGIONS, ColdSnap
 from simulators.fleet import Fleet, Vehicle, build_fleet, rng_for
 

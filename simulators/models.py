@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from core.contracts import Powertrain, Segment
+from domain.vocabulary import Powertrain, Segment
 from simulators.climate import REGIONS, Climate, Weather
 from simulators.fleet import Vehicle, rng_for
 from simulators.scenario import Fault, FaultKind, Scenario

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from core.contracts import Powertrain, RiskKind
+from domain.vocabulary import Powertrain, RiskKind
 from simulators.climate import REGIONS, Climate, ColdSnap
 from simulators.fleet import REGION_WEIGHTS, Fleet, build_fleet, powertrain_plan, rng_for
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from core.contracts import RiskKind
 from core.travel_peaks import next_peak
+from domain.vocabulary import RiskKind
 from simulators.climate import Weather
 from simulators.fleet import rng_for
 from simulators.lifecycle import VehiclePlan

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from core.contracts import Powertrain, RiskKind
+from domain.vocabulary import Powertrain, RiskKind
 from simulators.fleet import Vehicle, rng_for
 from simulators.lifecycle import VehiclePlan
 

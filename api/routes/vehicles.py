@@ -13,7 +13,7 @@ from api.deps import Conn
 from api.errors import ApiError
 from api.schemas.common import error_responses
 from api.schemas.vehicles import VehicleAlerts
-from core.contracts import is_valid_vin
+from domain.vin import is_valid_vin
 
 router = APIRouter(prefix="/v1/vehicles", tags=["owners"])
 

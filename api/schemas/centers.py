@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.common import PartLine, RiskSummary, TechnicianRef, UtcDateTime
-from core.contracts import Powertrain, RiskKind, Segment, Severity
+from domain.vocabulary import Powertrain, RiskKind, Segment, Severity
 
 BookingStatus = Literal["suggested", "accepted", "declined", "expired"]
 

@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from core.contracts import RiskKind, Severity
+from domain.vocabulary import RiskKind, Severity
 
 NUL_MESSAGE = "must not contain NUL (\\x00) characters"
 # The same rule in JSON Schema (ECMA 262), so the OpenAPI schema says it and schema-driven clients follow it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from api.schemas.common import UtcDateTime
-from core.contracts import RiskKind
+from domain.vocabulary import RiskKind
 
 
 class RuleOutcome(BaseModel):

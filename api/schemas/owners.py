@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import UtcDateTime
 from api.schemas.vehicles import BookingOption
-from core.contracts import Powertrain, RiskKind, Severity
+from domain.vocabulary import Powertrain, RiskKind, Severity
 
 ComponentStatus = Literal["ok", "attention", "unknown"]
 

@@ -23,13 +23,13 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from core.contracts import Powertrain, RiskKind, Severity
 from detection.coldsnap import outlook
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, iso_day, num
 from detection.groups import Car, cars
 from detection.trend import median as median_of
 from detection.trend import theil_sen
+from domain.vocabulary import Powertrain, RiskKind, Severity
 
 RULE_ID = "battery_12v_voltage"
 RULE_VERSION = 2

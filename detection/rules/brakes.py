@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, iso_day, num, today
 from detection.groups import cars
 from detection.rules import brake_fluid
 from detection.trend import median, theil_sen, theil_sen_slope
+from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "brake_pad_wear"
 RULE_VERSION = 2

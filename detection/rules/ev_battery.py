@@ -46,12 +46,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, iso_day, num, today
 from detection.groups import cars
 from detection.levelshift import find_steps, remove_steps
 from detection.trend import LinearFit, theil_sen
+from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "ev_soh_trend"
 RULE_VERSION = 3  # 3: the band spans the levels before and after a recalibration step

@@ -22,11 +22,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from core.contracts import RiskKind, Severity
 from core.travel_peaks import TravelPeak, next_peak
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import iso_day, num, today
 from detection.groups import Car, cars
+from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "holiday_trip_due_items"
 RULE_VERSION = 2

@@ -18,10 +18,10 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, iso_day, num
 from detection.groups import Car, cars
+from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "service_countdown"
 RULE_VERSION = 1

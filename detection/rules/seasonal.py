@@ -23,11 +23,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import num
 from detection.groups import Car, cars
 from detection.rules import battery_12v
+from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "winter_ambient_7d"
 RULE_VERSION = 3

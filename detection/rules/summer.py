@@ -24,11 +24,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import num
 from detection.groups import Car, cars
 from detection.rules.seasonal import AIR_COLUMNS, recent_air, season, week_air, weekly_means
+from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "summer_ambient_7d"
 RULE_VERSION = 4

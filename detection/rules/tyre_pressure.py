@@ -25,11 +25,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from core.contracts import RiskKind, Severity
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, iso_day, num
 from detection.groups import Car, cars
 from detection.trend import theil_sen
+from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "tyre_pressure_min"
 RULE_VERSION = 2

@@ -3,10 +3,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from core.contracts import RiskKind
 from core.db import connect, storage_info
 from core.errors import MigrationError
 from core.migrate import discover, migrate, pending
+from domain.vocabulary import RiskKind
 
 
 def test_migrations_apply_on_fresh_database_and_rerun_is_noop(empty_database):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.contracts import RiskKind, Severity
 from detection import anomaly
 from detection.flags import RiskFlag, result
+from domain.vocabulary import RiskKind, Severity
 
 
 def _fleet(daily, concat, *, cars: int, weak: int | None, seed: int = 404) -> pd.DataFrame:

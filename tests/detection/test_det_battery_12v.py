@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from core.contracts import RiskKind, Severity
 from detection.rules import battery_12v
+from domain.vocabulary import RiskKind, Severity
 
 P = battery_12v.Params()
 HEALTHY = {"lv_v_min": 10.3, "air_temp_min": 20.0, "lv_v_rest_avg": 12.6}

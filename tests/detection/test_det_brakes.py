@@ -8,8 +8,8 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from core.contracts import RiskKind, Severity
 from detection.rules import brakes
+from domain.vocabulary import RiskKind, Severity
 
 P = brakes.Params()
 ODO0 = 12_000_000  # metres

@@ -7,8 +7,8 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from core.contracts import RiskKind, Severity
 from detection.rules import ev_battery
+from domain.vocabulary import RiskKind, Severity
 
 DAYS = 365
 AGE = np.arange(DAYS)

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.contracts import RiskKind
 from detection import judging
 from detection.job import KindCounts, run_pass
 from detection.rules import RULES
+from domain.vocabulary import RiskKind
 
 NOW = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from core.contracts import RiskKind
 from detection import judging
 from detection.rules import RULES, brakes
+from domain.vocabulary import RiskKind
 
 
 def _mixed_fleet(daily, concat, now, cars: int = 24):

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core.contracts import RiskKind, Severity
 from core.db import connect
 from detection.errors import DetectionError
 from detection.flags import RiskFlag, RuleResult
 from detection.repository import SaveCounts, load_frame, refresh_daily, save_result
+from domain.vocabulary import RiskKind, Severity
 
 D1 = date(2026, 1, 10)
 T0 = datetime(2026, 1, 10, tzinfo=UTC)

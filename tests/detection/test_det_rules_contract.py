@@ -9,12 +9,12 @@ from datetime import date
 import numpy as np
 import pytest
 
-from core.contracts import RiskKind, Severity
 from detection.errors import RuleConfigError
 from detection.flags import RiskFlag, RuleResult
 from detection.frame import empty_frame
 from detection.rules import RULES, configured, rule_name
 from detection.trend import median, theil_sen, theil_sen_slope
+from domain.vocabulary import RiskKind, Severity
 
 
 def _flag(**changes) -> RiskFlag:

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from core.contracts import RiskKind, Severity
 from core.travel_peaks import Peak, next_peak, peaks
 from detection.rules import holiday_trip
+from domain.vocabulary import RiskKind, Severity
 
 P = holiday_trip.Params()
 # 2026: Spring Festival break from Monday 16 February (Chinese New Year's Eve), National Day from 1 October

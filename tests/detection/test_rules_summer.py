@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.contracts import RiskKind, Severity
 from detection.rules import summer
+from domain.vocabulary import RiskKind, Severity
 
 P = summer.Params()
 

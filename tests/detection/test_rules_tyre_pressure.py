@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from core.contracts import RiskKind, Severity
 from detection.rules import tyre_pressure
+from domain.vocabulary import RiskKind, Severity
 
 P = tyre_pressure.Params()
 

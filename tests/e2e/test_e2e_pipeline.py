@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from core.contracts import RiskKind
+from domain.vocabulary import RiskKind
 from simulators.demo import run_pipeline
 from simulators.scenario import build_scenario
 from simulators.settings import SimulatorSettings

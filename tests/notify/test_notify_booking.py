@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.contracts import RiskKind
+from domain.vocabulary import RiskKind
 from notify.booking import (
     JOBS,
     BookingPolicy,

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import jinja2
 import pytest
 
-from core.contracts import LOCALES, RiskKind
+from domain.vocabulary import LOCALES, RiskKind
 from notify.booking import JOBS, BookingOption, Center, PartLine, Technician
 from notify.compose import Notice, Recipient, compose, template_for
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.contracts import LOCALES, RiskKind
+from domain.vocabulary import LOCALES, RiskKind
 from notify.compose import Message, Recipient, compose, compose_digest
 from tests.notify.test_notify_compose import notice, options
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from core.contracts import LOCALES, Powertrain, is_valid_vin, vin_check_digit
+from domain.vin import is_valid_vin, vin_check_digit
+from domain.vocabulary import LOCALES, Powertrain
 from simulators.climate import REGIONS
 from simulators.fleet import MODELS, PARTS, build_fleet, powertrain_plan
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from core.contracts import Powertrain, RiskKind
+from domain.vocabulary import Powertrain, RiskKind
 from simulators.backfill import backfill
 from simulators.climate import Climate
 from simulators.history import COLUMNS, VehicleHistory, vehicle_rows

@@ -9,8 +9,8 @@ from functools import cache
 import numpy as np
 import pytest
 
-from core.contracts import Powertrain, RiskKind
 from core.signals import catalog, check_value
+from domain.vocabulary import Powertrain, RiskKind
 from simulators import models as m
 from simulators.models import fleet_models
 from simulators.publish import encode

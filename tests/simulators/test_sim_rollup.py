@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import psycopg
 
-from core.contracts import RiskKind
 from core.db import connect, query
 from core.settings import DatabaseSettings
 from core.signals import COLUMNS
+from domain.vocabulary import RiskKind
 from simulators.models import fleet_models
 from simulators.run import iter_history
 from simulators.scenario import FaultKind, build_scenario

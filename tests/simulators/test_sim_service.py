@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from core.contracts import Powertrain, RiskKind
+from domain.vocabulary import Powertrain, RiskKind
 from simulators.climate import Climate
 from simulators.history import COLUMNS, VehicleHistory, vehicle_rows
 from simulators.lifecycle import build_lifecycle
