@@ -20,11 +20,12 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from core.contracts import RiskKind, telemetry_topic, vin_from_topic
+from core.contracts import telemetry_topic, vin_from_topic
 from core.db import connect, make_pool
 from core.settings import DatabaseSettings
 from core.signals import COLUMNS
 from detection.job import PassReport, run_pass
+from domain.vocabulary import RiskKind
 from ingest.decode import Limits, decode
 from ingest.settings import IngestTuning
 from ingest.vehicles import VehicleResolver
