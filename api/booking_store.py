@@ -6,15 +6,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from api import lifecycle
 from api.errors import ApiError
+from core import bookings, cases
 from core.db import query
+from domain import lifecycle
+from domain.vocabulary import BookingStatus, CaseStage
 
 
 def _row(conn: psycopg.Connection, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -49,18 +52,10 @@ def state(conn: psycopg.Connection, *, booking_id: int) -> dict[str, Any]:
     return row
 
 
-def _move(conn: psycopg.Connection, row: dict[str, Any], **changes: Any) -> None:
-    params = {
-        "risk_id": row["risk_id"],
-        "vehicle_id": row["vehicle_id"],
-        "booking_id": None,
-        "outcome": None,
-        "parts_used": None,
-        "close_reason": None,
-        "mute": False,
-        **changes,
-    }
-    conn.execute(query("api", "case_move"), params)
+def _move(
+    conn: psycopg.Connection, row: dict[str, Any], *, stage: CaseStage, now: datetime, **changes: Any
+) -> None:
+    cases.move(conn, risk_id=row["risk_id"], vehicle_id=row["vehicle_id"], stage=stage, now=now, **changes)
 
 
 def _parts(conn: psycopg.Connection, row: dict[str, Any], *, sign: int) -> None:
@@ -69,7 +64,9 @@ def _parts(conn: psycopg.Connection, row: dict[str, Any], *, sign: int) -> None:
         conn.execute(query("api", "parts_reserve"), params)
 
 
-def _hold_slot(conn: psycopg.Connection, *, booking_id: int, by: str, attempts: int = 3) -> None:
+def _hold_slot(
+    conn: psycopg.Connection, *, booking_id: int, by: str, now: datetime, attempts: int = 3
+) -> None:
     """Mark the option accepted; 409 when the exclusion constraint says another accept holds the slot.
 
     Concurrent accepts of overlapping slots can deadlock inside the exclusion check; PostgreSQL then aborts one of
@@ -79,7 +76,7 @@ def _hold_slot(conn: psycopg.Connection, *, booking_id: int, by: str, attempts: 
     for attempt in range(attempts):
         try:
             with conn.transaction():
-                conn.execute(query("api", "booking_accept"), {"booking_id": booking_id, "by": by})
+                bookings.accept(conn, booking_id=booking_id, by=by, now=now)
             return
         except psycopg.errors.DeadlockDetected as exc:
             if attempt == attempts - 1:
@@ -93,12 +90,11 @@ def accept(conn: psycopg.Connection, *, booking_id: int, by: str, **scope: Any) 
     with conn.transaction():
         row, current = _lock(conn, booking_id=booking_id, **scope)
         if _verdict(lifecycle.accept, current):
-            _hold_slot(conn, booking_id=booking_id, by=by)
+            now = datetime.now(UTC)
+            _hold_slot(conn, booking_id=booking_id, by=by, now=now)
             _parts(conn, row, sign=+1)
-            conn.execute(
-                query("api", "booking_release_others"), {"risk_id": row["risk_id"], "booking_id": booking_id}
-            )
-            _move(conn, row, stage="booked", booking_id=booking_id)
+            bookings.release_others(conn, risk_id=row["risk_id"], booking_id=booking_id)
+            _move(conn, row, stage=CaseStage.BOOKED, now=now, booking_id=booking_id)
         return state(conn, booking_id=booking_id)
 
 
@@ -106,15 +102,14 @@ def decline(conn: psycopg.Connection, *, booking_id: int, mute: bool = False, **
     """Decline an option; an accepted one gives its slot and parts back and the case waits for new offers."""
     with conn.transaction():
         row, current = _lock(conn, booking_id=booking_id, **scope)
+        now = datetime.now(UTC)
         if _verdict(lifecycle.decline, current):
-            conn.execute(query("api", "booking_decline"), {"booking_id": booking_id})
-            if current.status == "accepted":
+            bookings.decline(conn, booking_id=booking_id)
+            if current.status == BookingStatus.ACCEPTED:
                 _parts(conn, row, sign=-1)
-                conn.execute(query("api", "case_unbook"), {"risk_id": row["risk_id"], "mute": mute})
+                cases.unbook(conn, risk_id=row["risk_id"], mute=mute, now=now)
         if mute:
-            conn.execute(
-                query("api", "case_mute"), {"risk_id": row["risk_id"], "vehicle_id": row["vehicle_id"]}
-            )
+            cases.mute(conn, risk_id=row["risk_id"], vehicle_id=row["vehicle_id"], now=now)
         return state(conn, booking_id=booking_id)
 
 
@@ -123,7 +118,7 @@ def check_in(conn: psycopg.Connection, *, booking_id: int, center_id: int) -> di
     with conn.transaction():
         row, current = _lock(conn, booking_id=booking_id, center_id=center_id)
         if _verdict(lifecycle.check_in, current):
-            _move(conn, row, stage="checked_in")
+            _move(conn, row, stage=CaseStage.CHECKED_IN, now=datetime.now(UTC))
         return state(conn, booking_id=booking_id)
 
 
@@ -149,6 +144,7 @@ def complete(
                 conn,
                 row,
                 stage=stage,
+                now=datetime.now(UTC),
                 outcome=outcome,
                 parts_used=Jsonb(parts_used),
                 close_reason=close_reason,

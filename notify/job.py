@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 import psycopg
 import structlog
 
-from domain.vocabulary import RiskKind
+from core import bookings, cases
+from domain import lifecycle
+from domain.vocabulary import RiskKind, RiskStatus
 from notify import repository
 from notify.booking import BookingOption, BookingPolicy, BookingRequest, Candidates, propose, rank_centers
 from notify.compose import Notice, Recipient, compose
@@ -62,7 +64,7 @@ def run_pass(
         raise ValueError("run_pass needs an autocommit connection: it commits one transaction per risk")
     started = time.monotonic()
     cadence = cadence or CadencePolicy()
-    expired = repository.expire_suggestions(conn, now=now)
+    expired = bookings.expire(conn, now=now)
     verified, refired = _verify_serviced(conn, now=now, params=verify or VerifyParams(), limit=limit)
     ids = repository.attention_risk_ids(conn, limit=limit)
     candidates = repository.load_candidates(conn) if ids else Candidates((), ())
@@ -159,19 +161,22 @@ def _step(conn: psycopg.Connection, *, risk_id: int, ctx: _Context) -> _Step | N
     if decision.cancel_queued:
         repository.cancel_queued(conn, risk_id=row.risk_id)
     options: list[BookingOption] = []
-    if decision.purpose is not None and row.risk_status == "open":
+    if decision.purpose is not None and row.risk_status == RiskStatus.OPEN:
         # Every notice carries fresh offers: the old ones are released first so their slots count as free.
-        repository.release_offers(conn, risk_id=row.risk_id)
+        bookings.release_offers(conn, risk_id=row.risk_id)
         options = _offer(conn, row=row, ctx=ctx)
     if decision.purpose is not None:
         _write_message(conn, row=row, purpose=decision.purpose, options=options, ctx=ctx)
-    if row.risk_status != "open":
-        if row.stage not in ("detected", "notified"):
+    if row.risk_status != RiskStatus.OPEN:
+        ending = lifecycle.when_risk_ends(row.stage)
+        if ending is None:
             return _Step(None, 0)  # a booked case ends through the workshop, not here
-        repository.save_case(conn, row=row, stage="closed", now=ctx.now, close_reason="resolved_by_itself")
+        cases.close(conn, risk_id=row.risk_id, vehicle_id=row.vehicle_id, reason=ending[1], now=ctx.now)
         return _Step(decision.purpose, 0, closed=True)
-    if decision.purpose is not None:
-        repository.save_case(conn, row=row, stage="notified", now=ctx.now, severity=row.severity)
+    if decision.purpose is not None and lifecycle.after_notice(row.stage) is not None:
+        cases.record_notice(
+            conn, risk_id=row.risk_id, vehicle_id=row.vehicle_id, severity=row.severity, now=ctx.now
+        )
     return _Step(decision.purpose, len(options))
 
 
@@ -245,7 +250,7 @@ def _verify_serviced(
                 params=params,
             )
             if outcome == "verified":
-                repository.close_verified(conn, risk_id=case["risk_id"], now=now)
+                cases.close_verified(conn, risk_id=case["risk_id"], now=now)
             verified += outcome == "verified"
             refired += outcome == "refired"
     return verified, refired

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.vocabulary import SEVERITY_ORDER, Severity
+from domain.vocabulary import BOOKED_STAGES, SEVERITY_ORDER, RiskStatus, Severity
 
 FIRST_NOTICE = "first_notice"
 ALL_CLEAR = "all_clear"
-BOOKED_STAGES = frozenset({"booked", "checked_in", "serviced", "verified", "closed"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +62,7 @@ def _rank(severity: str | None) -> int:
 def decide(case: CaseView, *, now: datetime, policy: CadencePolicy) -> Decision:
     """Return the purpose of the message the case needs now, if any, and whether queued ones are moot."""
     told = FIRST_NOTICE in case.sent
-    if case.risk_status != "open":
+    if case.risk_status != RiskStatus.OPEN:
         if case.stage in BOOKED_STAGES or not told or ALL_CLEAR in case.sent:
             return Decision(None, cancel_queued=True)
         return Decision(ALL_CLEAR, cancel_queued=True)

@@ -11,6 +11,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from core import bookings
 from core.db import query
 from notify.booking import BookingOption, Candidates, Center, Interval, StockLevel, Technician
 from notify.compose import Message
@@ -75,50 +76,12 @@ def cancel_queued(conn: psycopg.Connection, *, risk_id: int) -> int:
     return conn.execute(query("notify", "cancel_queued"), {"risk_id": risk_id}).rowcount
 
 
-def save_case(
-    conn: psycopg.Connection,
-    *,
-    row: CaseRow,
-    stage: str,
-    now: datetime,
-    severity: str | None = None,
-    close_reason: str | None = None,
-) -> None:
-    """Create or move the risk's case: notified (with the severity told) or closed (with why)."""
-    conn.execute(
-        query("notify", "upsert_case"),
-        {
-            "risk_id": row.risk_id,
-            "vehicle_id": row.vehicle_id,
-            "stage": stage,
-            "severity": severity,
-            "close_reason": close_reason,
-            "now": now,
-        },
-    )
-
-
-def release_offers(conn: psycopg.Connection, *, risk_id: int) -> int:
-    """Expire the risk's suggestions still on offer; return how many."""
-    return conn.execute(query("notify", "release_offers"), {"risk_id": risk_id}).rowcount
-
-
 def serviced_cases(
     conn: psycopg.Connection, *, now: datetime, grace_days: int, limit: int
 ) -> list[dict[str, Any]]:
     """Lock and return serviced cases with a confirmed fault and their telemetry since the service."""
     params = {"now": now, "grace_days": grace_days, "limit": limit}
     return conn.cursor(row_factory=dict_row).execute(query("notify", "serviced_cases"), params).fetchall()
-
-
-def close_verified(conn: psycopg.Connection, *, risk_id: int, now: datetime) -> None:
-    """Close a verified case and its risk."""
-    conn.execute(query("notify", "close_verified"), {"risk_id": risk_id, "now": now})
-
-
-def expire_suggestions(conn: psycopg.Connection, *, now: datetime) -> int:
-    """Expire offers that can no longer be honoured; return how many."""
-    return conn.execute(query("notify", "expire_suggestions"), {"now": now}).rowcount
 
 
 def replan_risk_ids(conn: psycopg.Connection, *, limit: int) -> list[int]:
@@ -205,12 +168,7 @@ def save_suggestions(
     conn: psycopg.Connection, *, row: CaseRow, options: Sequence[BookingOption], expires_at: datetime
 ) -> None:
     """Insert the risk's booking options; each expires at `expires_at` or its slot start, whichever is first."""
-    if options:
-        with conn.cursor() as cur:
-            cur.executemany(
-                query("notify", "insert_suggestion"),
-                [_suggestion_params(row, o, expires_at=expires_at) for o in options],
-            )
+    bookings.insert(conn, options=[_suggestion_params(row, o, expires_at=expires_at) for o in options])
 
 
 def _suggestion_params(row: CaseRow, option: BookingOption, *, expires_at: datetime) -> dict[str, Any]:

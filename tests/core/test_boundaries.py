@@ -1,4 +1,5 @@
-"""Architecture guard: stages talk through tables, never by importing each other; pure modules stay pure."""
+"""Architecture guard: stages talk through tables, never by importing each other; they may import the pure domain
+layer (domain/) and infrastructure (core/); core may import domain; domain imports neither and does no I/O."""
 
 from __future__ import annotations
 
@@ -58,6 +59,17 @@ def test_core_imports_no_stage():
     for path in (ROOT / "core").rglob("*.py"):
         bad = _imports(path) & set(STAGES)
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_domain_is_pure_and_imports_only_itself():
+    """The domain layer: no stage, no core, no I/O library, no clock, no settings."""
+    for path in (ROOT / "domain").rglob("*.py"):
+        name = path.relative_to(ROOT)
+        imported = _imports(path)
+        bad = imported & (set(STAGES) | {"core", "bench", "pydantic_settings"} | IO_LIBS)
+        assert not bad, f"{name} imports {bad}: the domain layer is pure"
+        text = path.read_text("utf-8")
+        assert "datetime.now(" not in text and "date.today(" not in text, f"{name} reads the clock"
 
 
 @pytest.mark.parametrize("module", PURE_MODULES)

@@ -1,0 +1,46 @@
+"""The one writer of ``booking_suggestion`` statuses: notify offers options (insert), releases and expires them;
+the API accepts and declines them. Timestamps come from the caller's ``now`` (the clock convention of
+core/cases.py). Which transitions are allowed is decided in domain/lifecycle.py."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from core.db import query
+
+
+def insert(conn: psycopg.Connection, *, options: Sequence[Mapping[str, Any]]) -> None:
+    """Insert booking options (the columns of booking_insert.sql); an option already offered is left alone."""
+    if options:
+        with conn.cursor() as cur:
+            cur.executemany(query("core", "booking_insert"), options)
+
+
+def accept(conn: psycopg.Connection, *, booking_id: int, by: str, now: datetime) -> None:
+    """Mark the option accepted; the database refuses an overlapping accepted slot of the same technician
+    (ExclusionViolation) and a second accepted option of the risk (UniqueViolation)."""
+    conn.execute(query("core", "booking_accept"), {"booking_id": booking_id, "by": by, "now": now})
+
+
+def decline(conn: psycopg.Connection, *, booking_id: int) -> None:
+    """Mark the option declined."""
+    conn.execute(query("core", "booking_decline"), {"booking_id": booking_id})
+
+
+def release_others(conn: psycopg.Connection, *, risk_id: int, booking_id: int) -> None:
+    """Expire the risk's other open options once one is accepted."""
+    conn.execute(query("core", "booking_release_others"), {"risk_id": risk_id, "booking_id": booking_id})
+
+
+def release_offers(conn: psycopg.Connection, *, risk_id: int) -> int:
+    """Expire the risk's open options (a new notice brings fresh ones); return how many."""
+    return conn.execute(query("core", "booking_release_offers"), {"risk_id": risk_id}).rowcount
+
+
+def expire(conn: psycopg.Connection, *, now: datetime) -> int:
+    """Expire every option that can no longer be honoured at `now`; return how many."""
+    return conn.execute(query("core", "booking_expire"), {"now": now}).rowcount

@@ -1,0 +1,72 @@
+"""The one writer of ``care_case``: every stage change of a case goes through here, stamped with the caller's
+``now`` (the clock convention: notify passes its pass's time, the API the request's time; SQL ``now()`` is never
+used for a case). Which transitions are allowed is decided in domain/lifecycle.py before these are called."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from core.db import query
+from domain.vocabulary import CaseStage, CloseReason
+
+
+def record_notice(
+    conn: psycopg.Connection, *, risk_id: int, vehicle_id: int, severity: str, now: datetime
+) -> None:
+    """Mark the case notified (created if new), remembering the severity the owner was told."""
+    params = {"risk_id": risk_id, "vehicle_id": vehicle_id, "severity": severity, "now": now}
+    conn.execute(query("core", "case_notice"), params)
+
+
+def close(
+    conn: psycopg.Connection, *, risk_id: int, vehicle_id: int, reason: CloseReason, now: datetime
+) -> None:
+    """Close the case without a visit (created if new), with why."""
+    params = {"risk_id": risk_id, "vehicle_id": vehicle_id, "close_reason": reason, "now": now}
+    conn.execute(query("core", "case_close"), params)
+
+
+def close_verified(conn: psycopg.Connection, *, risk_id: int, now: datetime) -> None:
+    """Close a serviced case whose fix the telemetry verified, and its risk (a new finding opens a new one)."""
+    conn.execute(query("core", "case_close_verified"), {"risk_id": risk_id, "now": now})
+
+
+def move(
+    conn: psycopg.Connection,
+    *,
+    risk_id: int,
+    vehicle_id: int,
+    stage: CaseStage,
+    now: datetime,
+    booking_id: int | None = None,
+    outcome: str | None = None,
+    parts_used: Any = None,
+    close_reason: CloseReason | None = None,
+    mute: bool = False,
+) -> None:
+    """Move the case to a workshop stage (booked, checked_in, serviced or closed at the visit), stamping the step."""
+    params = {
+        "risk_id": risk_id,
+        "vehicle_id": vehicle_id,
+        "stage": stage,
+        "booking_id": booking_id,
+        "outcome": outcome,
+        "parts_used": parts_used,
+        "close_reason": close_reason,
+        "mute": mute,
+        "now": now,
+    }
+    conn.execute(query("core", "case_move"), params)
+
+
+def mute(conn: psycopg.Connection, *, risk_id: int, vehicle_id: int, now: datetime) -> None:
+    """The owner said "don't remind me": no more reminders for this case."""
+    conn.execute(query("core", "case_mute"), {"risk_id": risk_id, "vehicle_id": vehicle_id, "now": now})
+
+
+def unbook(conn: psycopg.Connection, *, risk_id: int, mute: bool, now: datetime) -> None:
+    """A booked visit was declined: the case goes back to notified so new times are offered (unless muted)."""
+    conn.execute(query("core", "case_unbook"), {"risk_id": risk_id, "mute": mute, "now": now})

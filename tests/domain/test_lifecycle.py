@@ -1,0 +1,106 @@
+"""The case lifecycle (domain/lifecycle.py): every transition, its repeat and its refusal, table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain import lifecycle
+from domain.lifecycle import BookingState, LifecycleError
+from domain.vocabulary import CaseStage, CloseReason
+
+
+def state(status="suggested", risk="open", stage="notified", mine=False) -> BookingState:
+    return BookingState(status=status, risk_status=risk, stage=stage, is_case_booking=mine)
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        (state(), True),
+        (state(status="accepted", stage="booked", mine=True), False),  # a repeat answers the current state
+        (state(status="declined"), "offer_unavailable"),
+        (state(status="expired"), "offer_unavailable"),
+        (state(risk="resolved"), "offer_unavailable"),
+        (state(stage="booked"), "already_booked"),
+    ],
+)
+def test_accept(current, expected):
+    if isinstance(expected, str):
+        with pytest.raises(LifecycleError) as err:
+            lifecycle.accept(current)
+        assert err.value.code == expected
+    else:
+        assert lifecycle.accept(current) is expected
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        (state(status="accepted", stage="booked", mine=True), True),
+        (state(status="accepted", stage="checked_in", mine=True), False),
+        (state(status="accepted", stage="booked", mine=False), "not_booked"),
+        (state(status="suggested"), "not_booked"),
+    ],
+)
+def test_check_in(current, expected):
+    if isinstance(expected, str):
+        with pytest.raises(LifecycleError) as err:
+            lifecycle.check_in(current)
+        assert err.value.code == expected
+    else:
+        assert lifecycle.check_in(current) is expected
+
+
+@pytest.mark.parametrize(
+    ("current", "outcome", "expected"),
+    [
+        (
+            state(status="accepted", stage="checked_in", mine=True),
+            "fault_confirmed",
+            (CaseStage.SERVICED, None),
+        ),
+        (
+            state(status="accepted", stage="checked_in", mine=True),
+            "no_fault_found",
+            (CaseStage.CLOSED, CloseReason.NO_FAULT_FOUND),
+        ),
+        (state(status="accepted", stage="serviced", mine=True), "fault_confirmed", None),
+        (state(status="accepted", stage="booked", mine=True), "fault_confirmed", "not_checked_in"),
+        (state(status="accepted", stage="checked_in", mine=True), "fixed", "invalid_outcome"),
+        (state(status="suggested"), "fault_confirmed", "not_booked"),
+    ],
+)
+def test_complete(current, outcome, expected):
+    if isinstance(expected, str):
+        with pytest.raises(LifecycleError) as err:
+            lifecycle.complete(current, outcome=outcome)
+        assert err.value.code == expected
+    else:
+        assert lifecycle.complete(current, outcome=outcome) == expected
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        (state(), True),
+        (state(status="declined"), False),
+        (state(status="expired"), "offer_unavailable"),
+        (state(status="accepted", stage="booked", mine=True), True),
+        (state(status="accepted", stage="checked_in", mine=True), "already_checked_in"),
+    ],
+)
+def test_decline(current, expected):
+    if isinstance(expected, str):
+        with pytest.raises(LifecycleError) as err:
+            lifecycle.decline(current)
+        assert err.value.code == expected
+    else:
+        assert lifecycle.decline(current) is expected
+
+
+@pytest.mark.parametrize("stage", list(CaseStage))
+def test_notify_side_transitions(stage):
+    booked_or_further = stage in {"booked", "checked_in", "serviced", "verified", "closed"}
+    assert lifecycle.after_notice(stage) == (None if booked_or_further else CaseStage.NOTIFIED)
+    ending = lifecycle.when_risk_ends(stage)
+    assert ending == (None if booked_or_further else (CaseStage.CLOSED, CloseReason.RESOLVED_BY_ITSELF))
