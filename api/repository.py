@@ -110,11 +110,6 @@ def open_cases(
     return _all(conn, "center_open_cases", {"center_id": center_id, "after_id": after_id, "limit": limit})
 
 
-def rule_outcomes(conn: psycopg.Connection, *, since: datetime) -> list[dict[str, Any]]:
-    """Return per rule (id, version, kind) the workshop outcome counts and median lead times since `since`."""
-    return _all(conn, "manager_rule_outcomes", {"since": since})
-
-
 def center_response(conn: psycopg.Connection, *, since: datetime) -> list[dict[str, Any]]:
     """Return per center how its suggestions since `since` were answered and how fast."""
     return _all(conn, "manager_center_response", {"since": since})

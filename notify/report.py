@@ -6,31 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from psycopg.rows import dict_row
-
-from core.db import connect, query
+from core.db import connect
+from core.outcomes import rule_outcomes
+from domain.outcomes import RuleOutcome
 from notify.settings import NotifySettings
-
-
-@dataclass(frozen=True, slots=True)
-class RuleOutcome:
-    """Workshop outcomes of one rule."""
-
-    rule_id: str
-    kind: str
-    confirmed: int
-    no_fault: int
-    verified: int
-    lead_days: float | None
-    to_service_days: float | None
-
-    @property
-    def precision(self) -> float | None:
-        """Return confirmed / (confirmed + no fault found), None before any outcome."""
-        seen = self.confirmed + self.no_fault
-        return self.confirmed / seen if seen else None
 
 
 def format_table(rows: Sequence[RuleOutcome]) -> str:
@@ -45,8 +25,8 @@ def format_table(rows: Sequence[RuleOutcome]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"{r.rule_id:<28} {r.kind:<16} {r.confirmed:>9} {r.no_fault:>8} {num(r.precision, '.2f'):>9} "
-            f"{r.verified:>8} {num(r.lead_days, '.1f'):>9} {num(r.to_service_days, '.1f'):>15}"
+            f"{r.rule_id:<28} {r.kind:<16} {r.confirmed:>9} {r.no_fault_found:>8} {num(r.precision, '.2f'):>9} "
+            f"{r.verified:>8} {num(r.lead_days_median, '.1f'):>9} {num(r.days_to_service_median, '.1f'):>15}"
         )
     if not rows:
         lines.append("(no workshop outcomes recorded yet)")
@@ -60,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     settings = NotifySettings()
     with connect(settings.database) as conn:
-        rows = conn.cursor(row_factory=dict_row).execute(query("notify", "rule_outcomes")).fetchall()
-    print(format_table([RuleOutcome(**row) for row in rows]))
+        rows = rule_outcomes(conn, since=None)
+    print(format_table(rows))
     return 0
 
 

@@ -3,6 +3,7 @@ satisfaction from after-visit surveys."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from api.deps import Conn
 from api.errors import ApiError
 from api.schemas.common import error_responses
 from api.schemas.manager import ManagerReport
+from core.outcomes import rule_outcomes
 
 router = APIRouter(prefix="/v1/manager", tags=["managers"])
 
@@ -33,10 +35,7 @@ def report(
     if caller.role != "admin":
         raise ApiError(403, "forbidden", "manager reports need an admin key")
     since = datetime.now(UTC) - timedelta(days=days)
-    rules = repository.rule_outcomes(conn, since=since)
-    for rule in rules:
-        judged = rule["confirmed"] + rule["no_fault_found"]
-        rule["precision"] = rule["confirmed"] / judged if judged else None
+    rules = [{**asdict(r), "precision": r.precision} for r in rule_outcomes(conn, since=since)]
     scores = repository.satisfaction(conn, since=since)
     centers = [
         {

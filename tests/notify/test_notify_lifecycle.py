@@ -16,9 +16,10 @@ from api.app import create_app
 from api.keys import create_center_key, create_owner_token
 from api.settings import ApiSettings
 from core.settings import LogSettings
+from domain.outcomes import RuleOutcome
 from notify.booking import BookingPolicy
 from notify.job import run_pass
-from notify.report import RuleOutcome, format_table
+from notify.report import format_table
 from notify.verification import VerifyParams, verdict
 from notify.workdays import ChinaCalendar
 from tests.notify.test_notify_outbox import LOG
@@ -46,8 +47,8 @@ def test_notify_verification_verdict(status, last_seen, days, expected) -> None:
 
 def test_notify_report_table_precision() -> None:
     rows = [
-        RuleOutcome("battery_12v.crank", "battery_12v", 3, 1, 2, 20.0, 4.5),
-        RuleOutcome("x", "brake_pads", 0, 0, 0, None, None),
+        RuleOutcome("battery_12v.crank", 1, "battery_12v", 3, 1, 2, 20.0, 4.5),
+        RuleOutcome("x", 1, "brake_pads", 0, 0, 0, None, None),
     ]
     text = format_table(rows)
     assert "0.75" in text and text.splitlines()[2].split()[4] == "-"
