@@ -43,9 +43,7 @@ def paho_drain(*, port: int, messages: list[tuple[str, bytes]], on_message=None)
 def _publish_paced(*, port: int, rate: float, seconds: float) -> dict:
     """Publish 1-sample messages stamped with their publish time at `rate`/s; return how many, the rate really
     offered and how far the publisher fell behind its schedule (a late publisher offers less than `rate`)."""
-    client = peers.paho.Client(
-        peers.CallbackAPIVersion.VERSION2, client_id=f"bench-live-{uuid.uuid4().hex[:6]}"
-    )
+    client = peers.bench_client(port, client_id=f"bench-live-{uuid.uuid4().hex[:6]}")
     # No client-side in-flight cap: a message must leave when it is stamped, not wait in paho's queue (that
     # wait would count as ingest latency). The deque below keeps packet ids (16 bit) from wrapping.
     client.max_inflight_messages_set(0)

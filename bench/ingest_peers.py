@@ -18,12 +18,14 @@ from pathlib import Path
 import orjson
 import paho.mqtt.client as paho
 import psycopg
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from psycopg import sql
 
 from core.contracts import telemetry_topic
+from core.mqtt import MQTTv5, MQTTv311, make_client
+from core.settings import MqttSettings
 from core.signals import TELEMETRY_COLUMNS
 
 CONF = Path(__file__).resolve().parent / "mosquitto.conf"
@@ -45,6 +47,11 @@ _SIGNALS = {
 def vin(n: int) -> str:
     """Return the VIN of bench vehicle `n`."""
     return f"LBENCH{n:011d}"
+
+
+def bench_client(port: int, *, client_id: str, protocol: MQTTProtocolVersion = MQTTv311) -> paho.Client:
+    """Return an unconnected client (core.mqtt's factory) for the private broker on `port`."""
+    return make_client(MqttSettings(host="127.0.0.1", port=port), client_id=client_id, protocol=protocol)
 
 
 def free_port() -> int:
@@ -135,7 +142,7 @@ def copy_rows(count: int, *, per_message: int, base: datetime, ids: dict[str, in
 def persistent_session(*, port: int, client_id: str, topic_filter: str) -> None:
     """Create a persistent session with a QoS 1 subscription, then go away: the broker queues for it."""
     done = threading.Event()
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
+    client = bench_client(port, client_id=client_id, protocol=MQTTv5)
     client.on_subscribe = lambda *a: done.set()
     client.on_connect = lambda c, *a: c.subscribe(topic_filter, qos=1)
     props = Properties(PacketTypes.CONNECT)
@@ -150,7 +157,7 @@ def persistent_session(*, port: int, client_id: str, topic_filter: str) -> None:
 
 def publish_all(*, port: int, root: str, messages: list[tuple[str, bytes]]) -> None:
     """Publish at QoS 1 as fast as the broker acks."""
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{uuid.uuid4().hex[:6]}")
+    client = bench_client(port, client_id=f"bench-pub-{uuid.uuid4().hex[:6]}")
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
     client.connect("127.0.0.1", port)
@@ -178,7 +185,7 @@ def drain(*, port: int, client_id: str, expected: int, on_message=None) -> float
         if count[0] >= expected:
             done.set()
 
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
+    client = bench_client(port, client_id=client_id, protocol=MQTTv5)
     client.on_message = handle
     props = Properties(PacketTypes.CONNECT)
     props.SessionExpiryInterval = 3600

@@ -1,8 +1,13 @@
-"""Root exception of the core package."""
+"""The project's root exception and core's own errors.
+
+Every package's root exception derives from `CarecastError` (detection's `DetectionError`, the simulator's
+`SimulatorError` …), so a process boundary can tell "one of ours, raised on purpose" from a bug or a third-party
+error. Third-party errors are translated at the boundary that meets them (`raise ... from exc`).
+"""
 
 
 class CarecastError(Exception):
-    """Base class for errors raised by core infrastructure."""
+    """Root of every error Carecast raises on purpose; core's own errors derive from it directly."""
 
 
 class ConfigError(CarecastError):
@@ -11,3 +16,7 @@ class ConfigError(CarecastError):
 
 class MigrationError(CarecastError):
     """A migration could not be applied."""
+
+
+class PahoUnsupported(CarecastError):
+    """The installed paho-mqtt lacks an internal that core/paho_adapter.py relies on."""

@@ -15,12 +15,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-import paho.mqtt.client as paho
 import psycopg
 
 from core.db import connect
 from core.log import configure_logging
 from core.migrate import migrate
+from core.mqtt import make_client
 from core.settings import BaseProcessSettings, MqttSettings
 
 
@@ -77,9 +77,7 @@ def _wait_for_ingest(
     simulator must not publish its history earlier, or a first run's history would go to no subscriber.
     """
     online = threading.Event()
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"carecast-up-{os.getpid()}")
-    if mqtt.username:
-        client.username_pw_set(mqtt.username, mqtt.password.get_secret_value() if mqtt.password else None)
+    client = make_client(mqtt, client_id=f"carecast-up-{os.getpid()}")
     client.on_connect = lambda c, *_: c.subscribe(f"{mqtt.topic_root}/ingest/+/status", qos=1)
     client.on_message = lambda _c, _u, msg: online.set() if msg.payload == b"online" else None
     client.connect(mqtt.host, mqtt.port, keepalive=mqtt.keepalive_s)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from core.cli_args import parse_instant
 from core.db import make_pool
 from core.log import configure_logging
 from detection.errors import RuleConfigError
@@ -14,20 +15,11 @@ from detection.schedule import run_scheduled
 from detection.settings import Settings
 
 
-def parse_now(text: str) -> datetime:
-    """Return an ISO 8601 time as an aware datetime (naive input is taken as UTC)."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from exc
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one pass (--once) or passes on an interval; return the exit code."""
     parser = argparse.ArgumentParser(prog="carecast detect", description=__doc__)
     parser.add_argument("--once", action="store_true", help="run one pass (full rollup refresh) and exit")
-    parser.add_argument("--now", type=parse_now, help="evaluate at this time instead of the wall clock")
+    parser.add_argument("--now", type=parse_instant, help="evaluate at this time instead of the wall clock")
     args = parser.parse_args(argv)
     settings = Settings()
     log = configure_logging(settings.log, process="detection")

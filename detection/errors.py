@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from core.errors import CarecastError
 
-class DetectionError(Exception):
+
+class DetectionError(CarecastError):
     """Base class for errors raised by detection."""
 
 

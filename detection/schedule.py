@@ -1,23 +1,25 @@
-"""Run detection passes on an interval with APScheduler 3 (first pass at start, never two at once, and only in the
-process holding the scheduler lock)."""
+"""Run detection passes on an interval (core/service.py: first pass at start, never two at once, and only in the
+process holding the detection leader lock) and decide what each pass refreshes and judges."""
 
 from __future__ import annotations
 
-import signal
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import ModuleType
 from typing import Any
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from psycopg_pool import ConnectionPool
 
+from core.leader import LeaderLock, lock_key
+from core.service import Job, run_periodic
 from core.settings import DatabaseSettings
 from detection.job import run_pass
-from detection.leader import SchedulerLock
+from detection.rule import ConfiguredRule
 from detection.settings import DetectionOptions
+
+# The detection scheduler's advisory lock key (shared key space on the database): "ccdetect".
+LOCK_KEY = lock_key(b"ccdetect")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,86 +61,38 @@ def run_scheduled(
     *,
     database: DatabaseSettings,
     options: DetectionOptions,
-    rules: Sequence[tuple[ModuleType, Any]],
+    rules: Sequence[ConfiguredRule],
     log: Any,
     fixed_now: datetime | None = None,
 ) -> None:
     """Block running a pass every `options.interval_s` seconds until SIGTERM or SIGINT (a repeat is harmless), but
-    only while this process holds the scheduler lock: a second `carecast detect` waits and takes over when the
+    only while this process holds the leader lock: a second `carecast detect` waits and takes over when the
     first stops or dies."""
-    stop = _Stopper()
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    lock = SchedulerLock(database, log=log)
-    try:
-        while lock.acquire(stopping=lambda: bool(stop.received), poll_s=options.lock_poll_s):
-            # A new term as leader starts like a fresh process: another one may have run passes meanwhile.
-            _lead(pool, lock=lock, stop=stop, options=options, rules=rules, log=log, fixed_now=fixed_now)
-    finally:
-        lock.release()
-    log.info("detection.stopped", signals=",".join(stop.received))
+    lock = LeaderLock(
+        database, key=LOCK_KEY, name="detection", application_name="carecast-detect-lock", log=log
+    )
 
+    def jobs() -> list[Job]:
+        # A new term as leader starts like a fresh process (full first pass): another one may have run meanwhile.
+        cadence = Cadence(options)
 
-def _lead(
-    pool: ConnectionPool,
-    *,
-    lock: SchedulerLock,
-    stop: _Stopper,
-    options: DetectionOptions,
-    rules: Sequence[tuple[ModuleType, Any]],
-    log: Any,
-    fixed_now: datetime | None,
-) -> None:
-    """Run the scheduler until a stop signal or until the lock's session is lost."""
-    cadence = Cadence(options)
-
-    def tick() -> None:
-        if stop.received:  # submitted just before the stop signal: the pool is about to close
-            return
-        now = fixed_now or datetime.now(UTC)
-        plan = cadence.next_plan(time.monotonic())
-        try:
+        def tick() -> None:
+            plan = cadence.next_plan(time.monotonic())
             run_pass(
-                pool, now=now, rules=rules, lookback_days=options.lookback_days, refresh_days=plan.refresh_days,
-                only_changed=plan.only_changed, workers=options.workers, log=log,
+                pool, now=fixed_now or datetime.now(UTC), rules=rules, lookback_days=options.lookback_days,
+                refresh_days=plan.refresh_days, only_changed=plan.only_changed, workers=options.workers, log=log,
             )  # fmt: skip
-        except Exception:  # a failed pass (database down, ...) is logged; the next one tries again
-            log.exception("detection.pass_failed", now=now.isoformat())
 
-    scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(
-        tick, "interval", seconds=options.interval_s, id="detection-pass", next_run_time=datetime.now(UTC),
-        coalesce=True, max_instances=1, misfire_grace_time=max(1, int(options.interval_s)),
-    )  # fmt: skip
-    log.info(
-        "detection.scheduled", interval_s=options.interval_s, lookback_days=options.lookback_days,
-        full_pass_every_s=options.full_pass_every_s,
-    )  # fmt: skip
-    scheduler.start()
-    # Python runs signal handlers in the main thread only, and a signal the kernel hands to another thread does not
-    # wake a main thread blocked without a timeout: wait in short slices so a stop is seen within STOP_POLL_S.
-    checked = time.monotonic()
-    while not stop.received:
-        time.sleep(STOP_POLL_S)
-        if time.monotonic() - checked >= options.lock_poll_s:
-            checked = time.monotonic()
-            if not lock.held():
-                log.warning("detection.lock_lost")
-                break
-    # Outside the handler: let a running pass finish before the caller closes the pool.
-    scheduler.shutdown(wait=True)
+        grace_s = max(1, int(options.interval_s))
+        return [
+            Job("detection-pass", options.interval_s, tick, "detection.pass_failed", misfire_grace_s=grace_s)
+        ]
 
+    def started() -> None:
+        log.info(
+            "detection.scheduled", interval_s=options.interval_s, lookback_days=options.lookback_days,
+            full_pass_every_s=options.full_pass_every_s,
+        )  # fmt: skip
 
-STOP_POLL_S = 0.5
-
-
-@dataclass
-class _Stopper:
-    """Signal handler requesting the stop: it only records the signal, so a second SIGTERM (or SIGINT then SIGTERM)
-    is harmless. It takes no lock and logs nothing (a signal arriving while the main thread holds a lock, e.g. inside
-    Event.wait, or writes a log line would deadlock or re-enter the stream); the main loop shuts the scheduler down."""
-
-    received: list[str] = field(default_factory=list)
-
-    def __call__(self, signum: int, _frame: object) -> None:
-        self.received.append(signal.Signals(signum).name)
+    signals = run_periodic(jobs, log=log, leader=lock, lock_poll_s=options.lock_poll_s, on_start=started)
+    log.info("detection.stopped", signals=",".join(signals))

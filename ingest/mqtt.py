@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -10,18 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from core import paho_adapter
 from core.contracts import TELEMETRY_QOS
+from core.mqtt import MQTTv5, make_client
 from ingest.settings import IngestSettings
 
-# PUBACK fixed header (MQTT 3.1.1 and 5: packet type 4, remaining length 2, then the packet id; MQTT 5 allows
-# leaving out the reason code when it is 0 = success).
-_PUBACK = struct.Struct("!BBH")
-_PUBACK_TYPE = 0x40
 STATUS_ONLINE = b"online"
 STATUS_OFFLINE = b"offline"
 # How long a clean stop waits for the broker to take the "offline" status.
@@ -46,7 +42,8 @@ class TelemetrySubscriber:
     """Subscribes to vehicle telemetry at QoS 1 and hands each message to `on_inbound`; never acks by itself.
 
     paho's network thread runs the callbacks. `ack_all()` may be called from another thread: it only appends the
-    PUBACKs to paho's outgoing deque and wakes the network loop (the same path publish() takes from any thread).
+    PUBACKs to paho's outgoing deque and wakes the network loop (core/paho_adapter.py, the same path publish()
+    takes from any thread).
 
     The retained status topic says "online" while connected; the broker publishes the last will "offline" when
     the connection dies without a DISCONNECT (crash, network), and close() publishes it on a clean stop.
@@ -68,15 +65,11 @@ class TelemetrySubscriber:
         self._receiving = True
         self._status_topic = settings.status_topic()
         self.subscribed = threading.Event()
-        client = paho.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=settings.ingest.client_id,
-            protocol=paho.MQTTv5,
-            manual_ack=True,
+        client = make_client(
+            settings.mqtt, client_id=settings.ingest.client_id, protocol=MQTTv5, manual_ack=True
         )
-        if settings.mqtt.username:
-            password = settings.mqtt.password.get_secret_value() if settings.mqtt.password else None
-            client.username_pw_set(settings.mqtt.username, password)
+        # ack_all() needs paho's internals: a paho without them fails here, at start, not in the middle of a drain.
+        paho_adapter.require(client)
         client.will_set(self._status_topic, STATUS_OFFLINE, qos=1, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
@@ -104,40 +97,18 @@ class TelemetrySubscriber:
         """Send the PUBACKs of a batch in arrival order, as one write; messages that came over a connection that is
         gone are skipped (the broker redelivers them).
 
-        paho's ack() queues one 4-byte packet and wakes the network thread once per message: thousands of
-        syscalls and GIL hand-overs per batch, the largest cost of a drain in the profile. The PUBACKs of a batch
-        are instead queued as one buffer on paho's outgoing queue (the same private path ack() ends in; paho is
-        pinned < 3 in pyproject); without that hook it falls back to paho's ack() per message.
+        One buffer per batch instead of paho's ack() per message (why: core/paho_adapter.queue_pubacks). The acks
+        also count as traffic for paho's keepalive: otherwise it pings in the middle of a drain, and the PINGRESP,
+        behind the up to `receive_maximum` PUBLISH packets the broker already has on the way to us, can come back
+        late and drop the connection (seen once in a 1M-message drain; the reconnect redelivered a batch). When
+        messages stop coming, acks stop too and paho's pings resume.
         """
         session = self._session
         mids = [m.mid for m in messages if m.qos == 1 and m.session == session]
         if not mids:
             return
-        queue_packet = getattr(self._client, "_packet_queue", None)
-        if queue_packet is None:  # a paho without the private hook: one ack at a time
-            for mid in mids:
-                self._client.ack(mid, 1)
-        else:
-            pack = _PUBACK.pack
-            blob = b"".join([pack(_PUBACK_TYPE, 2, mid) for mid in mids])
-            queue_packet(_PUBACK_TYPE, blob, mids[-1], 1)
-        self._note_sent()
-
-    def _note_sent(self) -> None:
-        """Tell paho's keepalive that a packet went to the broker (the PUBACKs just queued).
-
-        paho 2.2 refreshes its "last packet out" time only when it sends a PINGREQ, never on other writes
-        (eclipse-paho/paho.mqtt.python#813), so during a drain it sends a PINGREQ every keepalive and drops the
-        connection ("Keep alive timeout") when the PINGRESP is not back within the keepalive. That PINGRESP comes
-        after the up to `receive_maximum` PUBLISH packets the broker already has on the way to us; on a loaded
-        machine it was late once in a 1M-message drain, and the reconnect redelivered a batch. PUBACKs are
-        control packets: they keep the connection alive as a PINGREQ would (MQTT keepalive), and when messages
-        stop coming, acks stop too and paho's pings resume.
-        """
-        mutex = getattr(self._client, "_msgtime_mutex", None)
-        if mutex is not None and hasattr(self._client, "_last_msg_out"):
-            with mutex:
-                self._client._last_msg_out = time.monotonic()
+        paho_adapter.queue_pubacks(self._client, mids)
+        paho_adapter.note_sent(self._client)
 
     def close(self) -> None:
         """Publish "offline", disconnect (after the queued acks have been sent) and stop the network thread."""
@@ -187,7 +158,7 @@ class TelemetrySubscriber:
         try:
             topic = msg.topic
         except UnicodeDecodeError:  # the spec forbids it, a broken broker might not
-            topic = bytes(msg._topic).decode("utf-8", "replace")
+            topic = paho_adapter.raw_topic(msg).decode("utf-8", "replace")
         self._on_inbound(
             Inbound(topic, bytes(msg.payload), msg.mid, msg.qos, self._session, time.monotonic(), msg.retain)
         )

@@ -7,15 +7,13 @@ once) until SIGTERM or Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
-
+from core.cli_args import parse_instant
 from core.db import connect
 from core.log import configure_logging
+from core.service import Job, run_periodic
 from notify.aftercare import run_aftercare
 from notify.channels import Channel, EmailChannel, InAppChannel, WebhookChannel
 from notify.job import PassReport, run_pass
@@ -26,11 +24,6 @@ from notify.workdays import ChinaCalendar
 
 # Centers' webhooks are pushed this often (new suggestions, and retries once their backoff is over).
 PUSH_INTERVAL_S = 5.0
-
-
-def _instant(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _channels(options: NotifyOptions, *, conn, poster: HttpPoster) -> dict[str, Channel]:
@@ -51,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m notify", description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="run one pass and exit (exit 1 if a risk failed)")
     parser.add_argument(
-        "--now", type=_instant, help="with --once: the pass's current time (ISO 8601, default now)"
+        "--now", type=parse_instant, help="with --once: the pass's current time (ISO 8601, default now)"
     )
     args = parser.parse_args(argv)
     if args.now is not None and not args.once:
@@ -99,45 +92,15 @@ def main(argv: list[str] | None = None) -> int:
         push(datetime.now(UTC))  # the outbox rows carry real time, whatever --now says
         return 1 if failed else 0
 
-    def scheduled_push() -> None:
-        try:
-            push(datetime.now(UTC))
-        except Exception:
-            log.exception("notify.push_run_failed")
-
-    def scheduled_pass() -> None:
-        try:
-            one_pass(datetime.now(UTC))
-        except Exception:
-            # e.g. the database is down: log it and try again at the next interval.
-            log.exception("notify.pass_failed")
-
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(
-        scheduled_pass,
-        "interval",
-        seconds=settings.notify.interval_s,
-        id="notify.pass",
-        coalesce=True,
-        max_instances=1,
-        next_run_time=datetime.now(UTC),
+    jobs = (
+        Job("notify.pass", options.interval_s, lambda: one_pass(datetime.now(UTC)), "notify.pass_failed"),
+        Job("notify.push", PUSH_INTERVAL_S, lambda: push(datetime.now(UTC)), "notify.push_run_failed"),
     )
-    scheduler.add_job(
-        scheduled_push,
-        "interval",
-        seconds=PUSH_INTERVAL_S,
-        id="notify.push",
-        coalesce=True,
-        max_instances=1,
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.start()
-    log.info("notify.started", interval_s=settings.notify.interval_s, push_interval_s=PUSH_INTERVAL_S)
-    stop.wait()
-    scheduler.shutdown(wait=True)
+
+    def started() -> None:
+        log.info("notify.started", interval_s=options.interval_s, push_interval_s=PUSH_INTERVAL_S)
+
+    run_periodic(lambda: jobs, log=log, on_start=started)
     log.info("notify.stopped")
     return 0
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import orjson
 import psycopg
 
+from core.cli_args import parse_instant
 from core.db import connect
 from core.log import configure_logging
 from simulators.backfill import backfill
@@ -24,11 +25,6 @@ from simulators.seed import seed_fleet
 from simulators.settings import SimulatorSettings
 
 
-def _moment(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Return the command-line options."""
     p = argparse.ArgumentParser(prog="python -m simulators", description=__doc__)
@@ -36,7 +32,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ev-share", type=float, default=0.35, help="share of battery-electric vehicles")
     p.add_argument("--days", type=int, default=60, help="length of the history window (>= 7)")
     p.add_argument(
-        "--end", type=_moment, default=None, help="end of the window, ISO 8601 (default: now; naive = UTC)"
+        "--end",
+        type=parse_instant,
+        default=None,
+        help="end of the window, ISO 8601 (default: now; naive = UTC)",
     )
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--samples-per-message", type=int, default=20, choices=range(1, 1001), metavar="1..1000")

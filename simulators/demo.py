@@ -27,6 +27,7 @@ from pathlib import Path
 import orjson
 import psycopg
 
+from core.cli_args import parse_instant
 from core.log import configure_logging
 from core.settings import DatabaseSettings
 from simulators.run import run_history
@@ -273,7 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vehicles", type=int, default=30)
     parser.add_argument("--days", type=int, default=45)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--end", type=datetime.fromisoformat, default=None, help="ISO 8601 (default: now)")
+    parser.add_argument(
+        "--end", type=parse_instant, default=None, help="ISO 8601 (default: now; naive = UTC)"
+    )
     parser.add_argument("--json-out", type=Path, default=None, help="also write the outcome as JSON")
     parser.add_argument("--case", action="store_true", help="then walk one car's case to a survey answer")
     args = parser.parse_args(argv)
@@ -281,7 +284,6 @@ def main(argv: list[str] | None = None) -> int:
     log = configure_logging(settings.log, process="demo")
     started = time.monotonic()
     end = (args.end or datetime.now(UTC)).replace(microsecond=0)
-    end = end if end.tzinfo else end.replace(tzinfo=UTC)
     admin_url, url = demo_database(settings.database.url)
     recreate_database(admin_url, url)
     run_settings = settings.model_copy(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from core.errors import CarecastError
 
-class SimulatorError(Exception):
+
+class SimulatorError(CarecastError):
     """Root of every error the simulator raises on purpose."""
 
 

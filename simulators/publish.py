@@ -10,9 +10,9 @@ from types import TracebackType
 
 import orjson
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
 
 from core.contracts import PAYLOAD_VERSION, TELEMETRY_QOS, telemetry_topic
+from core.mqtt import make_client
 from core.settings import MqttSettings
 from simulators.errors import PublishError
 from simulators.models import Sample
@@ -54,12 +54,9 @@ class Publisher:
         self.samples = 0
         self.vins: set[str] = set()
         # Unique per run with a clean session: a simulator keeps no broker-side state between runs.
-        self._client = paho.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"carecast-sim-{uuid.uuid4().hex[:12]}", clean_session=True
+        self._client = make_client(
+            settings, client_id=f"carecast-sim-{uuid.uuid4().hex[:12]}", clean_session=True
         )
-        if settings.username:
-            password = settings.password.get_secret_value() if settings.password else None
-            self._client.username_pw_set(settings.username, password)
         self._client.max_inflight_messages_set(max_inflight)
         self._client.max_queued_messages_set(0)
         self._client.on_connect = self._on_connect

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from detection.__main__ import parse_now
+from core.cli_args import parse_instant
 from tests.conftest import ROOT, wait_for
 
 NOW = "2026-01-20T09:00:00Z"
@@ -43,7 +43,7 @@ def test_once_runs_one_full_pass_and_logs_one_line(database, conn, fleet, days_u
     assert passes[0]["now"] == "2026-01-20T09:00:00+00:00" and passes[0]["refresh_days"] == 365
     assert passes[0]["brake_pads"]["opened"] == 1 and passes[0]["winter_prep"]["opened"] == 1
     risks = conn.execute("SELECT vehicle_id, kind, first_seen_at FROM risk ORDER BY vehicle_id").fetchall()
-    assert risks == [(worn, "brake_pads", parse_now(NOW)), (cold, "winter_prep", parse_now(NOW))]
+    assert risks == [(worn, "brake_pads", parse_instant(NOW)), (cold, "winter_prep", parse_instant(NOW))]
 
 
 def test_rule_overrides_come_from_the_environment(database, conn, fleet, days_until):
@@ -110,6 +110,12 @@ def test_a_repeated_stop_signal_exits_cleanly(database, conn, fleet, days_until,
         ("2026-01-20", datetime(2026, 1, 20, tzinfo=UTC)),
     ],
 )
-def test_parse_now(text, expected):
-    assert parse_now(text) == expected
-    assert parse_now(text).utcoffset() is not None
+def test_parse_instant(text, expected):
+    assert parse_instant(text) == expected
+    assert parse_instant(text).utcoffset() is not None
+
+
+def test_a_now_that_is_not_iso_8601_is_refused():
+    proc = subprocess.run([sys.executable, "-m", "detection", "--once", "--now", "yesterday"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 2 and "not an ISO 8601 time: 'yesterday'" in proc.stderr

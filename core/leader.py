@@ -1,4 +1,4 @@
-"""One detection scheduler at a time: a PostgreSQL session advisory lock held on a dedicated connection.
+"""One leader at a time: a PostgreSQL session advisory lock held on a dedicated connection.
 
 The lock lives as long as the session: when the holder exits or is killed (even SIGKILL), the kernel closes its
 socket, the server ends the backend and releases the lock, and a waiting process takes it on its next try. TCP
@@ -19,19 +19,27 @@ from psycopg.rows import tuple_row
 from core.db import query
 from core.settings import DatabaseSettings
 
-# pg_advisory_lock key space is shared by everything on the database: a fixed 64-bit key, spelled "carecast detect".
-LOCK_KEY = int.from_bytes(b"ccdetect", "big") & 0x7FFF_FFFF_FFFF_FFFF
 # libpq connection parameters: the server side of a vanished host is noticed in about 25 s.
 _KEEPALIVE = "keepalives=1 keepalives_idle=10 keepalives_interval=5 keepalives_count=3"
 
 
-class SchedulerLock:
-    """The detection scheduler's advisory lock on its own autocommit connection."""
+def lock_key(spelling: bytes) -> int:
+    """Return a fixed, positive 64-bit advisory lock key spelled by up to 8 bytes (the key space is shared by
+    everything on the database, so each service spells its own, e.g. b"ccdetect")."""
+    return int.from_bytes(spelling, "big") & 0x7FFF_FFFF_FFFF_FFFF
 
-    def __init__(self, database: DatabaseSettings, *, log: Any, key: int = LOCK_KEY) -> None:
+
+class LeaderLock:
+    """A service's advisory lock on its own autocommit connection; log events are named ``{name}.lock_*``."""
+
+    def __init__(
+        self, database: DatabaseSettings, *, key: int, name: str, application_name: str, log: Any
+    ) -> None:
         self._database = database
-        self._log = log
         self._key = key
+        self._name = name
+        self._application_name = application_name
+        self._log = log
         self._conn: psycopg.Connection | None = None
 
     def acquire(self, *, stopping: Callable[[], bool], poll_s: float) -> bool:
@@ -41,35 +49,38 @@ class SchedulerLock:
             try:
                 if self._try():
                     self._log.info(
-                        "detection.lock_taken", key=self._key, waited_s=round(time.monotonic() - started, 1)
+                        f"{self._name}.lock_taken",
+                        key=self._key,
+                        waited_s=round(time.monotonic() - started, 1),
                     )
                     return True
                 if not waiting_logged:
-                    self._log.info("detection.lock_waiting", key=self._key, holder_pid=self._holder())
+                    self._log.info(f"{self._name}.lock_waiting", key=self._key, holder_pid=self._holder())
                     waiting_logged = True
             except psycopg.OperationalError as exc:  # database down or restarting: keep trying
-                self._log.warning("detection.lock_unavailable", key=self._key, error=str(exc))
+                self._log.warning(f"{self._name}.lock_unavailable", key=self._key, error=str(exc))
                 self._close()
             _sleep_unless(stopping, poll_s)
         return False
 
     def held(self) -> bool:
-        """Return whether the lock's session is still alive (a lost connection means a lost lock)."""
-        if self._conn is None or self._conn.closed:
-            return False
-        try:
-            self._conn.execute("SELECT 1")
-        except psycopg.Error:
-            self._close()
-            return False
-        return True
+        """Return whether the lock's session is still alive (a lost connection means a lost lock, logged)."""
+        conn = self._conn
+        if conn is not None and not conn.closed:
+            try:
+                conn.execute("SELECT 1")
+                return True
+            except psycopg.Error:
+                self._close()
+        self._log.warning(f"{self._name}.lock_lost")
+        return False
 
     def release(self) -> None:
         """Give the lock up (closing the session releases it in any case)."""
         if self._conn is not None and not self._conn.closed:
             try:
-                self._conn.execute(query("detection", "lock_release"), {"key": self._key})
-                self._log.info("detection.lock_released", key=self._key)
+                self._conn.execute(query("core", "leader_release"), {"key": self._key})
+                self._log.info(f"{self._name}.lock_released", key=self._key)
             except psycopg.Error:
                 pass
         self._close()
@@ -78,19 +89,19 @@ class SchedulerLock:
         if self._conn is None or self._conn.closed:
             dsn = conninfo.make_conninfo(
                 self._database.url,
-                application_name="carecast-detect-lock",
+                application_name=self._application_name,
                 **conninfo.conninfo_to_dict(_KEEPALIVE),
             )
             self._conn = psycopg.connect(dsn, autocommit=True)
         with self._conn.cursor(row_factory=tuple_row) as cur:
-            row = cur.execute(query("detection", "lock_try"), {"key": self._key}).fetchone()
+            row = cur.execute(query("core", "leader_try"), {"key": self._key}).fetchone()
         return bool(row and row[0])
 
     def _holder(self) -> int | None:
         if self._conn is None:
             return None
         with self._conn.cursor(row_factory=tuple_row) as cur:
-            row = cur.execute(query("detection", "lock_holder"), {"key": self._key}).fetchone()
+            row = cur.execute(query("core", "leader_holder"), {"key": self._key}).fetchone()
         return None if row is None else int(row[0])
 
     def _close(self) -> None:

@@ -1,4 +1,4 @@
--- The backend pid holding the detection scheduler's advisory lock (a bigint key is split into classid/objid).
+-- The backend pid holding a periodic service's leader lock (a bigint key is split into classid/objid).
 SELECT pid
 FROM pg_locks
 WHERE locktype = 'advisory'

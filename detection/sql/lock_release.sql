@@ -1,2 +1,0 @@
--- Release the detection scheduler's session advisory lock.
-SELECT pg_advisory_unlock(%(key)s);

@@ -1,2 +1,0 @@
--- Take the detection scheduler's session advisory lock if nobody holds it (true when taken).
-SELECT pg_try_advisory_lock(%(key)s);
