@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 
+from core.errors import CarecastError
+
 _MAX_ID = 2**63 - 1  # bigint
 _MAX_CURSOR_LENGTH = 32
 
 
-class InvalidCursor(ValueError):
+class InvalidCursor(CarecastError, ValueError):
     """The cursor was not produced by this API (or was altered)."""
 
 

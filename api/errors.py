@@ -15,10 +15,12 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core.errors import CarecastError
+
 log = structlog.get_logger("api")
 
 
-class ApiError(Exception):
+class ApiError(CarecastError):
     """Root exception of the api package: an HTTP status with a stable machine code and a readable message."""
 
     def __init__(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from core.errors import CarecastError
+
 ALERT_AT_OR_BELOW = 2
 MAX_TEXT = 2000
 
 
-class InvalidAnswers(ValueError):
+class InvalidAnswers(CarecastError, ValueError):
     """The answers do not fit the survey's questions."""
 
 

@@ -19,12 +19,13 @@ from psycopg.rows import dict_row, tuple_row
 from api.credentials import SecretKind, display_prefix, hash_secret, kind_of, new_secret, parse_duration
 from api.settings import KeysSettings
 from core.db import connect, query
+from core.errors import CarecastError
 
 # How long a rotated-out secret keeps working by default: a day to roll the new one out.
 DEFAULT_GRACE = timedelta(hours=24)
 
 
-class KeyCommandError(Exception):
+class KeyCommandError(CarecastError):
     """A key operation could not be done (unknown center or customer, no such prefix, ambiguous prefix)."""
 
 

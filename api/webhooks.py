@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from core.egress import EgressRefused, EgressSettings, Target, check_host, check_resolved, parse_target
+from core.errors import CarecastError
 
 MAX_URL_LENGTH = 2000
 SECRET_MARKER = "whsec_"
 
 
-class InvalidWebhookUrl(ValueError):
+class InvalidWebhookUrl(CarecastError, ValueError):
     """The URL cannot receive pushes; the message says why."""
 
 

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.errors import CarecastError
+
 Address = IPv4Address | IPv6Address
 
 _V4_RANGES = tuple(
@@ -78,7 +80,7 @@ class EgressSettings(BaseModel):
     allow_loopback: bool = False
 
 
-class EgressRefused(ValueError):
+class EgressRefused(CarecastError, ValueError):
     """Carecast must not connect there; the message says why without naming an address the URL did not contain."""
 
 

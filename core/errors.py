@@ -5,9 +5,9 @@ Every package's root exception derives from `CarecastError` (detection's `Detect
 error. Third-party errors are translated at the boundary that meets them (`raise ... from exc`).
 """
 
+from domain.errors import CarecastError
 
-class CarecastError(Exception):
-    """Root of every error Carecast raises on purpose; core's own errors derive from it directly."""
+__all__ = ["CarecastError", "ConfigError", "MigrationError", "PahoUnsupported"]
 
 
 class ConfigError(CarecastError):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.errors import CarecastError
 from domain.vocabulary import CASE_ORDER, BookingStatus, CaseStage, CloseReason, Outcome, RiskStatus
 
 OUTCOMES = tuple(Outcome)
 
 
-class LifecycleError(Exception):
+class LifecycleError(CarecastError):
     """A transition the case's state does not allow; `code` is the API error code."""
 
     def __init__(self, code: str, message: str) -> None:

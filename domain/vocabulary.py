@@ -8,6 +8,7 @@ tests/domain/test_vocabulary.py compares each enum with its CHECK so the two can
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 
 class RiskKind(StrEnum):
@@ -104,4 +105,6 @@ class Segment(StrEnum):
     PREMIUM = "premium"
 
 
-LOCALES = ("zh-CN", "en")
+# The languages care messages and pages are written in.
+Locale = Literal["zh-CN", "en"]
+LOCALES: tuple[Locale, ...] = get_args(Locale)

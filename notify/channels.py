@@ -13,10 +13,11 @@ from typing import Protocol
 import psycopg
 
 from core.db import query
+from core.errors import CarecastError
 from notify.signing import signature
 
 
-class DeliveryError(Exception):
+class DeliveryError(CarecastError):
     """A channel could not deliver; the outbox retries later."""
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.common import PartLine, RiskSummary, TechnicianRef, UtcDateTime
-from domain.vocabulary import Powertrain, RiskKind, Segment, Severity
+from domain.vocabulary import Locale, Powertrain, RiskKind, Segment, Severity
 
 BookingStatus = Literal["suggested", "accepted", "declined", "expired"]
 
@@ -26,7 +26,7 @@ class CustomerRef(BaseModel):
 
     name: str = Field(examples=["Li Na"])
     segment: Segment
-    locale: Literal["zh-CN", "en"]
+    locale: Locale
 
 
 class SuggestedBooking(BaseModel):

@@ -9,13 +9,14 @@ from pydantic import BaseModel, Field
 
 from api.schemas.centers import BookingStatus
 from api.schemas.common import PartLine, RiskSummary, UtcDateTime
+from domain.vocabulary import Locale
 
 
 class CareMessage(BaseModel):
     """A care message written for the owner about one risk."""
 
     purpose: str = Field(examples=["first_notice"])
-    locale: Literal["zh-CN", "en"]
+    locale: Locale
     subject: str
     body: str
     created_at: UtcDateTime
