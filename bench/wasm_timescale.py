@@ -1,17 +1,16 @@
-"""Start and stop the WASM TimescaleDB test engine (``shared/tools/timescaledb-wasm``) for tests and benchmarks.
+"""Install and run the project's WASM TimescaleDB test engine (``tests/timescale/engine/``) for tests and benches.
 
-The tool folder may be read-only (CI), so its npm dependencies are installed once into ``.run/timescaledb-wasm/``
-(under a file lock, reused by later runs) and every server gets its own state folder there, with ``node_modules``
-linked to the shared install, so that two runs never share a PID or log file.
+Its npm dependencies are installed with ``npm ci`` from the committed lock into ``.run/timescaledb-wasm/`` (under a
+file lock, once, reused by later runs until the lock changes). The server script is copied there too, because Node
+resolves a script's imports from the script's own folder. Every `start` runs its own in-memory server.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -20,14 +19,8 @@ from pathlib import Path
 
 import psycopg
 
-TOOL_ENV = "CARECAST_TSDB_WASM_DIR"
-_PACKAGE_DIR = ("node_modules", "@unni-craftsman", "pglite")
-
-
-def tool_dir(repo_root: Path) -> Path:
-    """Return the folder of the engine's ``start`` script: $CARECAST_TSDB_WASM_DIR or shared/ beside the repo."""
-    configured = os.environ.get(TOOL_ENV)
-    return Path(configured) if configured else repo_root.parent / "shared" / "tools" / "timescaledb-wasm"
+ENGINE_DIR = Path("tests", "timescale", "engine")
+_LOCKED = ("package.json", "package-lock.json")
 
 
 def missing_runtime() -> str | None:
@@ -38,114 +31,90 @@ def missing_runtime() -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class WasmTimescale:
-    """A running engine: its DSN, the node process id and its private state folder."""
+    """A running engine: its DSN, the node process and the file its output goes to."""
 
     url: str
-    pid: int
-    state_dir: Path
+    process: subprocess.Popen[bytes]
+    log: Path
 
     def stop(self, *, timeout_s: float = 10.0) -> None:
-        """Terminate the server (SIGTERM, then SIGKILL after `timeout_s`) and remove its state folder."""
-        _signal(self.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while _alive(self.pid):
-            if time.monotonic() > deadline:
-                _signal(self.pid, signal.SIGKILL)
-                break
-            time.sleep(0.05)
-        shutil.rmtree(self.state_dir, ignore_errors=True)
+        """End the server (SIGTERM, then SIGKILL after `timeout_s`) and remove its log."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.log.unlink(missing_ok=True)
 
 
-def start(*, repo_root: Path, port: int, timeout_s: float = 120.0) -> WasmTimescale:
-    """Start an in-memory engine on 127.0.0.1:`port` and return once it answers a query."""
-    tool = tool_dir(repo_root)
-    if not (tool / "start").is_file():
-        raise FileNotFoundError(f"no WASM TimescaleDB tool at {tool} (set {TOOL_ENV} to its folder)")
+def start(*, repo_root: Path, port: int = 0, timeout_s: float = 120.0) -> WasmTimescale:
+    """Start an in-memory engine on 127.0.0.1:`port` (0: any free port) and return once it answers a query."""
     cache = repo_root / ".run" / "timescaledb-wasm"
-    _install(tool, cache, timeout_s=timeout_s)
-    state = Path(tempfile.mkdtemp(prefix="server-", dir=cache))
-    (state / "node_modules").symlink_to(cache / "node_modules", target_is_directory=True)
-    done = subprocess.run(
-        [str(tool / "start"), str(port)],
-        env={**os.environ, "STATE_DIR": str(state)},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-    )
-    pid_file = state / "server.pid"
-    pid = int(pid_file.read_text()) if pid_file.exists() else None
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or pid is None or not lines:
-        if pid is not None:
-            WasmTimescale("", pid, state).stop()
-        raise RuntimeError(
-            f"WASM TimescaleDB did not start (exit {done.returncode}): {done.stderr.strip()[-2000:]}"
+    script = _install(repo_root / ENGINE_DIR, cache, timeout_s=timeout_s)
+    fd, log_name = tempfile.mkstemp(prefix="server-", suffix=".log", dir=cache)
+    log = Path(log_name)
+    with os.fdopen(fd, "wb") as out:
+        # stdin stays open for the server's lifetime: when this process ends, however it ends, the server sees
+        # end-of-file and exits, so no engine outlives its test run.
+        process = subprocess.Popen(
+            ["node", str(script), "--port", str(port), "--exit-with-stdin"],
+            cwd=cache,
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
-    server = WasmTimescale(lines[-1], pid, state)
     try:
-        _wait_accepting(server.url, timeout_s=30.0)
+        url = _ready_url(process, log, timeout_s=timeout_s)
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            conn.execute("SELECT 1")
     except BaseException:
-        server.stop()
+        WasmTimescale("", process, log).stop()
         raise
-    return server
+    return WasmTimescale(url, process, log)
 
 
-def _install(tool: Path, cache: Path, *, timeout_s: float) -> None:
-    """npm-install the tool's package.json into `cache` unless the same one is installed there already."""
+def _install(engine: Path, cache: Path, *, timeout_s: float) -> Path:
+    """`npm ci` the engine's lock into `cache` unless that lock is installed there already; return the script."""
     cache.mkdir(parents=True, exist_ok=True)
     with open(cache / ".install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        wanted = (tool / "package.json").read_bytes()
-        have = cache / "package.json"
-        if cache.joinpath(*_PACKAGE_DIR).is_dir() and have.exists() and have.read_bytes() == wanted:
-            return
-        have.unlink(missing_ok=True)  # a copy from the read-only tool folder is read-only too
-        have.write_bytes(wanted)
-        done = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--silent"],
-            cwd=cache,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=max(timeout_s, 300.0),
-        )
-        if done.returncode != 0:
-            have.unlink(missing_ok=True)
-            raise RuntimeError(f"npm install for the WASM TimescaleDB failed: {done.stderr.strip()[-2000:]}")
+        wanted = hashlib.sha256(b"".join((engine / name).read_bytes() for name in _LOCKED)).hexdigest()
+        stamp = cache / ".installed"
+        if not (stamp.exists() and stamp.read_text() == wanted):
+            stamp.unlink(missing_ok=True)
+            for name in _LOCKED:
+                shutil.copyfile(engine / name, cache / name)
+            done = subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
+                cwd=cache,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=max(timeout_s, 300.0),
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"npm ci for the WASM TimescaleDB failed: {done.stderr.strip()[-2000:]}")
+            stamp.write_text(wanted)
+        # Replaced in one step, never rewritten in place: a server starting meanwhile never reads half a file.
+        script = cache / "server.mjs"
+        fresh = cache / "server.mjs.new"
+        shutil.copyfile(engine / "server.mjs", fresh)
+        fresh.replace(script)
+        return script
 
 
-def _wait_accepting(url: str, *, timeout_s: float) -> None:
+def _ready_url(process: subprocess.Popen[bytes], log: Path, *, timeout_s: float) -> str:
+    """Wait for the server's ``READY <dsn> ...`` line and return the DSN; raise with its output if it fails."""
     deadline = time.monotonic() + timeout_s
     while True:
-        try:
-            with psycopg.connect(url, connect_timeout=5) as conn:
-                conn.execute("SELECT 1")
-            return
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
-def _signal(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
-
-
-def _alive(pid: int) -> bool:
-    # The server was started in the background by `start`, so it is not our child: we cannot wait() for it, and
-    # once it exits it may linger as a zombie until its new parent reaps it, which counts as gone.
-    if not Path("/proc").is_dir():
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+        output = log.read_text(errors="replace")
+        ready = [line for line in output.splitlines() if line.startswith("READY ")]
+        if ready:
+            return ready[0].split()[1]
+        if process.poll() is not None or time.monotonic() > deadline:
+            state = f"exited with {process.returncode}" if process.returncode is not None else "timed out"
+            raise RuntimeError(f"WASM TimescaleDB did not start ({state}): {output.strip()[-2000:]}")
+        time.sleep(0.1)

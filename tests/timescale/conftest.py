@@ -7,7 +7,6 @@ before opening another one (`TimescaleSchema.connect()` is a context manager for
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,19 +23,17 @@ from core.migrate import migrate
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip each test here when Node.js is missing, from this one place, so pytest reports one line for them all."""
+    reason = wasm_timescale.missing_runtime()
+    if reason:
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def tsdb_url() -> Iterator[str]:
-    """DSN of a WASM TimescaleDB engine started for this run (stopped at the end)."""
-    reason = wasm_timescale.missing_runtime()
-    if reason:
-        pytest.skip(reason)
-    server = wasm_timescale.start(repo_root=ROOT, port=_free_port())
+    """DSN of the project's WASM TimescaleDB engine (tests/timescale/engine/), started for this run and stopped."""
+    server = wasm_timescale.start(repo_root=ROOT)
     try:
         yield server.url
     finally:
