@@ -1,0 +1,84 @@
+"""Every named SQL file is checked against the migrated schema: PostgreSQL parses and plans each statement
+(PREPARE), so a renamed or dropped column, a wrong table or a type mismatch in any query fails here, not in
+production. Statements PREPARE cannot take (COPY, DDL, LISTEN, CALL) are listed and skipped explicitly."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from core.db import connect, query
+from core.settings import DatabaseSettings
+from core.signals import TELEMETRY_COLUMNS
+from tests.conftest import _admin as admin
+from tests.conftest import _db_url as db_url
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = sorted(p for p in ROOT.glob("*/sql/*.sql"))
+# Not preparable: bulk load, DDL, notifications and procedure calls (each is run by its own tests).
+NOT_PREPARABLE = {
+    "api/sql/feed_listen.sql",
+    "core/sql/refresh_daily.timescale.sql",
+    "ingest/sql/copy_staging.sql",
+    "ingest/sql/copy_telemetry.sql",
+    "ingest/sql/create_staging.sql",
+}
+# Parameters whose type PostgreSQL cannot infer from the statement alone (psycopg sends them typed).
+TYPED = {"now": "timestamptz", "since": "timestamptz", "start": "timestamptz", "end": "timestamptz"}
+
+
+def _prepared(text: str) -> tuple[str, list[str]]:
+    """Return the statement with psycopg's %(name)s placeholders as $n, and the declared types."""
+    names: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        names.setdefault(match.group(1), len(names) + 1)
+        return f"${names[match.group(1)]}"
+
+    body = re.sub(r"%\((\w+)\)s", number, text).replace("{columns}", ", ".join(TELEMETRY_COLUMNS))
+    return body.replace("%%", "%"), [TYPED.get(name, "unknown") for name in names]
+
+
+@pytest.fixture(scope="module")
+def schema(template_db: str) -> Iterator[psycopg.Connection]:
+    """One connection to a migrated database for the whole module (nothing here writes)."""
+    name = f"carecast_sql_{uuid.uuid4().hex[:8]}"
+    admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    try:
+        with connect(DatabaseSettings(url=db_url(name)), autocommit=True) as conn:
+            conn.execute(query("ingest", "create_staging"))  # the temp table insert_telemetry reads
+            yield conn
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_sql_file_plans_against_the_schema(schema: psycopg.Connection, path: Path):
+    name = str(path.relative_to(ROOT))
+    if name in NOT_PREPARABLE:
+        pytest.skip("not a preparable statement (run by its own tests)")
+    body, types = _prepared(path.read_text("utf-8"))
+    conn = schema
+    with conn.transaction():
+        conn.execute(
+            f"PREPARE checked ({', '.join(types)}) AS {body}" if types else f"PREPARE checked AS {body}"
+        )
+        conn.execute("DEALLOCATE checked")
+
+
+def test_the_not_preparable_list_names_existing_files():
+    assert {str(p.relative_to(ROOT)) for p in FILES} >= NOT_PREPARABLE
+
+
+def test_the_telemetry_table_has_exactly_the_catalog_columns_in_order(schema: psycopg.Connection):
+    """core/signals.TELEMETRY_COLUMNS is the COPY's column list: the table must match it column for column."""
+    rows = schema.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'telemetry'::regclass AND attnum > 0"
+        " AND NOT attisdropped ORDER BY attnum"
+    ).fetchall()
+    assert tuple(name for (name,) in rows) == TELEMETRY_COLUMNS
