@@ -75,10 +75,12 @@ def test_the_not_preparable_list_names_existing_files():
     assert {str(p.relative_to(ROOT)) for p in FILES} >= NOT_PREPARABLE
 
 
-def test_the_telemetry_table_has_exactly_the_catalog_columns_in_order(schema: psycopg.Connection):
-    """core/signals.TELEMETRY_COLUMNS is the COPY's column list: the table must match it column for column."""
+def test_the_telemetry_table_matches_the_copy_column_catalog(schema: psycopg.Connection):
+    """core/signals.TELEMETRY_COLUMNS is the COPY's column list: the table's columns without a default (the ones
+    ingest must write) match it column for column; the defaulted ones (received_at) are the database's."""
     rows = schema.execute(
-        "SELECT attname FROM pg_attribute WHERE attrelid = 'telemetry'::regclass AND attnum > 0"
+        "SELECT attname, atthasdef FROM pg_attribute WHERE attrelid = 'telemetry'::regclass AND attnum > 0"
         " AND NOT attisdropped ORDER BY attnum"
     ).fetchall()
-    assert tuple(name for (name,) in rows) == TELEMETRY_COLUMNS
+    assert tuple(name for name, defaulted in rows if not defaulted) == TELEMETRY_COLUMNS
+    assert [name for name, defaulted in rows if defaulted] == ["received_at"]
