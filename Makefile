@@ -24,7 +24,7 @@ test: install
 	source scripts/devenv.sh && $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy core
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy domain core ingest detection notify api simulators bench
 
 # Offline dependency audit: ADVISORIES is a checkout of github.com/pypa/advisory-database or OSV's PyPI all.zip.
 audit: install

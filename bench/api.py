@@ -214,7 +214,7 @@ def _measure(args: argparse.Namespace, *, workers: int) -> dict:
         ),
         served(url, port=port, pool_max=args.pool_max, workers=workers) as server,
     ):
-        meter = CpuMeter(api_pid=server.pid, dbname=conninfo.conninfo_to_dict(url)["dbname"])
+        meter = CpuMeter(api_pid=server.pid, dbname=str(conninfo.conninfo_to_dict(url)["dbname"]))
         asyncio.run(
             closed_loop(port, pollers=args.pollers, seconds=min(2.0, args.seconds), keys=keys)
         )  # warm-up

@@ -6,26 +6,29 @@ to that time are visible, the data-quality guard runs first, every rule evaluate
 per vehicle and kind, closed when the rule clears the vehicle) turns flags into alerts. Alerts are scored against the
 ground truth the simulator wrote (``bench.backtest_score``). Prints a table, then one JSON line.
 
-    python -m bench.backtest --vehicles 2000 --days 365 --seed 101
-    python -m bench.backtest --quick          # a small run for the test suite
+    carecast evaluate --vehicles 2000 --days 365 --seed 101     # = python -m bench.backtest ...
+    carecast evaluate --quick          # a small run for the test suite
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
 import time
 import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import click
 import pandas as pd
 import psycopg
 from psycopg import conninfo, sql
 
 from bench.backtest_score import Event, Lifecycle, score, table
+from core.cli import CONTEXT_SETTINGS, run_command
 from core.migrate import migrate
+from core.progress import Progress, progress
 from detection import quality
 from detection.frame import utc_naive
 from detection.repository import load_frame, refresh_daily
@@ -40,29 +43,15 @@ FIRST = date(2025, 6, 1)  # a fixed window that spans a winter; figures do not d
 WARMUP_DAYS = 30
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Return the command-line options."""
-    p = argparse.ArgumentParser(prog="python -m bench.backtest", description=__doc__.split("\n\n")[0])
-    p.add_argument("--vehicles", type=int, default=500)
-    p.add_argument("--days", type=int, default=365)
-    p.add_argument("--seed", type=int, default=101)
-    p.add_argument(
-        "--step",
-        type=int,
-        default=1,
-        help="days between replayed detection passes (1: day by day, as in production)",
-    )
-    p.add_argument("--quick", action="store_true", help="120 vehicles x 240 days, step 7 (for tests)")
-    p.add_argument("--json", action="store_true", help="print only the JSON line")
-    p.add_argument(
-        "--admin-url", default=os.environ.get("CARECAST_TEST_ADMIN_URL"), help="server to create the DB on"
-    )
-    args = p.parse_args(argv)
-    if args.quick:
-        args.vehicles, args.days, args.step = 120, 240, 7
-    if not args.admin_url:
-        p.error("--admin-url or CARECAST_TEST_ADMIN_URL is required (a throwaway database is created there)")
-    return args
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What to generate and how often to replay."""
+
+    vehicles: int
+    days: int
+    seed: int
+    step: int
+    admin_url: str
 
 
 def _events(conn: psycopg.Connection, seed: int) -> list[Event]:
@@ -112,8 +101,18 @@ class Guarded:
 YEAR = pd.Timedelta(days=366)
 
 
-def replay(frame, *, first: date, last: date, step: int, check_guard: bool = False) -> tuple[list, dict]:  # noqa: ANN001
-    """Run every rule at 20:00 UTC of every `step`-th day in [first, last]; return episodes and timing."""
+def replay(
+    frame,  # noqa: ANN001
+    *,
+    first: date,
+    last: date,
+    step: int,
+    check_guard: bool = False,
+    on_pass: Callable[[], None] | None = None,
+) -> tuple[list, dict]:
+    """Run every rule at 20:00 UTC of every `step`-th day in [first, last]; return episodes and timing.
+
+    `on_pass` is called after each replayed pass (progress)."""
     life = Lifecycle()
     passes, started = 0, time.monotonic()
     per_rule: dict[str, float] = {}
@@ -133,22 +132,27 @@ def replay(frame, *, first: date, last: date, step: int, check_guard: bool = Fal
                        evaluated=res.evaluated_vehicle_ids)  # fmt: skip
         passes += 1
         day += timedelta(days=step)
+        if on_pass is not None:
+            on_pass()
     seconds = time.monotonic() - started
     timing = {"passes": passes, "replay_s": round(seconds, 1), "guard_s": round(guard_s, 1),
               "rule_s": {k: round(v, 1) for k, v in per_rule.items()}}  # fmt: skip
     return life.episodes(), timing
 
 
-def run(args: argparse.Namespace) -> dict:
-    """Generate, backfill, replay and score; return the figures."""
+def run(args: Options, *, bar: Progress | None = None) -> dict:
+    """Generate, backfill, replay and score; return the figures (`bar` shows the steps on a terminal)."""
+    bar = bar or Progress()
     name = f"carecast_backtest_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(args.admin_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         with psycopg.connect(conninfo.make_conninfo(args.admin_url, dbname=name), autocommit=True) as conn:
             migrate(conn, timescale="off")
+            bar.phase(f"backfilling {args.days} days of {args.vehicles} vehicles")
             scenario = build_lifecycle(args.seed, args.vehicles, FIRST, args.days)
             filled = backfill(conn, scenario=scenario)
+            bar.phase("building the daily rollup")
             last = FIRST + timedelta(days=args.days - 1)
             t0 = time.monotonic()
             begin = datetime.combine(FIRST - timedelta(days=1), datetime.min.time(), UTC)
@@ -159,7 +163,8 @@ def run(args: argparse.Namespace) -> dict:
             rollup_s = time.monotonic() - t0
             events = _events(conn, args.seed)
         start = FIRST + timedelta(days=WARMUP_DAYS)
-        episodes, timing = replay(frame, first=start, last=last, step=args.step)
+        bar.phase("replaying detection", total=len(range(0, (last - start).days + 1, args.step)))
+        episodes, timing = replay(frame, first=start, last=last, step=args.step, on_pass=bar.advance)
         kinds = [str(m.KIND) for m, _ in SCORED]
         figures = score(
             episodes=episodes, events=events, kinds=kinds, start=start, end=last, vehicles=args.vehicles
@@ -174,16 +179,61 @@ def run(args: argparse.Namespace) -> dict:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the per-rule table and the JSON line."""
-    args = parse_args(argv)
-    out = run(args)
-    if not args.json:
+@click.command(name="evaluate", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--vehicles", type=click.IntRange(min=1), default=500, show_default=True, metavar="N", help="Fleet size."
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=31),
+    default=365,
+    show_default=True,
+    metavar="N",
+    help="Length of the simulated history (the first 30 days only warm the rules up).",
+)
+@click.option("--seed", type=int, default=101, show_default=True, help="Seed of the fleet and its faults.")
+@click.option(
+    "--step",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="DAYS",
+    help="Days between replayed detection passes (1: day by day, as in production).",
+)
+@click.option("--quick", is_flag=True, help="120 vehicles x 240 days, a pass every 7 days (for tests).")
+@click.option("--json", "as_json", is_flag=True, help="Print only the JSON line.")
+@click.option("--admin-url", envvar="CARECAST_TEST_ADMIN_URL", show_envvar=True, metavar="URL",
+              help="PostgreSQL server to create the throwaway database on (a libpq URL).")  # fmt: skip
+def command(
+    vehicles: int, days: int, seed: int, step: int, quick: bool, as_json: bool, admin_url: str | None
+) -> int:
+    """Backtest every risk rule on a simulated fleet and score it.
+
+    Generates a fleet whose failures are known (the lifecycle simulator) into a throwaway database, replays
+    detection over its history as production would run it, and scores each rule's alerts against the truth:
+    precision, recall, false alerts per 1,000 vehicle-months and lead time. Prints a table, then one JSON line.
+    The same seed gives the same figures.
+    """
+    if quick:
+        vehicles, days, step = 120, 240, 7
+    if not admin_url:
+        raise click.UsageError(
+            "--admin-url or CARECAST_TEST_ADMIN_URL is required (a throwaway database is created there)"
+        )
+    options = Options(vehicles=vehicles, days=days, seed=seed, step=step, admin_url=admin_url)
+    with progress() as bar:
+        out = run(options, bar=bar)
+    if not as_json:
         print(f"backtest: {out['vehicles']} vehicles x {out['days']} days, seed {out['seed']}, "
               f"pass every {out['step_days']} days; {out['rows']} rows backfilled in {out['backfill_s']} s")  # fmt: skip
         print(table(out["rules"]))
     print(json.dumps(out, sort_keys=True))
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the per-rule table and the JSON line."""
+    return run_command(command, argv)
 
 
 if __name__ == "__main__":

@@ -75,9 +75,9 @@ class Lifecycle:
             ep = self.open.setdefault((vid, kind), Episode(vid, kind, day, day))
             ep.last = day
         for vid in set(evaluated) - hit:
-            ep = self.open.pop((vid, kind), None)
-            if ep is not None:
-                self.closed.append(ep)
+            ended = self.open.pop((vid, kind), None)
+            if ended is not None:
+                self.closed.append(ended)
 
     def episodes(self) -> list[Episode]:
         """Return every episode, closed or still open."""
@@ -114,7 +114,8 @@ def score(
             by_vehicle.setdefault(ev.vehicle_id, []).append(ev)
         true_eps = [e for e in eps if any(_matches(e, ev) for ev in by_vehicle.get(e.vehicle_id, ()))]
         scored = [ev for ev in evs if start <= ev.failure <= end]
-        leads, modes = [], {}
+        leads: list[int] = []
+        modes: dict[str, list[int]] = {}
         for ev in scored:
             firsts = [e.first for e in true_eps if e.vehicle_id == ev.vehicle_id and _matches(e, ev)]
             hit = bool(firsts)

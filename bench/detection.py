@@ -32,13 +32,13 @@ import structlog
 from psycopg import conninfo, sql
 from psycopg.rows import tuple_row
 
-from core.db import make_pool
+from core.db import make_pool, scalar
 from core.migrate import migrate
 from core.settings import DatabaseSettings
 from detection.job import PassReport, run_pass
 from detection.judging import default_workers
 from detection.repository import load_frame
-from simulators.backfill import backfill
+from simulators.backfill import BackfillReport, backfill
 from simulators.history import COLUMNS
 from simulators.lifecycle import build_lifecycle
 
@@ -211,8 +211,8 @@ def measure(url: str, args: argparse.Namespace) -> dict:
                 conn.execute(
                     statement, {"after": datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC)}
                 )
-            rows = conn.execute("SELECT count(*) FROM telemetry").fetchone()[0]
-            filled = SimpleNamespace(rows=rows, seconds=None)
+            rows = scalar(conn, "SELECT count(*) FROM telemetry")
+            filled: SimpleNamespace | BackfillReport = SimpleNamespace(rows=rows, seconds=None)
         else:
             filled = backfill(conn, scenario=build_lifecycle(args.seed, args.vehicles, FIRST, args.days))
         conn.execute("VACUUM ANALYZE telemetry")

@@ -28,6 +28,7 @@ from psycopg import conninfo
 from bench import ingest_peers as peers
 from bench.ingest_drain import TOPIC_ROOT, IngesterProcess, carecast_drain, median_cpu, wait_until
 from core.contracts import telemetry_subscription, telemetry_topic
+from core.db import scalar
 from core.migrate import migrate
 
 
@@ -85,14 +86,15 @@ def latency(*, url: str, port: int, workdir: Path, rate: float, seconds: float) 
         total = offered["total"]
         with psycopg.connect(url, autocommit=True) as conn:
             wait_until(
-                lambda: conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] >= total,
+                lambda: scalar(conn, "SELECT count(*) FROM telemetry") >= total,
                 timeout=120,
                 what="the live messages",
             )
-            p50, p99 = conn.execute(
+            p50, p99 = scalar(
+                conn,
                 "SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP"
-                " (ORDER BY extract(epoch FROM committed_at - ts) * 1000) FROM telemetry"
-            ).fetchone()[0]
+                " (ORDER BY extract(epoch FROM committed_at - ts) * 1000) FROM telemetry",
+            )
             conn.execute("TRUNCATE telemetry")
     finally:
         ingester.stop()

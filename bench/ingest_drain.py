@@ -17,6 +17,7 @@ import psycopg
 
 from bench import ingest_peers as peers
 from core.contracts import telemetry_subscription
+from core.db import one, scalar
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC_ROOT = "bench/dt/carecast"
@@ -94,7 +95,7 @@ def _stamp(event: dict) -> float:
 def median_cpu(runs: list[dict[str, float | None]]) -> dict[str, float | None]:
     """Return the median of each kind over several drains."""
     kinds = runs[0].keys()
-    values = {k: [r[k] for r in runs if r[k] is not None] for k in kinds}
+    values = {k: [v for r in runs if (v := r[k]) is not None] for k in kinds}
     return {k: round(statistics.median(v), 2) if v else None for k, v in values.items()}
 
 
@@ -148,7 +149,7 @@ def carecast_drain(
             # Redelivered messages (after a reconnect) count in the batches too: also give every row up to
             # a minute to arrive; what has not by then is reported as lost.
             deadline = time.monotonic() + 60
-            while conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] < rows:
+            while scalar(conn, "SELECT count(*) FROM telemetry") < rows:
                 if time.monotonic() > deadline or any(i.proc.poll() is not None for i in ingesters):
                     break
                 time.sleep(0.1)  # polling the table, not waiting for a fixed time
@@ -176,9 +177,7 @@ def carecast_drain(
             )
         connected = min(_stamp(i.events("mqtt_connected")[0]) for i in ingesters)
         last_batch = max(_stamp(i.events("batch")[-1]) for i in ingesters if i.events("batch"))
-        stored, distinct = conn.execute(
-            "SELECT count(*), count(DISTINCT (vehicle_id, ts)) FROM telemetry"
-        ).fetchone()
+        stored, distinct = one(conn, "SELECT count(*), count(DISTINCT (vehicle_id, ts)) FROM telemetry")
         conn.execute("TRUNCATE telemetry")
     seconds = last_batch - connected
     return {

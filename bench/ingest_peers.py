@@ -24,6 +24,7 @@ from paho.mqtt.properties import Properties
 from psycopg import sql
 
 from core.contracts import telemetry_topic
+from core.db import scalar
 from core.mqtt import MQTTv5, MQTTv311, make_client
 from core.settings import MqttSettings
 from core.signals import TELEMETRY_COLUMNS
@@ -250,7 +251,7 @@ class CopyRun:
 
 def copy_ceiling(conn: psycopg.Connection, rows: list[tuple]) -> CopyRun:
     """Binary-COPY `rows` straight into telemetry in one transaction; return the time and CPU it took."""
-    types = dict(
+    types: dict[str, str] = dict(
         conn.execute(
             "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
             " WHERE attrelid = 'telemetry'::regclass AND attnum > 0 AND NOT attisdropped"
@@ -277,9 +278,10 @@ def copy_ceiling(conn: psycopg.Connection, rows: list[tuple]) -> CopyRun:
 
 def register_fleet(conn: psycopg.Connection) -> dict[str, int]:
     """Register the bench vehicles; return {vin: vehicle_id}."""
-    customer = conn.execute(
-        "INSERT INTO customer (name, locale, tz, segment) VALUES ('Bench', 'en', 'UTC', 'family') RETURNING id"
-    ).fetchone()[0]
+    customer = scalar(
+        conn,
+        "INSERT INTO customer (name, locale, tz, segment) VALUES ('Bench', 'en', 'UTC', 'family') RETURNING id",
+    )
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO vehicle (vin, customer_id, model, model_year, powertrain, region)"

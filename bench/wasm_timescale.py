@@ -50,8 +50,16 @@ class WasmTimescale:
         self.log.unlink(missing_ok=True)
 
 
-def start(*, repo_root: Path, port: int = 0, timeout_s: float = 120.0) -> WasmTimescale:
-    """Start an in-memory engine on 127.0.0.1:`port` (0: any free port) and return once it answers a query."""
+def start(
+    *, repo_root: Path, port: int = 0, timeout_s: float = 120.0, timescaledb_not_preloaded: bool = False
+) -> WasmTimescale:
+    """Start an in-memory engine on 127.0.0.1:`port` (0: any free port) and return once it answers a query.
+
+    `timescaledb_not_preloaded` plays TimescaleDB installed but missing from ``shared_preload_libraries``: the
+    extension is available, not created, and ``CREATE EXTENSION timescaledb`` is answered with the loader's FATAL
+    error and a closed connection (see the header of tests/timescale/engine/server.mjs).
+    """
+    options = ["--timescaledb-not-preloaded"] if timescaledb_not_preloaded else []
     cache = repo_root / ".run" / "timescaledb-wasm"
     script = _install(repo_root / ENGINE_DIR, cache, timeout_s=timeout_s)
     fd, log_name = tempfile.mkstemp(prefix="server-", suffix=".log", dir=cache)
@@ -60,7 +68,7 @@ def start(*, repo_root: Path, port: int = 0, timeout_s: float = 120.0) -> WasmTi
         # stdin stays open for the server's lifetime: when this process ends, however it ends, the server sees
         # end-of-file and exits, so no engine outlives its test run.
         process = subprocess.Popen(
-            ["node", str(script), "--port", str(port), "--exit-with-stdin"],
+            ["node", str(script), "--port", str(port), "--exit-with-stdin", *options],
             cwd=cache,
             stdin=subprocess.PIPE,
             stdout=out,

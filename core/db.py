@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.abc import Params, QueryNoTemplate
+from psycopg.rows import TupleRow, dict_row
 from psycopg_pool import ConnectionPool
 
 from core.settings import DatabaseSettings
 
 StorageMode = Literal["timescale", "postgres"]
+R = TypeVar("R")
 
 
 def connect(
@@ -44,6 +46,22 @@ def make_pool(settings: DatabaseSettings, *, name: str, dict_rows: bool = True) 
 def query(package: str, name: str) -> str:
     """Return the text of ``{package}/sql/{name}.sql`` (loaded once)."""
     return resources.files(package).joinpath("sql", f"{name}.sql").read_text("utf-8")
+
+
+def one(conn: psycopg.Connection[R], statement: QueryNoTemplate, params: Params | None = None) -> R:
+    """Execute `statement` and return its first row; raise LookupError when it returns none."""
+    row = conn.execute(statement, params).fetchone()
+    if row is None:
+        text = statement if isinstance(statement, str) else repr(statement)
+        raise LookupError(f"expected a row, got none from: {' '.join(text.split())[:120]}")
+    return row
+
+
+def scalar(
+    conn: psycopg.Connection[TupleRow], statement: QueryNoTemplate, params: Params | None = None
+) -> Any:
+    """Execute `statement` and return the first column of its first row; raise LookupError when no row comes back."""
+    return one(conn, statement, params)[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 
 import psycopg
 import psycopg.rows
+import structlog
 
 from core.db import StorageInfo, StorageMode
 from core.errors import MigrationError
 
 _LOCK_KEY = 0x43415245  # 'CARE'
+PRELOAD_FIX = "add timescaledb to shared_preload_libraries in postgresql.conf and restart PostgreSQL"
+
+Reconnect = Callable[[], psycopg.Connection]
 _NAME_RE = re.compile(r"^(\d{4})_([a-z0-9_]+?)(?:\.(timescale|postgres))?\.sql$")
 
 _BOOTSTRAP = """
@@ -94,39 +99,141 @@ def _scalar(conn: psycopg.Connection, sql: str) -> str | None:
     return None if row is None else row[0]
 
 
-def _decide_mode(conn: psycopg.Connection, want: str) -> StorageInfo:
+def _one_line(exc: psycopg.Error) -> str:
+    """The server's message and detail on one line (the CLI prints a MigrationError as one line)."""
+    parts = [exc.diag.message_primary or str(exc).strip().splitlines()[0], exc.diag.message_detail]
+    if "must be preloaded" in (exc.diag.message_primary or ""):
+        parts.append(f"fix: {PRELOAD_FIX}")
+    return "; ".join(" ".join(part.split()) for part in parts if part)
+
+
+class _ConnectionLost(Exception):
+    """CREATE EXTENSION ended the session: TimescaleDB's loader answers FATAL when it is not preloaded."""
+
+
+def _preloaded(conn: psycopg.Connection) -> bool | None:
+    """Return whether the server preloads TimescaleDB's library; None when this role may not read the setting."""
+    try:
+        with conn.transaction():
+            libraries = _scalar(conn, "SHOW shared_preload_libraries") or ""
+            bypass = _scalar(
+                conn, "SELECT current_setting('timescaledb.allow_install_without_preload', true)"
+            )
+    except psycopg.errors.InsufficientPrivilege:  # needs superuser or pg_read_all_settings
+        return None
+    names = {entry.strip().strip('"').rsplit("/", 1)[-1] for entry in libraries.split(",")}
+    return "timescaledb" in names or bypass == "on"
+
+
+def _unusable(
+    want: str, log: structlog.stdlib.BoundLogger, *, reason: str, fix: str, cause: Exception | None = None
+) -> StorageInfo:
+    """Refuse (`on`) or warn once and choose plain PostgreSQL (`auto`) when TimescaleDB is there but unusable."""
+    if want == "on":
+        raise MigrationError(f"timescale=on but TimescaleDB cannot be used: {reason}; fix: {fix}") from cause
+    log.warning("migrate.timescale_unusable", mode="postgres", reason=reason, fix=fix)
+    return StorageInfo("postgres", None, None)
+
+
+def _create_extension(
+    conn: psycopg.Connection, want: str, log: structlog.stdlib.BoundLogger
+) -> StorageInfo | None:
+    """CREATE EXTENSION timescaledb; return None when it exists now, else the fallback (or raise)."""
+    if _preloaded(conn) is False:
+        return _unusable(want, log, reason="timescaledb is not in shared_preload_libraries", fix=PRELOAD_FIX)
+    try:
+        with conn.transaction():
+            conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+    except psycopg.Error as exc:
+        message = exc.diag.message_primary or str(exc).splitlines()[0]
+        if "must be preloaded" in message:
+            if conn.closed and want != "on":
+                raise _ConnectionLost(message) from exc  # migrate() warns and goes on with a new connection
+            return _unusable(want, log, reason=f"the server says: {message}", fix=PRELOAD_FIX, cause=exc)
+        if conn.closed:
+            raise MigrationError(
+                f"the connection closed while creating the timescaledb extension: {message}"
+            ) from exc
+        fix = (
+            "create it as a superuser (CREATE EXTENSION timescaledb) or set CARECAST_DATABASE__TIMESCALE=off"
+        )
+        return _unusable(
+            want, log, reason=f"CREATE EXTENSION timescaledb failed: {message}", fix=fix, cause=exc
+        )
+    return None
+
+
+def _decide_mode(conn: psycopg.Connection, want: str, log: structlog.stdlib.BoundLogger) -> StorageInfo:
     """Create the TimescaleDB extension where wanted and possible; return the mode to build the schema in."""
     if want == "off":
         return StorageInfo("postgres", None, None)
-    available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").fetchone()
-    if available:
-        try:
-            with conn.transaction():
-                conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
-        except psycopg.Error as exc:
+    if _scalar(conn, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'") is None:
+        if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").fetchone():
             if want == "on":
-                raise MigrationError(f"cannot create the timescaledb extension: {exc}") from exc
-            available = None
-    if not available:
-        if want == "on":
-            raise MigrationError("timescale=on but the timescaledb extension is not available")
-        return StorageInfo("postgres", None, None)
+                raise MigrationError(
+                    "timescale=on but the timescaledb extension is not available on this server; install"
+                    " TimescaleDB or set CARECAST_DATABASE__TIMESCALE=auto"
+                )
+            return StorageInfo("postgres", None, None)
+        fallback = _create_extension(conn, want, log)
+        if fallback is not None:
+            return fallback
     version = _scalar(conn, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")
     license_ = _scalar(conn, "SELECT current_setting('timescaledb.license', true)")
     if license_ == "apache":
         # Compression, retention policies and continuous aggregates need the community edition.
         if want == "on":
             raise MigrationError("timescaledb.license=apache lacks compression and continuous aggregates")
+        log.warning(
+            "migrate.timescale_unusable",
+            mode="postgres",
+            reason="timescaledb.license=apache lacks compression and continuous aggregates",
+            fix="install the community edition (timescaledb.license = 'timescale')",
+        )
         return StorageInfo("postgres", version, license_)
     return StorageInfo("timescale", version, license_)
 
 
-def migrate(conn: psycopg.Connection, *, timescale: str = "auto") -> MigrationReport:
-    """Apply pending migrations under an advisory lock; re-running is a no-op. `conn` must be in autocommit."""
+def migrate(
+    conn: psycopg.Connection,
+    *,
+    timescale: str = "auto",
+    reconnect: Reconnect | None = None,
+    log: structlog.stdlib.BoundLogger | None = None,
+) -> MigrationReport:
+    """Apply pending migrations under an advisory lock; re-running is a no-op. `conn` must be in autocommit.
+
+    TimescaleDB installed but not preloaded is refused by `on` and means plain PostgreSQL in `auto`, with one
+    warning naming the fix. Where finding that out took `conn` down (the loader's FATAL to CREATE EXTENSION, seen
+    when this role may not read ``shared_preload_libraries``), `auto` goes on with a connection from `reconnect`
+    (same database and session settings as `conn`, autocommit; closed here), or raises without one.
+    """
+    log = log or structlog.get_logger(process="migrate")
+    _require_autocommit(conn)
+    try:
+        return _migrate_locked(conn, want=timescale, log=log)
+    except _ConnectionLost as lost:
+        if reconnect is None:
+            raise MigrationError(
+                f"TimescaleDB is not preloaded ({lost}) and the server closed the connection; fix: {PRELOAD_FIX}"
+            ) from lost
+        _unusable(timescale, log, reason=f"the server says: {lost}", fix=PRELOAD_FIX)
+    with reconnect() as fresh:
+        _require_autocommit(fresh)
+        return _migrate_locked(fresh, want="off", log=log)
+
+
+def _require_autocommit(conn: psycopg.Connection) -> None:
     if not conn.autocommit:
         raise MigrationError(
             "migrate() needs an autocommit connection (each migration is its own transaction)"
         )
+
+
+def _migrate_locked(
+    conn: psycopg.Connection, *, want: str, log: structlog.stdlib.BoundLogger
+) -> MigrationReport:
+    """Decide the mode if undecided and apply what is pending, under the advisory lock."""
     conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
     try:
         with conn.transaction():
@@ -137,7 +244,7 @@ def migrate(conn: psycopg.Connection, *, timescale: str = "auto") -> MigrationRe
         if row:
             storage = StorageInfo(*row)
         else:
-            storage = _decide_mode(conn, timescale)
+            storage = _decide_mode(conn, want, log)
             conn.execute(
                 "INSERT INTO carecast_storage (mode, timescale_version, timescale_license) VALUES (%s, %s, %s)",
                 (storage.mode, storage.timescale_version, storage.timescale_license),
@@ -163,11 +270,16 @@ def migrate(conn: psycopg.Connection, *, timescale: str = "auto") -> MigrationRe
                         (mig.version, mig.name, mig.checksum),
                     )
             except psycopg.Error as exc:
-                raise MigrationError(f"migration {mig.version:04d}_{mig.name} failed: {exc}") from exc
+                raise MigrationError(
+                    f"migration {mig.version:04d}_{mig.name} failed: {_one_line(exc)}"
+                ) from exc
             report.applied.append(f"{mig.version:04d}_{mig.name}")
         return report
     finally:
-        conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+        # The lock is the session's: a connection the server closed (a FATAL) holds nothing any more, and unlocking
+        # there would replace the error being raised with "the connection is closed".
+        if not conn.closed:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
 
 
 def pending(conn: psycopg.Connection) -> int:

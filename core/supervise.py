@@ -6,22 +6,30 @@ starts them in order, prints where the API is with a demo key, and stops them al
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import click
 import psycopg
 
+from core.cli import CONTEXT_SETTINGS, run_command
+from core.cli_errors import BrokerUnreachable
 from core.db import connect
+from core.errors import CarecastError
 from core.log import configure_logging
 from core.migrate import migrate
 from core.mqtt import make_client
 from core.settings import BaseProcessSettings, MqttSettings
+
+
+class StageExited(CarecastError):
+    """A stage `carecast up` started has exited on its own."""
 
 
 class UpSettings(BaseProcessSettings):
@@ -41,9 +49,13 @@ class Supervisor:
         """Start `python -m module args` as a named child.
 
         Each child gets its own session so a terminal's Ctrl-C reaches only this supervisor, which then stops
-        every stage exactly once, in order, with SIGTERM.
+        every stage exactly once, in order, with SIGTERM. The stages share this environment, already checked
+        for misspelled CARECAST_* names: they need not warn about them again.
         """
-        self.children[name] = subprocess.Popen([sys.executable, "-m", module, *args], start_new_session=True)
+        env = {**os.environ, "CARECAST_ENV_CHECKED": "1"}
+        self.children[name] = subprocess.Popen(
+            [sys.executable, "-m", module, *args], start_new_session=True, env=env
+        )
 
     def stop(self, *_: object) -> None:
         """Ask every child to stop (SIGTERM), then kill stragglers after 15 s."""
@@ -68,24 +80,38 @@ class Supervisor:
         return None
 
 
+def _status_client(mqtt: MqttSettings):  # noqa: ANN202
+    """Return a paho client connected (TCP) to the broker; BrokerUnreachable when nothing answers there."""
+    client = make_client(mqtt, client_id=f"carecast-up-{os.getpid()}")
+    try:
+        client.connect(mqtt.host, mqtt.port, keepalive=mqtt.keepalive_s)
+    except OSError as exc:
+        raise BrokerUnreachable(mqtt.host, mqtt.port, exc.strerror or str(exc)) from exc
+    return client
+
+
 def _wait_for_ingest(
-    mqtt: MqttSettings, *, stop: threading.Event | None = None, timeout_s: float = 60
+    mqtt: MqttSettings,
+    *,
+    client=None,  # noqa: ANN001
+    give_up: Callable[[], bool] = lambda: False,
+    timeout_s: float = 60,
 ) -> bool:
     """Return True once an ingester says "online" on its retained status topic ({root}/ingest/+/status).
 
     The ingester subscribes before it publishes "online", so from then on the broker keeps telemetry for it; the
-    simulator must not publish its history earlier, or a first run's history would go to no subscriber.
+    simulator must not publish its history earlier, or a first run's history would go to no subscriber. Returns
+    False after `timeout_s` or as soon as `give_up()` is true.
     """
     online = threading.Event()
-    client = make_client(mqtt, client_id=f"carecast-up-{os.getpid()}")
+    client = client or _status_client(mqtt)
     client.on_connect = lambda c, *_: c.subscribe(f"{mqtt.topic_root}/ingest/+/status", qos=1)
     client.on_message = lambda _c, _u, msg: online.set() if msg.payload == b"online" else None
-    client.connect(mqtt.host, mqtt.port, keepalive=mqtt.keepalive_s)
     client.loop_start()
     try:
         deadline = time.monotonic() + timeout_s
         while not online.wait(0.2):
-            if time.monotonic() > deadline or (stop is not None and stop.is_set()):
+            if time.monotonic() > deadline or give_up():
                 return False
         return True
     finally:
@@ -120,57 +146,97 @@ def _announce(demo: tuple[int, str, str], *, port: int) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="carecast up", description=__doc__)
-    parser.add_argument("--vehicles", type=int, default=200)
-    parser.add_argument("--days", type=int, default=60, help="history to publish before going live")
-    parser.add_argument("--api-port", type=int, default=8000)
-    parser.add_argument("--interval-s", type=float, default=10.0, help="live publish interval per vehicle")
-    args = parser.parse_args()
+@click.command(name="up", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--vehicles",
+    type=click.IntRange(min=5),
+    default=200,
+    show_default=True,
+    metavar="N",
+    help="Size of the simulated fleet.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=7),
+    default=60,
+    show_default=True,
+    metavar="N",
+    help="Days of history to publish before going live.",
+)
+@click.option(
+    "--api-port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    metavar="PORT",
+    help="Port of the API on 127.0.0.1.",
+)
+@click.option("--interval-s", type=float, default=10.0, show_default=True,
+              help="Seconds between two live samples of a vehicle.")  # fmt: skip
+def command(vehicles: int, days: int, api_port: int, interval_s: float) -> int:
+    """Run every stage and a simulated fleet on this machine until Ctrl-C.
+
+    Migrates the database, checks the broker, then starts ingest, the API, the simulator (history, then live),
+    detection and notify as child processes, and prints the API's address with a fresh demo key once there are
+    booking suggestions. Ctrl-C (or SIGTERM) stops them all; so does any stage exiting on its own.
+
+    In production each stage runs on its own: carecast ingest, carecast detect, and so on.
+    """
     settings = UpSettings()
     log = configure_logging(settings.log, process="up")
     with connect(settings.database, autocommit=True) as conn:
         migrate(conn, timescale=settings.database.timescale)
+    status = _status_client(settings.mqtt)  # before any stage starts: a broker that is down is one line
 
     sup = Supervisor()
     signal.signal(signal.SIGTERM, sup.stop)
     signal.signal(signal.SIGINT, sup.stop)
-    sup.start("ingest", "ingest")
-    sup.start("api", "api", "--port", str(args.api_port))
-    if not _wait_for_ingest(settings.mqtt, timeout_s=60) or sup.failed_child():
-        log.error("up.ingest_not_online", hint="is the broker reachable? see the ingest log lines above")
-        sup.stop()
-        raise SystemExit(1)
-    sup.start(
-        "simulate",
-        "simulators",
-        "--vehicles",
-        str(args.vehicles),
-        "--days",
-        str(args.days),
-        "--live",
-        "--interval-s",
-        str(args.interval_s),
-    )
-    sup.start("detect", "detection")
-    sup.start("notify", "notify")
-    log.info("up.started", stages=",".join(sup.children), api=f"http://127.0.0.1:{args.api_port}")
+    try:
+        sup.start("ingest", "ingest")
+        sup.start("api", "api", "--port", str(api_port))
+        online = _wait_for_ingest(
+            settings.mqtt, client=status, give_up=lambda: sup.stopping or sup.failed_child() is not None
+        )
+        if sup.stopping:
+            return 0
+        _check_children(sup)
+        if not online:
+            raise StageExited("ingest did not come online within 60 s; see its log lines above")
+        sup.start("simulate", "simulators", "--vehicles", str(vehicles), "--days", str(days), "--live",
+                  "--interval-s", str(interval_s))  # fmt: skip
+        sup.start("detect", "detection")
+        sup.start("notify", "notify")
+        log.info("up.started", stages=",".join(sup.children), api=f"http://127.0.0.1:{api_port}")
 
-    announced = False
-    with connect(settings.database, autocommit=True) as conn:
-        while not sup.stopping:
-            dead = sup.failed_child()
-            if dead:
-                log.error("up.child_exited", stage=dead, returncode=sup.children[dead].returncode)
-                sup.stop()
-                raise SystemExit(1)
-            if not announced:
-                demo = _demo_key(conn)
-                if demo:
-                    _announce(demo, port=args.api_port)
-                    announced = True
-            time.sleep(1)
+        announced = False
+        with connect(settings.database, autocommit=True) as conn:
+            while not sup.stopping:
+                _check_children(sup)
+                if not announced:
+                    demo = _demo_key(conn)
+                    if demo:
+                        _announce(demo, port=api_port)
+                        announced = True
+                time.sleep(1)
+        return 0
+    finally:
+        sup.stop()  # every child, whatever ended the run
+
+
+def _check_children(sup: Supervisor) -> None:
+    """Raise StageExited when a stage has exited (the caller's `finally` stops the others)."""
+    dead = sup.failed_child()
+    if dead is not None:
+        raise StageExited(
+            f"the {dead} stage exited with status {sup.children[dead].returncode}; every stage was stopped "
+            "(see its log lines above)"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``carecast up``; return the exit status."""
+    return run_command(command, argv)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

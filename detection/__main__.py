@@ -1,11 +1,15 @@
-"""``python -m detection [--once] [--now ISO]``: raise, update and resolve risks from the daily telemetry rollup."""
+"""``carecast detect`` (``python -m detection``): raise, update and resolve risks from the daily telemetry rollup."""
 
 from __future__ import annotations
 
-import argparse
+import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from core.cli_args import parse_instant
+import click
+
+from core.cli import CONTEXT_SETTINGS, INSTANT, run_command
+from core.cli_errors import InvalidInput
 from core.db import make_pool
 from core.log import configure_logging
 from detection.errors import RuleConfigError
@@ -15,25 +19,33 @@ from detection.schedule import run_scheduled
 from detection.settings import Settings
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one pass (--once) or passes on an interval; return the exit code."""
-    parser = argparse.ArgumentParser(prog="carecast detect", description=__doc__)
-    parser.add_argument("--once", action="store_true", help="run one pass (full rollup refresh) and exit")
-    parser.add_argument("--now", type=parse_instant, help="evaluate at this time instead of the wall clock")
-    args = parser.parse_args(argv)
+@click.command(name="detect", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--once", is_flag=True, help="Run one pass (full rollup refresh) and exit; status 1 if a rule failed."
+)
+@click.option(
+    "--now", type=INSTANT, help="Evaluate at this time instead of the wall clock (naive means UTC)."
+)
+def command(once: bool, now: datetime | None) -> int:
+    """Raise, update and resolve risks from the daily telemetry rollup.
+
+    Without --once a pass runs every CARECAST_DETECTION__INTERVAL_S seconds until SIGTERM or Ctrl-C; several
+    copies may run, one of them (the holder of a PostgreSQL advisory lock) schedules the passes and the others
+    wait to take over. Rule parameters: CARECAST_DETECTION__RULES__<RULE>__<PARAMETER>.
+    """
     settings = Settings()
     log = configure_logging(settings.log, process="detection")
     options = settings.detection
     try:
         rules = configured(options.rules)
     except RuleConfigError as exc:
-        parser.error(str(exc))
+        raise InvalidInput(f"{exc} (CARECAST_DETECTION__RULES__…)") from exc
     pool = make_pool(settings.database, name="detection")
     try:
-        if args.once:
+        if once:
             report = run_pass(
                 pool,
-                now=args.now or datetime.now(UTC),
+                now=now or datetime.now(UTC),
                 rules=rules,
                 lookback_days=options.lookback_days,
                 refresh_days=options.lookback_days,
@@ -41,13 +53,16 @@ def main(argv: list[str] | None = None) -> int:
                 log=log,
             )
             return 1 if report.failed_rules else 0
-        run_scheduled(
-            pool, database=settings.database, options=options, rules=rules, log=log, fixed_now=args.now
-        )
+        run_scheduled(pool, database=settings.database, options=options, rules=rules, log=log, fixed_now=now)
         return 0
     finally:
         pool.close()
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one pass (--once) or passes on an interval; return the exit code."""
+    return run_command(command, argv)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

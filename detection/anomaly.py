@@ -28,6 +28,7 @@ from sklearn.ensemble import IsolationForest
 
 from detection.flags import RuleResult
 from detection.frame import known_until, today
+from domain.evidence import Anomaly
 from domain.vocabulary import RiskKind
 
 # feature -> +1 when high values mean trouble, -1 when low values do
@@ -144,9 +145,9 @@ def annotate(result: RuleResult, scores: pd.DataFrame) -> RuleResult:
     for flag in result.flags:
         if flag.vehicle_id in mine.index:
             row = mine.loc[flag.vehicle_id]
-            extra = {"group": group, "z": _num(row["z"]), "isolation": _num(row["isolation"]),
-                     "outlier": bool(row["outlier"])}  # fmt: skip
-            flag = dataclasses.replace(flag, evidence={**flag.evidence, "anomaly": extra})
+            extra = Anomaly(group=group, z=_num(row["z"]), isolation=_num(row["isolation"]),
+                            outlier=bool(row["outlier"]))  # fmt: skip
+            flag = dataclasses.replace(flag, evidence=flag.evidence.model_copy(update={"anomaly": extra}))
         flags.append(flag)
     return dataclasses.replace(result, flags=tuple(flags))
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from detection.frame import days_before, last_days, num
 from detection.trend import theil_sen
+from domain.evidence import ColdOutlook
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +25,10 @@ class Outlook:
     recent_mean_c: float
     coming: bool
 
-    def evidence(self) -> dict:
-        """Return the outlook as JSON-ready evidence."""
-        return {"projected_min_c": num(self.projected_min_c, 1), "recent_mean_min_c": num(self.recent_mean_c, 1),
-                "cold_snap_coming": self.coming, "method": "own_air_temp_min_trend"}  # fmt: skip
+    def evidence(self) -> ColdOutlook:
+        """Return the outlook as evidence."""
+        return ColdOutlook(projected_min_c=num(self.projected_min_c, 1), recent_mean_min_c=num(self.recent_mean_c, 1),
+                           cold_snap_coming=self.coming, method="own_air_temp_min_trend")  # fmt: skip
 
 
 def outlook(

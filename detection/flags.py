@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
+from domain.evidence import MODELS, Evidence
 from domain.vocabulary import RiskKind, Severity
 
 
@@ -14,8 +14,7 @@ from domain.vocabulary import RiskKind, Severity
 class RiskFlag:
     """A rule's finding for one vehicle: what is at risk, how urgent, when, and the readings that show it.
 
-    `evidence` is JSON-serialisable: ``{"readings": [{"signal": VSS path, "day": iso, "value": ..., "threshold":
-    ..., "op": "<"}], "threshold": ..., "trend_per_day": ..., "window_days": ..., ...}``.
+    `evidence` is the kind's typed evidence (``domain.evidence``); ``risk.evidence`` stores its `to_json()`.
     """
 
     vehicle_id: int
@@ -25,7 +24,7 @@ class RiskFlag:
     severity: Severity
     confidence: float
     diagnosis: str
-    evidence: Mapping[str, Any]
+    evidence: Evidence
     predicted_date: date | None = None
     predicted_low: date | None = None
     predicted_high: date | None = None
@@ -35,6 +34,10 @@ class RiskFlag:
             raise ValueError(f"confidence must be within 0..1, got {self.confidence}")
         if self.predicted_low and self.predicted_high and self.predicted_low > self.predicted_high:
             raise ValueError("predicted_low is after predicted_high")
+        if not isinstance(self.evidence, MODELS[self.kind]):
+            raise TypeError(
+                f"a {self.kind} flag carries {type(self.evidence).__name__}, not its kind's evidence"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,9 +84,9 @@ def date_in(now: datetime, days: float) -> date:
     return (utc_naive(now) + pd.Timedelta(days=days)).date()
 
 
-def iso_day(day: pd.Timestamp) -> str:
-    """Return a day bucket as an ISO date string."""
-    return pd.Timestamp(day).date().isoformat()
+def day_of(day: pd.Timestamp | np.datetime64) -> date:
+    """Return a day bucket's label as a date."""
+    return pd.Timestamp(day).date()
 
 
 def num(value: float | None, digits: int = 3) -> float | None:

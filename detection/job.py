@@ -6,7 +6,6 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -26,6 +25,7 @@ from detection.repository import (
     save_result,
     save_watermark,
 )
+from detection.rule import ConfiguredRule
 from detection.rules import RULES
 
 # Rows are stamped received_at = now() at their transaction's start, so an ingest transaction still open when a pass
@@ -121,7 +121,7 @@ def run_pass(
     pool: ConnectionPool,
     *,
     now: datetime,
-    rules: Sequence[tuple[ModuleType, Any]] = RULES,
+    rules: Sequence[ConfiguredRule] = RULES,
     lookback_days: int = 365,
     refresh_days: int = 3,
     only_changed: bool = False,

@@ -14,7 +14,6 @@ import time
 import traceback
 from collections.abc import Sequence
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ import pandas as pd
 import structlog
 
 from detection.flags import RuleResult, result
+from detection.rule import ConfiguredRule
 
 # Below this many vehicles per process a fork costs more than it saves (an incremental pass judges a few cars).
 MIN_VEHICLES_PER_WORKER = 500
@@ -43,9 +43,7 @@ def default_workers() -> int:
 Outcome = RuleResult | str
 
 
-def _judge_all(
-    frame: pd.DataFrame, *, now: datetime, rules: Sequence[tuple[ModuleType, Any]]
-) -> list[Outcome]:
+def _judge_all(frame: pd.DataFrame, *, now: datetime, rules: Sequence[ConfiguredRule]) -> list[Outcome]:
     """Return every rule's outcome over `frame`, in rule order; a failing rule gives its traceback."""
     out: list[Outcome] = []
     for module, params in rules:
@@ -68,7 +66,7 @@ def _split(frame: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
     return [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def _child(send: Any, frame: pd.DataFrame, now: datetime, rules: Sequence[tuple[ModuleType, Any]]) -> None:
+def _child(send: Any, frame: pd.DataFrame, now: datetime, rules: Sequence[ConfiguredRule]) -> None:
     """Judge a share of the vehicles in a forked process and send the outcomes back (pickled)."""
     try:
         send.send(_judge_all(frame, now=now, rules=rules))
@@ -109,7 +107,7 @@ def judge(
     frame: pd.DataFrame,
     *,
     now: datetime,
-    rules: Sequence[tuple[ModuleType, Any]],
+    rules: Sequence[ConfiguredRule],
     workers: int,
     min_vehicles_per_worker: int | None = None,
     log: Any = None,

@@ -175,7 +175,7 @@ def _params(flag: RiskFlag, now: datetime) -> dict:
         "vehicle_id": flag.vehicle_id, "kind": str(flag.kind), "rule_id": flag.rule_id,
         "rule_version": flag.rule_version, "severity": str(flag.severity), "confidence": flag.confidence,
         "predicted_date": flag.predicted_date, "predicted_low": flag.predicted_low,
-        "predicted_high": flag.predicted_high, "diagnosis": flag.diagnosis, "evidence": Jsonb(dict(flag.evidence)),
+        "predicted_high": flag.predicted_high, "diagnosis": flag.diagnosis, "evidence": Jsonb(flag.evidence.to_json()),
         "now": now,
     }  # fmt: skip
 

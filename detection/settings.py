@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from core.settings import BaseProcessSettings
+from core.settings import BaseProcessSettings, SohSettings
 
 
 class DetectionOptions(BaseModel):
@@ -29,7 +29,8 @@ class DetectionOptions(BaseModel):
     workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1)
     # How often a waiting `carecast detect` retries the scheduler lock, and the leader checks it still holds it.
     lock_poll_s: float = Field(default=1.0, gt=0)
-    # Per-rule parameter overrides, e.g. CARECAST_DETECTION__RULES__EV_BATTERY__THRESHOLD_PCT=78.
+    # Per-rule parameter overrides, e.g. CARECAST_DETECTION__RULES__EV_BATTERY__MIN_DAYS=21. The EV battery
+    # threshold is not one of them: it is CARECAST_SOH__THRESHOLD_PCT, shared with the API (see Settings).
     rules: dict[str, dict[str, bool | int | float | str]] = Field(default_factory=dict)
 
 
@@ -37,3 +38,23 @@ class Settings(BaseProcessSettings):
     """Settings of ``python -m detection``."""
 
     detection: DetectionOptions = Field(default_factory=DetectionOptions)
+    # The end-of-life threshold of traction batteries, shared with the API's health summary and SOH chart.
+    soh: SohSettings = Field(default_factory=SohSettings)
+
+    @model_validator(mode="after")
+    def _ev_rule_reads_the_shared_threshold(self) -> Settings:
+        """Hand the shared SOH threshold to the EV battery rule's parameters (``detection.rules.configured``).
+
+        The rule's own override (CARECAST_DETECTION__RULES__EV_BATTERY__THRESHOLD_PCT, before issue #14) is refused
+        unless it equals the shared one: the API does not read it, so the owner's chart would disagree with the risk.
+        """
+        ev = dict(self.detection.rules.get("ev_battery", {}))
+        own = ev.get("threshold_pct")
+        if own is not None and float(own) != self.soh.threshold_pct:
+            raise ValueError(
+                f"CARECAST_DETECTION__RULES__EV_BATTERY__THRESHOLD_PCT={own} is no longer read on its own: set "
+                f"CARECAST_SOH__THRESHOLD_PCT (now {self.soh.threshold_pct}), which the API reads too"
+            )
+        ev["threshold_pct"] = self.soh.threshold_pct
+        self.detection.rules = {**self.detection.rules, "ev_battery": ev}
+        return self

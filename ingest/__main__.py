@@ -1,12 +1,15 @@
-"""``python -m ingest``: subscribe to vehicle telemetry and store it until SIGTERM/SIGINT."""
+"""``carecast ingest`` (``python -m ingest``): subscribe to vehicle telemetry and store it until SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
-import argparse
 import gc
 import signal
 import sys
+from collections.abc import Sequence
 
+import click
+
+from core.cli import CONTEXT_SETTINGS, run_command
 from core.log import configure_logging
 from ingest.service import Ingester
 from ingest.settings import IngestSettings
@@ -24,19 +27,21 @@ _GIL_SWITCH_S = 0.0005
 _GC_YOUNG_THRESHOLD = 50_000
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the ingester until SIGTERM or SIGINT; return 0 after a clean shutdown."""
-    parser = argparse.ArgumentParser(
-        prog="python -m ingest",
-        description="Store MQTT telemetry in PostgreSQL (settings from CARECAST_* environment variables).",
-    )
-    parser.add_argument(
-        "--client-id", help="MQTT client id (default: CARECAST_INGEST__CLIENT_ID or carecast-ingest)"
-    )
-    parser.add_argument("--subscription", help="topic filter, e.g. '$share/carecast/dt/carecast/+/telemetry'")
-    args = parser.parse_args(argv)
+@click.command(name="ingest", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--client-id", help="MQTT client id.  [default: CARECAST_INGEST__CLIENT_ID, else carecast-ingest]"
+)
+@click.option("--subscription", metavar="FILTER",
+              help="Topic filter, e.g. '$share/carecast/dt/carecast/+/telemetry' for a shared subscription.")  # fmt: skip
+def command(client_id: str | None, subscription: str | None) -> int:
+    """Store vehicle telemetry from MQTT in PostgreSQL until stopped.
+
+    Subscribes with QoS 1 and a persistent session, writes batches with COPY and acknowledges each message only
+    once its rows are committed, so nothing is lost when the process dies. Stops cleanly on SIGTERM or Ctrl-C.
+    Settings: CARECAST_MQTT__*, CARECAST_DATABASE__*, CARECAST_INGEST__*.
+    """
     settings = IngestSettings()
-    overrides = {k: v for k, v in (("client_id", args.client_id), ("subscription", args.subscription)) if v}
+    overrides = {k: v for k, v in (("client_id", client_id), ("subscription", subscription)) if v}
     if overrides:
         settings = settings.tuned(**overrides)
     log = configure_logging(settings.log, process="ingest")
@@ -65,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     while not ingester.join(timeout=0.5):
         pass
     return 1 if ingester.abandoned else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ingester until SIGTERM or SIGINT; return 0 after a clean shutdown."""
+    return run_command(command, argv)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``python -m notify [--once] [--now ISO]``: take care conversations along and deliver the outbox.
+"""``carecast notify`` (``python -m notify``): take care conversations along and deliver the outbox.
 
 Without --once the pass runs every CARECAST_NOTIFY__INTERVAL_S seconds (APScheduler 3, coalesced, never two at
 once) until SIGTERM or Ctrl-C.
@@ -6,21 +6,23 @@ once) until SIGTERM or Ctrl-C.
 
 from __future__ import annotations
 
-import argparse
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from core.cli_args import parse_instant
+import click
+
+from core.cli import CONTEXT_SETTINGS, INSTANT, run_command
 from core.db import connect
 from core.log import configure_logging
 from core.service import Job, run_periodic
+from domain.workdays import ChinaCalendar
 from notify.aftercare import run_aftercare
 from notify.channels import Channel, EmailChannel, InAppChannel, WebhookChannel
 from notify.job import PassReport, run_pass
 from notify.outbox import run_outbox
 from notify.push import HttpPoster, deliver_pushes
 from notify.settings import NotifyOptions, NotifySettings
-from notify.workdays import ChinaCalendar
 
 # Centers' webhooks are pushed this often (new suggestions, and retries once their backoff is over).
 PUSH_INTERVAL_S = 5.0
@@ -39,16 +41,21 @@ def _channels(options: NotifyOptions, *, conn, poster: HttpPoster) -> dict[str, 
     return channels
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one pass (--once) or the scheduled loop; return the process exit code."""
-    parser = argparse.ArgumentParser(prog="python -m notify", description=__doc__.splitlines()[0])
-    parser.add_argument("--once", action="store_true", help="run one pass and exit (exit 1 if a risk failed)")
-    parser.add_argument(
-        "--now", type=parse_instant, help="with --once: the pass's current time (ISO 8601, default now)"
-    )
-    args = parser.parse_args(argv)
-    if args.now is not None and not args.once:
-        parser.error("--now only makes sense with --once")
+@click.command(name="notify", context_settings=CONTEXT_SETTINGS)
+@click.option("--once", is_flag=True, help="Run one pass and exit; status 1 if a risk failed.")
+@click.option(
+    "--now", type=INSTANT, help="With --once: the pass's current time (naive means UTC; default: now)."
+)
+def command(once: bool, now: datetime | None) -> int:
+    """Turn risks into care messages and bookings, and deliver them.
+
+    Each pass takes every open case one step along its conversation with the owner (first notice with booking
+    options, reminder, escalation, "all good now"), sends feedback surveys after visits, and delivers the outbox
+    (in-app, webhook, e-mail) with retries; service centers' webhooks are pushed every few seconds. Without
+    --once a pass runs every CARECAST_NOTIFY__INTERVAL_S seconds until SIGTERM or Ctrl-C.
+    """
+    if now is not None and not once:
+        raise click.UsageError("--now only makes sense with --once")
     settings = NotifySettings()
     log = configure_logging(settings.log, process="notify")
     calendar = ChinaCalendar()
@@ -87,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         with connect(settings.database, autocommit=True) as conn:
             deliver_pushes(conn, poster=poster, now=now, retry=options.retry(), log=log)
 
-    if args.once:
-        failed = one_pass(args.now or datetime.now(UTC)).failed
+    if once:
+        failed = one_pass(now or datetime.now(UTC)).failed
         push(datetime.now(UTC))  # the outbox rows carry real time, whatever --now says
         return 1 if failed else 0
 
@@ -103,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     run_periodic(lambda: jobs, log=log, on_start=started)
     log.info("notify.stopped")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one pass (--once) or the scheduled loop; return the process exit code."""
+    return run_command(command, argv)
 
 
 if __name__ == "__main__":

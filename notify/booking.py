@@ -18,8 +18,8 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from domain.vocabulary import RiskKind
+from domain.workdays import WorkCalendar
 from notify.slots import Interval, free_slots
-from notify.workdays import WorkCalendar
 
 
 @dataclass(frozen=True, slots=True)

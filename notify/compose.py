@@ -12,6 +12,15 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
+from domain.evidence import (
+    BrakePadsEvidence,
+    EvBatterySohEvidence,
+    Evidence,
+    HolidayTripEvidence,
+    SummerCareEvidence,
+    TyrePressureEvidence,
+    WinterPrepEvidence,
+)
 from domain.vocabulary import LOCALES, RiskKind
 from notify.booking import JOBS, BookingOption
 from notify.evidence import readings, shared_limit, window_mean
@@ -39,7 +48,7 @@ class Notice:
     kind: RiskKind
     severity: str
     diagnosis: str
-    evidence: Mapping[str, Any]
+    evidence: Evidence  # the kind's typed evidence: domain.evidence.parse_evidence(kind, risk.evidence)
     predicted_date: date | None
     predicted_low: date | None
     predicted_high: date | None
@@ -156,12 +165,8 @@ def _context(
         "low_charge": notice.diagnosis in _LOW_CHARGE,
         "readings": listed,
         "limit": limit,
-        "mean": window_mean(notice.evidence, fmt=fmt),
         "at_limit": notice.diagnosis in _AT_LIMIT
         or (notice.diagnosis not in _BEFORE_LIMIT and any(r.crossed for r in found)),
-        "weak_battery": bool(notice.evidence.get("weak_12v")),
-        "trend_per_year": _decline(notice.evidence.get("trend_per_year"), fmt=fmt),
-        "remaining_km": _positive(notice.evidence.get("remaining_km"), fmt.km),
         "deadline": fmt.day(predicted) if predicted else None,
         "overdue": predicted is not None and predicted <= today,
         "band": (fmt.day(notice.predicted_low), fmt.day(notice.predicted_high))
@@ -170,7 +175,7 @@ def _context(
         "duration": fmt.minutes(job.duration.total_seconds() / 60),
         "options": [_option(o, fmt=fmt, fastest=o.slot_start == fastest) for o in options],
         "segment": recipient.segment,
-        **_seasonal(notice.evidence, fmt=fmt),
+        **_facts(notice.evidence, fmt=fmt),
     }
 
 
@@ -187,25 +192,46 @@ _ITEMS = {
 }
 
 
-def _seasonal(evidence: Mapping[str, Any], *, fmt: Formatter) -> dict[str, Any]:
-    """The seasonal rules' extra facts: the holiday and due items (holiday trip), hottest day and leak trend."""
+def _facts(evidence: Evidence, *, fmt: Formatter) -> dict[str, Any]:
+    """The facts a kind's message states beyond the readings, from that kind's evidence (None where it has none)."""
+    facts: dict[str, Any] = {
+        "mean": None, "weak_battery": False, "trend_per_year": None, "remaining_km": None, "holiday": None,
+        "holiday_start": None, "due_items": [], "long_trips": None, "hottest": None, "leak_per_week": None,
+    }  # fmt: skip
+    match evidence:
+        case WinterPrepEvidence():
+            facts |= {"mean": window_mean(evidence, fmt=fmt), "weak_battery": bool(evidence.weak_12v)}
+        case SummerCareEvidence():
+            hottest = evidence.max_c
+            facts |= {
+                "mean": window_mean(evidence, fmt=fmt),
+                "hottest": None if hottest is None else fmt.quantity(round(float(hottest), 1), "celsius"),
+            }
+        case EvBatterySohEvidence():
+            facts["trend_per_year"] = _decline(evidence.trend_per_year, fmt=fmt)
+        case BrakePadsEvidence():
+            facts["remaining_km"] = _positive(evidence.remaining_km, fmt.km)
+        case TyrePressureEvidence():
+            leak = evidence.corrected_trend_kpa_per_day
+            facts["leak_per_week"] = (
+                fmt.number(round(-7 * float(leak), 1)) if leak is not None and leak < 0 else None
+            )
+        case HolidayTripEvidence():
+            facts |= _holiday(evidence, fmt=fmt)
+    return facts
+
+
+def _holiday(evidence: HolidayTripEvidence, *, fmt: Formatter) -> dict[str, Any]:
+    """The pre-holiday check's facts: the holiday, its first day, the items due and the car's long trips."""
     zh = fmt.locale.language == "zh"
-    holiday = _HOLIDAYS.get(str(evidence.get("holiday")))
-    items = [_ITEMS.get(str(i), (str(i), str(i)))[zh] for i in evidence.get("due_items") or ()]
-    start = evidence.get("holiday_start")
-    hottest, leak = evidence.get("max_c"), evidence.get("corrected_trend_kpa_per_day")
+    holiday = _HOLIDAYS.get(str(evidence.holiday))
+    longest = evidence.longest_day_km
     return {
         "holiday": holiday[zh] if holiday else None,
-        "holiday_start": fmt.day(date.fromisoformat(start)) if isinstance(start, str) else None,
-        "due_items": items,
-        "long_trips": _positive(evidence.get("longest_day_km"), fmt.km)
-        if (evidence.get("longest_day_km") or 0) >= (evidence.get("long_trip_km") or float("inf"))
-        else None,
-        "hottest": fmt.quantity(round(float(hottest), 1), "celsius")
-        if isinstance(hottest, int | float)
-        else None,
-        "leak_per_week": fmt.number(round(-7 * float(leak), 1))
-        if isinstance(leak, int | float) and leak < 0
+        "holiday_start": fmt.day(evidence.holiday_start) if evidence.holiday_start else None,
+        "due_items": [_ITEMS.get(str(i), (str(i), str(i)))[zh] for i in evidence.due_items or ()],
+        "long_trips": _positive(longest, fmt.km)
+        if (longest or 0) >= (evidence.long_trip_km or float("inf"))
         else None,
     }
 
@@ -226,12 +252,10 @@ def _option(option: BookingOption, *, fmt: Formatter, fastest: bool) -> dict[str
     }
 
 
-def _decline(per_year: Any, *, fmt: Formatter) -> str | None:
+def _decline(per_year: float | None, *, fmt: Formatter) -> str | None:
     """A falling trend as a positive number of percentage points a year; None when not falling or absent."""
-    return (
-        fmt.number(round(-float(per_year), 1)) if isinstance(per_year, int | float) and per_year < 0 else None
-    )
+    return fmt.number(round(-float(per_year), 1)) if per_year is not None and per_year < 0 else None
 
 
-def _positive(value: Any, render: Callable[[float], str]) -> str | None:
-    return render(float(value)) if isinstance(value, int | float) and value > 0 else None
+def _positive(value: float | None, render: Callable[[float], str]) -> str | None:
+    return render(float(value)) if value is not None and value > 0 else None

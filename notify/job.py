@@ -12,13 +12,14 @@ import structlog
 
 from core import bookings, cases
 from domain import lifecycle
+from domain.evidence import parse_evidence
 from domain.vocabulary import RiskKind, RiskStatus
+from domain.workdays import WorkCalendar
 from notify import repository
 from notify.booking import BookingOption, BookingPolicy, BookingRequest, Candidates, propose, rank_centers
 from notify.compose import Notice, Recipient, compose
 from notify.policy import CadencePolicy, CaseView, decide, send_after
 from notify.verification import VerifyParams, verdict
-from notify.workdays import WorkCalendar
 
 IN_APP = "in_app"
 
@@ -192,7 +193,7 @@ def _write_message(
         kind=RiskKind(row.kind),
         severity=row.severity,
         diagnosis=row.diagnosis,
-        evidence=row.evidence,
+        evidence=parse_evidence(row.kind, row.evidence),
         predicted_date=row.predicted_date,
         predicted_low=row.predicted_low,
         predicted_high=row.predicted_high,

@@ -12,7 +12,7 @@ import psycopg
 import structlog
 from psycopg.rows import dict_row
 
-from core.db import query
+from core.db import query, scalar
 from notify.channels import Channel, DeliveryError, Envelope
 from notify.compose import Message, compose_digest
 from notify.policy import CadencePolicy, Queued, due_batches
@@ -120,7 +120,7 @@ def _dispatch(
         "body": merged.body,
         "now": now,
     }
-    dispatch_id = conn.execute(query("notify", "insert_dispatch"), params).fetchone()[0]
+    dispatch_id = scalar(conn, query("notify", "insert_dispatch"), params)
     conn.execute(
         query("notify", "mark_sent"), {"ids": [r["id"] for r in rows], "dispatch_id": dispatch_id, "now": now}
     )

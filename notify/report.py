@@ -3,10 +3,14 @@ time, from the outcomes service centers recorded."""
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 
+import click
+import orjson
+
+from core.cli import CONTEXT_SETTINGS, run_command
 from core.db import connect
 from core.outcomes import rule_outcomes
 from domain.outcomes import RuleOutcome
@@ -33,16 +37,34 @@ def format_table(rows: Sequence[RuleOutcome]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the requested report; return the exit code."""
-    parser = argparse.ArgumentParser(prog="carecast report", description=__doc__.splitlines()[0])
-    parser.add_argument("report", choices=["rules"], help="rules: per-rule workshop precision and lead time")
-    parser.parse_args(argv)
+@click.group(name="report", context_settings=CONTEXT_SETTINGS)
+def command() -> None:
+    """Print reports from the database."""
+
+
+@command.command(name="rules")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array instead of the table.")
+def rules_command(as_json: bool) -> int:
+    """Per-rule precision in real workshops and lead time.
+
+    For each rule version: how many warnings the workshop confirmed as a fault and how many found none
+    (precision = confirmed / both), how many repairs telemetry verified, the median lead time from the first
+    warning to the predicted failure, and the median days from the warning to the visit.
+    """
     settings = NotifySettings()
     with connect(settings.database) as conn:
         rows = rule_outcomes(conn, since=None)
-    print(format_table(rows))
+    if as_json:
+        data = [{**dataclasses.asdict(r), "precision": r.precision} for r in rows]
+        print(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+    else:
+        print(format_table(rows))
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the requested report; return the exit code."""
+    return run_command(command, argv)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from notify.workdays import WorkCalendar
+from domain.workdays import WorkCalendar
 
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OpeningHours = Mapping[str, Sequence[str] | None]

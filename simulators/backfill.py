@@ -77,7 +77,7 @@ def backfill(conn: psycopg.Connection, *, scenario: LifecycleScenario, chunk: in
     started = time.monotonic()
     seed_fleet(conn, fleet=scenario.fleet)
     vins = [v.vin for v in scenario.fleet.vehicles]
-    ids = dict(conn.execute(query("simulators", "vehicle_ids"), {"vins": vins}).fetchall())
+    ids: dict[str, int] = dict(conn.execute(query("simulators", "vehicle_ids"), {"vins": vins}).fetchall())
     items = histories(scenario, ids=ids)
     rows = truths = 0
     for i in range(0, len(items), chunk):

@@ -9,7 +9,6 @@ never mixes with ``carecast up``. Exit status 0 when every vehicle got exactly t
 
 from __future__ import annotations
 
-import argparse
 import os
 import secrets
 import signal
@@ -18,22 +17,31 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import click
 import orjson
 import psycopg
 
-from core.cli_args import parse_instant
+from core.cli import CONTEXT_SETTINGS, INSTANT, run_command
+from core.cli_errors import InvalidInput
+from core.db import scalar
 from core.log import configure_logging
+from core.progress import Progress, progress
 from core.settings import DatabaseSettings
+from simulators.errors import SimulatorError
 from simulators.run import run_history
 from simulators.scenario import Scenario, build_scenario
 from simulators.seed import seed_fleet
 from simulators.settings import SimulatorSettings
+
+
+class StageFailed(SimulatorError, RuntimeError):
+    """A pipeline process the demo ran failed; the message's first line names it and its log."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +97,9 @@ def run_stage(module: str, *args: str, env: dict[str, str], log: Path) -> str:
         )
     if done.returncode != 0:
         tail = log.read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"`python -m {module} {' '.join(args)}` exited {done.returncode}:\n{tail}")
+        raise StageFailed(
+            f"`python -m {module} {' '.join(args)}` exited {done.returncode}; see {log}\n{tail}"
+        )
     return done.stdout.decode().strip()
 
 
@@ -136,7 +146,7 @@ def ingesting(env: dict[str, str], *, log: Path) -> Iterator[None]:
     try:
         wait_until(subscribed, timeout=30, what="the ingester to subscribe")
         if ingest.poll() is not None:
-            raise RuntimeError(f"ingest exited early:\n{log.read_text(errors='replace')[-2000:]}")
+            raise StageFailed(f"ingest exited early; see {log}\n{log.read_text(errors='replace')[-2000:]}")
         yield
     finally:
         ingest.send_signal(signal.SIGTERM)
@@ -165,23 +175,42 @@ def serving_api(env: dict[str, str], *, log: Path) -> Iterator[str]:
 
 
 def run_pipeline(
-    settings: SimulatorSettings, *, scenario: Scenario, workdir: Path, samples_per_message: int = 20
+    settings: SimulatorSettings,
+    *,
+    scenario: Scenario,
+    workdir: Path,
+    samples_per_message: int = 20,
+    bar: Progress | None = None,
 ) -> Outcome:
-    """Run simulate → ingest → detect → notify → API for `scenario` on an already migrated database."""
+    """Run simulate → ingest → detect → notify → API for `scenario` on an already migrated database.
+
+    `bar` shows each step (and how far publishing and storing are) on a terminal."""
+    bar = bar or Progress()
     log = workdir / "stages.log"
     env = stage_env(settings)
+    bar.phase("seeding the fleet")
     with psycopg.connect(settings.database.url) as conn:
         seed_fleet(conn, fleet=scenario.fleet)
+    bar.phase("starting ingest")
     with ingesting(env, log=log), psycopg.connect(settings.database.url, autocommit=True) as conn:
-        report = run_history(settings, scenario=scenario, samples_per_message=samples_per_message)
+        bar.phase(f"publishing {scenario.days} days of history", total=scenario.days)
+        report = run_history(
+            settings, scenario=scenario, samples_per_message=samples_per_message, on_day=bar.advance
+        )
+        bar.phase("ingest storing the samples", total=report.samples)
 
         def stored() -> bool:
-            return conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] >= report.samples
+            count = scalar(conn, "SELECT count(*) FROM telemetry")
+            bar.set(count)
+            return count >= report.samples
 
         wait_until(stored, timeout=120, what=f"{report.samples} samples in telemetry")
     now = scenario.end.isoformat()
+    bar.phase("detection pass")
     run_stage("detection", "--once", "--now", now, env=env, log=log)
+    bar.phase("notify pass")
     run_stage("notify", "--once", "--now", now, env=env, log=log)
+    bar.phase("reading the result through the API")
     return read_through_api(env=env, log=log, scenario=scenario)
 
 
@@ -216,13 +245,13 @@ def read_through_api(*, env: dict[str, str], log: Path, scenario: Scenario) -> O
 
 def _center_id(url: str, code: str) -> int:
     with psycopg.connect(url) as conn:
-        return conn.execute("SELECT id FROM service_center WHERE code = %s", (code,)).fetchone()[0]
+        return scalar(conn, "SELECT id FROM service_center WHERE code = %s", (code,))
 
 
 def customer_id_of(url: str, vin: str) -> int:
     """Return the id of the customer who owns `vin`."""
     with psycopg.connect(url) as conn:
-        return conn.execute("SELECT customer_id FROM vehicle WHERE vin = %s", (vin,)).fetchone()[0]
+        return scalar(conn, "SELECT customer_id FROM vehicle WHERE vin = %s", (vin,))
 
 
 def print_report(scenario: Scenario, outcome: Outcome, *, seconds: float) -> None:
@@ -269,23 +298,36 @@ def print_report(scenario: Scenario, outcome: Outcome, *, seconds: float) -> Non
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="carecast demo", description=__doc__)
-    parser.add_argument("--vehicles", type=int, default=30)
-    parser.add_argument("--days", type=int, default=45)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--end", type=parse_instant, default=None, help="ISO 8601 (default: now; naive = UTC)"
-    )
-    parser.add_argument("--json-out", type=Path, default=None, help="also write the outcome as JSON")
-    parser.add_argument("--case", action="store_true", help="then walk one car's case to a survey answer")
-    args = parser.parse_args(argv)
+@click.command(name="demo", context_settings=CONTEXT_SETTINGS)
+@click.option("--vehicles", type=int, default=30, show_default=True, help="Fleet size (at least 5).")
+@click.option("--days", type=int, default=45, show_default=True, help="Days of history (at least 7).")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the fleet and its faults.")
+@click.option("--end", type=INSTANT, help="End of the scenario (naive means UTC).  [default: now]")
+@click.option(
+    "--json-out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the outcome as JSON."
+)
+@click.option("--case", is_flag=True, help="Then walk one car's case from the offer to a survey answer.")
+def command(
+    vehicles: int, days: int, seed: int, end: datetime | None, json_out: Path | None, case: bool
+) -> int:
+    """Run a time-compressed scenario through the whole pipeline and report.
+
+    A seeded fleet with injected faults publishes weeks of history over MQTT in seconds; the real ingest,
+    detection, notify and API processes handle it, and the result, read over HTTP like a service center would,
+    is printed next to the faults that were injected. Uses its own database (<name>_demo, recreated on each
+    run) and topic root, so it never mixes with carecast up. Stage logs: .run/demo/stages.log (or
+    CARECAST_DEMO_DIR). Exit status 0 when every vehicle got exactly the expected risks.
+    """
     settings = SimulatorSettings()
     log = configure_logging(settings.log, process="demo")
     started = time.monotonic()
-    end = (args.end or datetime.now(UTC)).replace(microsecond=0)
+    end = (end or datetime.now(UTC)).replace(microsecond=0)
+    try:
+        scenario = build_scenario(seed, vehicles, end, days=days)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
     admin_url, url = demo_database(settings.database.url)
-    recreate_database(admin_url, url)
+    log.info("demo.start", vehicles=vehicles, days=days, end=end.isoformat(), database=url)
     run_settings = settings.model_copy(
         update={
             "database": DatabaseSettings(url=url, timescale=settings.database.timescale),
@@ -298,20 +340,27 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "stages.log").write_bytes(b"")
     env = {**os.environ, "CARECAST_DATABASE__URL": url}
-    run_stage("core.migrate_main", env=env, log=workdir / "stages.log")
-    scenario = build_scenario(args.seed, args.vehicles, end, days=args.days)
-    log.info("demo.start", vehicles=args.vehicles, days=args.days, end=end.isoformat(), database=url)
-    outcome = run_pipeline(run_settings, scenario=scenario, workdir=workdir)
+    with progress() as bar:
+        bar.phase("creating the demo database")
+        recreate_database(admin_url, url)
+        bar.phase("migrating it")
+        run_stage("core.migrate_main", env=env, log=workdir / "stages.log")
+        outcome = run_pipeline(run_settings, scenario=scenario, workdir=workdir, bar=bar)
     print_report(scenario, outcome, seconds=time.monotonic() - started)
-    if args.case:
+    if case:
         from simulators.demo_case import walk_case  # demo_case builds on this module's process helpers
 
         walk_case(run_settings, scenario=scenario, workdir=workdir)
-    if args.json_out:
+    if json_out:
         data = {"found": {k: sorted(v) for k, v in outcome.found.items()}, "suggestions": outcome.suggestions}
-        args.json_out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+        json_out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
     return 1 if outcome.mismatches(scenario) else 0
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``carecast demo``; return the exit status."""
+    return run_command(command, argv)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -13,11 +13,13 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import orjson
 import psycopg
 from psycopg.rows import dict_row
 
+from core.db import one, scalar
 from domain.vocabulary import RiskKind
 from simulators.demo import customer_id_of, ingesting, run_stage, serving_api, stage_env, wait_until
 from simulators.models import Sample, fleet_models
@@ -77,7 +79,7 @@ def walk_case(settings: SimulatorSettings, *, scenario: Scenario, workdir: Path,
         for module in ("detection", "notify"):
             run_stage(module, "--once", "--now", at.isoformat(), env=env, log=log)
         with psycopg.connect(url) as conn:
-            stage = conn.execute("SELECT stage FROM care_case WHERE risk_id = %s", (risk_id,)).fetchone()[0]
+            stage = scalar(conn, "SELECT stage FROM care_case WHERE risk_id = %s", (risk_id,))
         step(at, "jobs", "detection + notify pass", 0, f"case stage={stage}")
 
     echo(f"\nOne case, end to end: {vin} (injected: weak 12V battery)")
@@ -101,7 +103,7 @@ def walk_case(settings: SimulatorSettings, *, scenario: Scenario, workdir: Path,
         step(now, "owner", "accept option", status,
              f"{pick['center']['name']} {pick['slot_start']} with {pick['technician_name']}; stage={booked['stage']}")  # fmt: skip
         with psycopg.connect(url) as conn:
-            code = conn.execute("SELECT code FROM service_center WHERE id = %s", (center_id,)).fetchone()[0]
+            code = scalar(conn, "SELECT code FROM service_center WHERE id = %s", (center_id,))
         key = run_stage(
             "api.keys", "create", "--center", code, "--label", "demo", env=env, log=log
         ).splitlines()[-1]
@@ -117,16 +119,23 @@ def walk_case(settings: SimulatorSettings, *, scenario: Scenario, workdir: Path,
         samples = _healthy_after(scenario, vin, days=14)
         future = {**env, "CARECAST_INGEST__MAX_FUTURE_S": str(21 * 86400)}
         with ingesting(future, log=log), psycopg.connect(url, autocommit=True) as conn:
-            before = conn.execute("SELECT count(*) FROM telemetry").fetchone()[0]
+            before = scalar(conn, "SELECT count(*) FROM telemetry")
             with Publisher(settings.mqtt) as pub:
                 for i in range(0, len(samples), 20):
                     pub.publish(vin, samples[i : i + 20])
                 pub.flush()
             total = before + len(samples)
-            wait_until(lambda: conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] >= total,
+            wait_until(lambda: scalar(conn, "SELECT count(*) FROM telemetry") >= total,
                   timeout=60, what="the healthy telemetry in the database")  # fmt: skip
-        volts = [s["signals"].get("Vehicle.LowVoltageBattery.CurrentVoltage", 99.0) for s in samples]
-        first, last = samples[0]["ts"].astimezone(UTC), samples[-1]["ts"].astimezone(UTC)
+        # a Sample's values are typed object: "signals" is {VSS path: value}, "ts" an aware datetime
+        volts = [
+            cast(dict[str, float], s["signals"]).get("Vehicle.LowVoltageBattery.CurrentVoltage", 99.0)
+            for s in samples
+        ]
+        first, last = (
+            cast(datetime, samples[0]["ts"]).astimezone(UTC),
+            cast(datetime, samples[-1]["ts"]).astimezone(UTC),
+        )
         step(first, "car", "healthy telemetry via MQTT", 0,
              f"{len(samples)} samples {first:%m-%d}..{last:%m-%d}, lowest 12V reading {min(volts)} V")  # fmt: skip
         jobs(scenario.end + timedelta(days=5))
@@ -159,9 +168,8 @@ def walk_case(settings: SimulatorSettings, *, scenario: Scenario, workdir: Path,
         item = alerts[0] if alerts else None
         case_text = "" if item is None else orjson.dumps(item["detail"]["case"]).decode()
         step(datetime.now(UTC), "center", "read feed", status, f"low_feedback alert: {case_text or 'none'}")
-    with psycopg.connect(url) as conn:
-        cur = conn.cursor(row_factory=dict_row)
-        case = cur.execute("SELECT * FROM care_case WHERE risk_id = %s", (risk_id,)).fetchone()
+    with psycopg.connect(url, row_factory=dict_row) as case_conn:
+        case = one(case_conn, "SELECT * FROM care_case WHERE risk_id = %s", (risk_id,))
     echo("\nCase history (care_case):")
     for stage in ("notified", "booked", "checked_in", "serviced", "verified", "closed"):
         echo(

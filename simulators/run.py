@@ -14,14 +14,22 @@ from simulators.settings import SimulatorSettings
 
 
 def iter_history(
-    models: list[VehicleModel], *, scenario: Scenario, until: datetime
+    models: list[VehicleModel],
+    *,
+    scenario: Scenario,
+    until: datetime,
+    on_day: Callable[[], None] | None = None,
 ) -> Iterator[tuple[str, list[Sample]]]:
-    """Yield (vin, that day's samples) for every day of the window and every vehicle; the models advance."""
+    """Yield (vin, that day's samples) for every day of the window and every vehicle; the models advance.
+
+    `on_day` is called after each day of the window (progress)."""
     for offset in range(scenario.days):
         for model in models:
             samples = model.day_samples(model.reference + timedelta(days=offset), until=until)
             if samples:
                 yield model.vehicle.vin, samples
+        if on_day is not None:
+            on_day()
 
 
 def run_history(
@@ -30,11 +38,13 @@ def run_history(
     scenario: Scenario,
     samples_per_message: int = 20,
     models: list[VehicleModel] | None = None,
+    on_day: Callable[[], None] | None = None,
 ) -> PublishReport:
     """Publish the scenario's history window (days ending at scenario.end) and return once all of it is acked.
 
     Each vehicle's samples are sent in time order, `samples_per_message` per message, so a message spans several
-    days: late, batched delivery as from a car that was offline. Pass `models` to continue them with run_live.
+    days: late, batched delivery as from a car that was offline. Pass `models` to continue them with run_live;
+    `on_day` is called after each day of the window is published (progress).
     """
     models = fleet_models(scenario) if models is None else models
     started = time.monotonic()
@@ -42,7 +52,7 @@ def run_history(
     with Publisher(
         settings.mqtt, max_inflight=settings.sim.max_inflight, ack_timeout_s=settings.sim.ack_timeout_s
     ) as pub:
-        for vin, samples in iter_history(models, scenario=scenario, until=scenario.end):
+        for vin, samples in iter_history(models, scenario=scenario, until=scenario.end, on_day=on_day):
             buffer = buffers.setdefault(vin, [])
             buffer.extend(samples)
             while len(buffer) >= samples_per_message:

@@ -13,7 +13,7 @@ component's draws unchanged.
 - Wipers: the wear itself is stepped by ``history`` (rain × driving); failure = crossing 90 % (blades smear),
   service = the day the blades are changed.
 - Summer: onset when the region's 7-day mean reaches 26 °C (re-armed below 22 °C), like winter onset.
-- Holiday trip: on the first day of the Spring Festival and National Day breaks (``core.travel_peaks``), a car with
+- Holiday trip: on the first day of the Spring Festival and National Day breaks (``domain.travel_peaks``), a car with
   brake pads at 60 % or more, wipers at 80 % or more or a tyre under 215 kPa is due for a pre-trip check; so is a car
   with such an item in the two weeks before that was fixed before the break (serviced the day it was fixed).
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from core.travel_peaks import next_peak
+from domain.travel_peaks import next_peak
 from domain.vocabulary import RiskKind
 from simulators.climate import Weather
 from simulators.fleet import rng_for

@@ -1,14 +1,15 @@
-"""The risk rules, listed explicitly: every rule module has `Params`, `RULE_ID`, `RULE_VERSION`, `KIND` and
-``evaluate(frame, *, now, params) -> RuleResult``. Nothing registers itself; add a rule by adding it here."""
+"""The risk rules, listed explicitly: every rule module satisfies ``detection.rule.Rule`` (`Params`, `RULE_ID`,
+`RULE_VERSION`, `KIND` and ``evaluate(frame, *, now, params) -> RuleResult``). Nothing registers itself; add a rule
+by adding it here. Only rules live in this package: what two rules share is in ``detection/``."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from types import ModuleType
 from typing import Any
 
 from detection.errors import RuleConfigError
+from detection.rule import ConfiguredRule, Rule
 from detection.rules import (
     battery_12v,
     brakes,
@@ -21,7 +22,7 @@ from detection.rules import (
     wipers,
 )
 
-RULES: tuple[tuple[ModuleType, Any], ...] = (
+RULES: tuple[ConfiguredRule, ...] = (
     (battery_12v, battery_12v.Params()),
     (ev_battery, ev_battery.Params()),
     (brakes, brakes.Params()),
@@ -34,12 +35,12 @@ RULES: tuple[tuple[ModuleType, Any], ...] = (
 )
 
 
-def rule_name(module: ModuleType) -> str:
+def rule_name(rule: Rule) -> str:
     """Return the short name a rule is configured by (its module name, e.g. 'ev_battery')."""
-    return module.__name__.rsplit(".", 1)[-1]
+    return str(getattr(rule, "__name__", type(rule).__name__)).rsplit(".", 1)[-1]
 
 
-def configured(overrides: Mapping[str, Mapping[str, Any]]) -> tuple[tuple[ModuleType, Any], ...]:
+def configured(overrides: Mapping[str, Mapping[str, Any]]) -> tuple[ConfiguredRule, ...]:
     """Return RULES with parameter overrides applied, e.g. ``{"ev_battery": {"threshold_pct": 78}}``."""
     names = {rule_name(module) for module, _ in RULES}
     unknown = set(overrides) - names

@@ -19,134 +19,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from detection.coldsnap import outlook
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import date_in, iso_day, num
+from detection.frame import date_in, day_of, num
 from detection.groups import Car, cars
-from detection.trend import median as median_of
-from detection.trend import theil_sen
+from detection.lv_battery import COLUMNS, Check, Thresholds, car_checks, crank_mask
+from domain.evidence import Battery12vCheck, Battery12vEvidence, Comparison, EvidenceSignal, Reading
 from domain.vocabulary import Powertrain, RiskKind, Severity
 
 RULE_ID = "battery_12v_voltage"
 RULE_VERSION = 2
 KIND = RiskKind.BATTERY_12V
-SIGNAL = "Vehicle.LowVoltageBattery.CurrentVoltage"
+SIGNAL = EvidenceSignal.LV_BATTERY_VOLTAGE
 
 
 @dataclass(frozen=True, slots=True)
-class Params:
-    crank_weak_v: float = 9.6
-    crank_fail_v: float = 9.0
-    rest_low_v: float = 12.2
-    rest_fail_v: float = 11.9
-    temp_coeff_v_per_c: float = 0.03
-    reference_temp_c: float = 20.0
-    crank_ceiling_v: float = 11.5
-    recent_days: int = 3  # median over the last N usable days decides
-    recent_window_days: int = 7  # ... and those days must lie within this window
-    trend_window_days: int = 30
-    min_trend_days: int = 5
+class Params(Thresholds):
+    """The checks' thresholds (``detection.lv_battery``) and the days to failure that make a flag urgent."""
+
     critical_days: int = 7
     high_days: int = 21
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One voltage check on one vehicle: the recent median, whether it crossed, and the projected failure.
-
-    The trend (and with it the days to failure) is fitted only for a check that tripped: nothing else reads it."""
-
-    diagnosis: str
-    aggregate: str
-    threshold: float
-    fail_at: float
-    recent_day: np.ndarray  # the last `recent_days` usable days (datetime64)
-    recent_value: np.ndarray
-    recent_raw: np.ndarray | None  # the raw dip and the cranking temperature (dip check only)
-    recent_air: np.ndarray | None
-    median: float
-    trend_per_day: float | None
-    days_to_failure: float | None
-    window_days: int
-
-    @property
-    def tripped(self) -> bool:
-        """Return True when the recent median is below the threshold."""
-        return self.median < self.threshold
-
-
-def _crank_mask(car: Car, params: Params) -> np.ndarray:
-    air = car["air_temp_min"].astype("float64")
-    return (
-        (car["powertrain"] != Powertrain.EV) & (car["lv_v_min"] < params.crank_ceiling_v) & np.isfinite(air)
-    )
-
-
-def _check(
-    car: Car,
-    mask: np.ndarray,
-    value: np.ndarray,
-    *,
-    params: Params,
-    diagnosis: str,
-    aggregate: str,
-    threshold: float,
-    fail_at: float,
-    raw: np.ndarray | None = None,
-) -> Check | None:
-    """Return the check over the days where `mask` holds, or None when the recent window holds too few days."""
-    idx = np.flatnonzero(mask)
-    recent = idx[car.age[idx] < params.recent_window_days][-params.recent_days :]
-    if len(recent) < params.recent_days:
-        return None
-    median = median_of(value[recent])
-    slope = days_left = None
-    if median < threshold:
-        window = idx[car.age[idx] < params.trend_window_days]
-        fit = theil_sen(car.x[window], value[window]) if len(window) >= params.min_trend_days else None
-        level = median if fit is None else min(median, fit.at(0.0))
-        if level <= fail_at:
-            days_left = 0.0
-        elif fit is not None and fit.slope < 0:
-            days_left = (level - fail_at) / -fit.slope
-        if fit is not None:
-            slope = fit.slope
-    return Check(
-        diagnosis, aggregate, threshold, fail_at, car.day[recent], value[recent],
-        None if raw is None else raw[recent], None if raw is None else car["air_temp_min"][recent],
-        median, slope, days_left, params.trend_window_days,
-    )  # fmt: skip
-
-
-COLUMNS = ("powertrain", "lv_v_min", "air_temp_min", "lv_v_rest_avg")
-
-
-def car_checks(car: Car, *, params: Params) -> tuple[Check | None, Check | None]:
-    """Return the (cranking, resting) checks of one vehicle; None where data is too thin."""
-    crank_mask = _crank_mask(car, params)
-    raw = car["lv_v_min"].astype("float64")
-    cold = np.maximum(0.0, params.reference_temp_c - car["air_temp_min"].astype("float64"))
-    crank = _check(
-        car, crank_mask, raw + params.temp_coeff_v_per_c * cold, params=params,
-        diagnosis="high_internal_resistance", aggregate="cranking_min_20c",
-        threshold=params.crank_weak_v, fail_at=params.crank_fail_v, raw=raw,
-    )  # fmt: skip
-    rest_v = car["lv_v_rest_avg"].astype("float64")
-    rest = _check(
-        car, np.isfinite(rest_v), rest_v, params=params, diagnosis="low_state_of_charge",
-        aggregate="resting_avg", threshold=params.rest_low_v, fail_at=params.rest_fail_v,
-    )  # fmt: skip
-    return crank, rest
-
-
-def checks(rows: pd.DataFrame, *, now: datetime, params: Params) -> tuple[Check | None, Check | None]:
-    """Return the (cranking, resting) checks of one vehicle's rows; None where data is too thin."""
-    car = next(cars(rows, now=now, columns=COLUMNS), None)
-    return (None, None) if car is None else car_checks(car, params=params)
 
 
 def _severity(days_left: float | None, params: Params) -> Severity:
@@ -157,19 +53,18 @@ def _severity(days_left: float | None, params: Params) -> Severity:
     return Severity.MEDIUM
 
 
-def _check_evidence(check: Check) -> dict:
+def _check_fields(check: Check) -> dict[str, Any]:
+    """Return the evidence fields of one check (`Battery12vCheck`, and the main one's in `Battery12vEvidence`)."""
     readings = []
     for i, day in enumerate(check.recent_day):
-        reading = {
-            "signal": SIGNAL,
-            "aggregate": check.aggregate,
-            "day": iso_day(day),
-            "value": num(check.recent_value[i]),
-            "threshold": check.threshold,
-            "op": "<",
-        }
+        reading = Reading(
+            signal=SIGNAL, aggregate=check.aggregate, day=day_of(day), value=num(check.recent_value[i]),
+            threshold=check.threshold, op=Comparison.LT,
+        )  # fmt: skip
         if check.recent_raw is not None and check.recent_air is not None:
-            reading |= {"raw_value": num(check.recent_raw[i]), "air_temp_c": num(check.recent_air[i], 1)}
+            # the cranking check also shows the dip as measured and the temperature it was corrected with
+            cranking = {"raw_value": num(check.recent_raw[i]), "air_temp_c": num(check.recent_air[i], 1)}
+            reading = reading.model_copy(update=cranking)
         readings.append(reading)
     return {
         "diagnosis": check.diagnosis,
@@ -191,17 +86,18 @@ def _flag(
 ) -> RiskFlag:
     ranked = sorted(tripped, key=lambda c: (c.days_to_failure is None, c.days_to_failure or 0.0))
     main = ranked[0]
-    evidence = _check_evidence(main) | {"temp_coeff_v_per_c": params.temp_coeff_v_per_c}
+    extras: dict[str, Any] = {"temp_coeff_v_per_c": params.temp_coeff_v_per_c}
     if len(ranked) > 1:
-        evidence["also"] = [_check_evidence(c) for c in ranked[1:]]
+        extras["also"] = [Battery12vCheck(**_check_fields(c)) for c in ranked[1:]]
     below = float((main.recent_value < main.threshold).mean())
     confidence = below * (1.0 if main.trend_per_day is not None else 0.8)
     days_left = main.days_to_failure
     severity = _severity(days_left, params)
     cold = outlook(rows, now=now)
     if cold is not None:
-        evidence["cold_outlook"] = cold.evidence()
+        extras["cold_outlook"] = cold.evidence()
         severity = _UP[severity] if cold.coming else severity
+    evidence = Battery12vEvidence(**_check_fields(main), **extras)
     return RiskFlag(
         vehicle_id=vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
         severity=severity, confidence=round(confidence, 3), diagnosis=main.diagnosis,
@@ -213,7 +109,7 @@ def _cranks(car: Car, *, params: Params) -> bool:
     """Return True when the crank check applies: a combustion car, or a hybrid that cranked lately."""
     if (car["powertrain"] == Powertrain.ICE).any():
         return True
-    return bool((_crank_mask(car, params) & (car.age < params.trend_window_days)).any())
+    return bool((crank_mask(car, params) & (car.age < params.trend_window_days)).any())
 
 
 def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:

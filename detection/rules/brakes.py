@@ -7,9 +7,9 @@ km/day over the same days: ``remaining_km = (limit - wear) / rate``, ``days = re
 odometer data the rate falls back to wear per day. A car that does not move does not wear its pads: zero distance
 gives no projection. History before a pad replacement (wear dropping by `replacement_drop_pct` or more) is ignored.
 
-The brake fluid level is judged here too (``brake_fluid.check``): a leak is a brake risk as urgent as worn pads,
-and one open brake risk per vehicle keeps the lifecycle simple. When both trip, the pads lead and the fluid finding
-is kept in the evidence under ``also``.
+The brake fluid level is judged here too (``detection.brake_fluid.check``): a leak is a brake risk as urgent as worn
+pads, and one open brake risk per vehicle keeps the lifecycle simple. When both trip, the pads lead and the fluid
+finding is kept in the evidence under ``also``.
 """
 
 from __future__ import annotations
@@ -22,17 +22,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detection import brake_fluid
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import date_in, iso_day, num, today
+from detection.frame import date_in, day_of, num, today
 from detection.groups import cars
-from detection.rules import brake_fluid
 from detection.trend import median, theil_sen, theil_sen_slope
+from domain.evidence import BrakePadsEvidence, Comparison, EvidenceSignal, Reading
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "brake_pad_wear"
 RULE_VERSION = 2
 KIND = RiskKind.BRAKE_PADS
-SIGNAL = "Vehicle.Chassis.Axle.*.Wheel.*.Brake.PadWear"
+SIGNAL = EvidenceSignal.BRAKE_PAD_WEAR
 COLUMNS = ("pad_wear_max", "odometer_max_m", "brake_fluid_min")
 
 
@@ -142,21 +143,21 @@ def wear(series: Series, *, params: Params, within_days: float | None = None) ->
     return Wear(current, per_km, per_day, km_per_day, remaining_km, days, days_low, days_high, replaced_on)
 
 
-def _evidence(series: Series, state: Wear, params: Params) -> dict:
+def _evidence(series: Series, state: Wear, params: Params) -> BrakePadsEvidence:
     readings = [
-        {"signal": SIGNAL, "aggregate": "max_over_wheels", "day": iso_day(d), "value": num(v, 1),
-         "threshold": params.limit_pct, "op": ">="}
+        Reading(signal=SIGNAL, aggregate="max_over_wheels", day=day_of(d), value=num(v, 1),
+                threshold=params.limit_pct, op=Comparison.GE)
         for d, v in zip(series.day[-params.level_days :], series.wear[-params.level_days :], strict=True)
     ]  # fmt: skip
-    return {
-        "readings": readings, "threshold": params.limit_pct, "current_wear_pct": num(state.current, 1),
-        "wear_per_1000km": num(state.per_km * 1000, 3) if state.per_km is not None else None,
-        "trend_per_day": num(state.per_day, 4), "km_per_day": num(state.km_per_day, 1),
-        "remaining_km": num(state.remaining_km, 0), "days_to_limit": num(state.days, 1),
-        "window_days": params.history_days, "days_of_data": len(series.day),
-        "replaced_on": iso_day(state.replaced_on) if state.replaced_on is not None else None,
-        "method": _method(state),
-    }  # fmt: skip
+    return BrakePadsEvidence(
+        readings=readings, threshold=params.limit_pct, current_wear_pct=num(state.current, 1),
+        wear_per_1000km=num(state.per_km * 1000, 3) if state.per_km is not None else None,
+        trend_per_day=num(state.per_day, 4), km_per_day=num(state.km_per_day, 1),
+        remaining_km=num(state.remaining_km, 0), days_to_limit=num(state.days, 1),
+        window_days=params.history_days, days_of_data=len(series.day),
+        replaced_on=day_of(state.replaced_on) if state.replaced_on is not None else None,
+        method=_method(state),
+    )  # fmt: skip
 
 
 def _method(state: Wear) -> str | None:
@@ -221,12 +222,15 @@ def _with_fluid(
     flag: RiskFlag | None, vehicle_id: int, fluid: brake_fluid.FluidCheck, *, now: datetime
 ) -> RiskFlag:
     """Return the pad flag with the fluid finding added, or a low-fluid flag when the pads are fine."""
+    evidence = fluid.evidence
+    assert evidence is not None  # a tripped check carries its evidence
     if flag is not None:
-        return dataclasses.replace(flag, evidence={**flag.evidence, "also": [fluid.evidence]})
+        return dataclasses.replace(flag, evidence=flag.evidence.model_copy(update={"also": [evidence]}))
     days = fluid.days_to_min
     return RiskFlag(
         vehicle_id=vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
-        severity=Severity.CRITICAL if fluid.level <= fluid.evidence["min_pct"] else Severity.HIGH,
+        severity=Severity.CRITICAL if evidence.min_pct is not None and fluid.level <= evidence.min_pct
+        else Severity.HIGH,
         confidence=0.9 if fluid.trend_per_day is not None else 0.7, diagnosis="low_brake_fluid",
-        evidence=fluid.evidence, predicted_date=date_in(now, days) if days is not None else today(now),
+        evidence=evidence, predicted_date=date_in(now, days) if days is not None else today(now),
     )  # fmt: skip

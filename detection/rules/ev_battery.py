@@ -1,5 +1,9 @@
 """EV traction battery: state-of-health fade projected to a threshold (default 80 %) with an uncertainty band.
 
+The trend and its projection are ``domain.soh_trend``, the one the owner's SOH chart draws; the threshold is the
+shared setting ``CARECAST_SOH__THRESHOLD_PCT``. This module adds what only the alert needs: level shifts, the
+history checks and when a crossing is worth a flag.
+
 Method. Daily ``hv_soh_avg`` over the last `history_days` (at least `min_days` days of data) is reduced to weekly
 medians (`bin_days`, bins with at least `min_bin_readings` readings) and fitted with Theil–Sen, the median of all
 pairwise slopes. Being medians, they ignore a short dip and the upward "recovery" bump after a rest or a BMS
@@ -40,80 +44,53 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import date_in, iso_day, num, today
+from detection.frame import date_in, day_of, num, today
 from detection.groups import cars
 from detection.levelshift import find_steps, remove_steps
-from detection.trend import LinearFit, theil_sen
+from domain.evidence import Comparison, EvBatterySohEvidence, EvidenceSignal, LevelShift, Reading
+from domain.soh_trend import (
+    BIN_DAYS,
+    CONFIDENCE,
+    DEFAULT_THRESHOLD_PCT,
+    LEVEL_DAYS,
+    MIN_BIN_READINGS,
+    Projection,
+    fit_trend,
+    project,
+)
+from domain.trend import LinearFit
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "ev_soh_trend"
 RULE_VERSION = 3  # 3: the band spans the levels before and after a recalibration step
 KIND = RiskKind.EV_BATTERY_SOH
-SIGNAL = "Vehicle.Powertrain.TractionBattery.StateOfHealth"
-# Standard error of a median relative to that of a mean, for normal noise (sqrt(pi / 2)).
-_MEDIAN_SE = 1.2533
+SIGNAL = EvidenceSignal.TRACTION_BATTERY_SOH
 
 
 @dataclass(frozen=True, slots=True)
 class Params:
-    threshold_pct: float = 80.0
+    # The detection process sets it from the shared CARECAST_SOH__THRESHOLD_PCT (detection/settings.py).
+    threshold_pct: float = DEFAULT_THRESHOLD_PCT
     horizon_days: int = 365
     history_days: int = 365
     min_days: int = 14
-    level_days: int = 7
-    confidence_level: float = 0.9
+    level_days: int = LEVEL_DAYS
+    confidence_level: float = CONFIDENCE
     high_within_days: int = 90
     require_significant_decline: bool = True
     remove_level_shifts: bool = True
     min_step_pct: float = 0.8
-    bin_days: int = 7  # the trend is fitted to weekly medians
-    min_bin_readings: int = 3
+    bin_days: int = BIN_DAYS  # the trend is fitted to weekly medians
+    min_bin_readings: int = MIN_BIN_READINGS
     min_projection_days: int = 90  # history span needed before a crossing date is projected...
     steep_fade_pct_per_year: float = 8.0  # ...unless even the shallow end of the fade is this steep
     sure_within_horizon: bool = True  # flag only when the late end of the band is within the horizon too
-
-
-@dataclass(frozen=True, slots=True)
-class Projection:
-    """When the fitted fade reaches the threshold, in days from now (None = not falling)."""
-
-    days: float | None
-    days_low: float | None
-    days_high: float | None
-
-
-def project(
-    level: float,
-    level_se: float,
-    fit: LinearFit,
-    params: Params,
-    *,
-    age_days: float = 0.0,
-    recalibrated: tuple[float, float] = (0.0, 0.0),
-) -> Projection:
-    """Return the days from now until the threshold at the fitted slope, with the low/high ends of the band.
-
-    `level` was observed `age_days` ago (a car that went quiet keeps ageing), so that much is taken off.
-    `recalibrated` = (points up, points down) of the level shifts undone: the level under the other calibration
-    lies that much lower / higher, and the band's early / late end starts from there.
-    """
-    if fit.slope >= 0:
-        return Projection(None, None, None)
-    z = NormalDist().inv_cdf(0.5 + params.confidence_level / 2)
-    margin = level - params.threshold_pct
-    up, down = recalibrated
-    days = max(0.0, margin / -fit.slope - age_days)
-    days_low = max(0.0, max(0.0, margin - z * level_se - up) / -fit.slope_low - age_days)
-    late_margin = margin + z * level_se + down
-    days_high = max(0.0, late_margin / -fit.slope_high - age_days) if fit.slope_high < 0 else None
-    return Projection(days, min(days_low, days), max(days_high, days) if days_high is not None else None)
 
 
 def _evidence(
@@ -123,42 +100,24 @@ def _evidence(
     level: float,
     fit: LinearFit,
     proj: Projection,
+    steps: list[tuple[int, float]],
     params: Params,
-) -> dict:
+) -> EvBatterySohEvidence:
     readings = [
-        {"signal": SIGNAL, "aggregate": "daily_avg", "day": iso_day(d), "value": num(v, 2),
-         "threshold": params.threshold_pct, "op": "<"}
+        Reading(signal=SIGNAL, aggregate="daily_avg", day=day_of(d), value=num(v, 2),
+                threshold=params.threshold_pct, op=Comparison.LT)
         for d, v in zip(day[-params.level_days :], observed[-params.level_days :], strict=True)
     ]  # fmt: skip
-    return {
-        "readings": readings, "threshold": params.threshold_pct, "level_pct": num(level, 2),
-        "trend_per_day": num(fit.slope, 5), "trend_per_year": num(fit.slope * 365, 2),
-        "trend_interval_per_day": [num(fit.slope_low, 5), num(fit.slope_high, 5)],
-        "confidence_level": params.confidence_level, "residual_sigma": num(fit.residual_sigma, 3),
-        "days_to_threshold": num(proj.days, 1), "window_days": params.history_days, "days_of_data": len(day),
-        "first_day": iso_day(day[0]), "method": "theil_sen_weekly_medians+sen_slope_interval",
-        "weeks_fitted": fit.n,
-    }  # fmt: skip
-
-
-def bin_medians(
-    age: np.ndarray, x: np.ndarray, y: np.ndarray, *, width: int, min_n: int
-) -> tuple[np.ndarray, ...]:
-    """Return (x, y) medians of consecutive `width`-day bins counted back from today (bins with >= `min_n`)."""
-    b = age // width
-    starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
-    counts = np.diff(np.r_[starts, len(b)])
-    rows = np.repeat(np.arange(len(starts)), counts)
-    cols = np.arange(len(b)) - np.repeat(starts, counts)
-    keep = np.flatnonzero(counts >= min_n)
-    lo, hi = (counts[keep] - 1) // 2, counts[keep] // 2
-    out = []
-    for v in (x, y):
-        grid = np.full((len(starts), max(width, int(counts.max()))), np.inf)
-        grid[rows, cols] = v
-        grid = np.sort(grid[keep], axis=1)  # the padding sorts last
-        out.append(0.5 * (grid[np.arange(len(keep)), lo] + grid[np.arange(len(keep)), hi]))
-    return tuple(out)
+    return EvBatterySohEvidence(
+        readings=readings, threshold=params.threshold_pct, level_pct=num(level, 2),
+        trend_per_day=num(fit.slope, 5), trend_per_year=num(fit.slope * 365, 2),
+        trend_interval_per_day=[num(fit.slope_low, 5), num(fit.slope_high, 5)],
+        confidence_level=params.confidence_level, residual_sigma=num(fit.residual_sigma, 3),
+        days_to_threshold=num(proj.days, 1), window_days=params.history_days, days_of_data=len(day),
+        first_day=day_of(day[0]), method="theil_sen_weekly_medians+sen_slope_interval",
+        weeks_fitted=fit.n,
+        level_shifts=[LevelShift(day=day_of(day[i]), step_pct=num(d, 2)) for i, d in steps],
+    )  # fmt: skip
 
 
 def _judge(
@@ -174,24 +133,27 @@ def _judge(
     steps = find_steps(raw, min_step=params.min_step_pct) if params.remove_level_shifts else []
     soh = remove_steps(raw, steps)
     recent = soh[-params.level_days :]
-    level = float(np.median(recent))
+    # The trend the owner's chart draws too (domain.soh_trend): weekly medians, Theil–Sen, projected from the level.
+    trend = fit_trend(
+        age,
+        x,
+        soh,
+        level_days=params.level_days,
+        bin_days=params.bin_days,
+        min_bin_readings=params.min_bin_readings,
+        confidence=params.confidence_level,
+    )
+    if trend is None:
+        return None
+    level, fit = trend.level, trend.fit
     # How far the level would lie below / above under the calibration before the steps (see the module doc).
     recalibrated = (sum(d for _, d in steps if d > 0), -sum(d for _, d in steps if d < 0))
     below = level + recalibrated[1] < params.threshold_pct  # below under either calibration
     span = float(x[-1] - x[0])
-    # Weekly medians: the daily readings are not independent (a rest bump lasts days), weekly ones nearly are,
-    # so Sen's interval over them is honest; they also ignore the bump itself.
-    xb, yb = bin_medians(age, x, soh, width=params.bin_days, min_n=params.min_bin_readings)
-    fit = theil_sen(xb, yb, confidence=params.confidence_level)
-    if fit is None:
-        return None
     steep = fit.slope_high * 365.25 <= -params.steep_fade_pct_per_year
     if not below and span < params.min_projection_days and not steep:
         return None  # too short a history to project a year ahead, and no fade that heat could not explain
-    # The level is a week's median, so its error is the spread of weekly medians around the trend.
-    level_se = fit.residual_sigma
-    age_days = max(0.0, -float(np.median(x[-len(recent) :])))
-    proj = project(level, level_se, fit, params, age_days=age_days, recalibrated=recalibrated)
+    proj = project(trend, threshold=params.threshold_pct, recalibrated=recalibrated)
     if not below and (proj.days is None or proj.days > params.horizon_days):
         return None
     if not below and params.require_significant_decline and fit.slope_high >= 0:
@@ -200,8 +162,7 @@ def _judge(
     if not below and params.sure_within_horizon and unsure:
         return None
     # The readings shown are what the car reported; the fit and the level use the step-corrected series.
-    evidence = _evidence(day, raw, level=level, fit=fit, proj=proj, params=params)
-    evidence["level_shifts"] = [{"day": iso_day(day[i]), "step_pct": num(d, 2)} for i, d in steps]
+    evidence = _evidence(day, raw, level=level, fit=fit, proj=proj, steps=steps, params=params)
     common: dict[str, Any] = {
         "vehicle_id": vehicle_id,
         "kind": KIND,

@@ -1,6 +1,6 @@
 """Pre-holiday trip check: before the Spring Festival and National Day travel peaks, cars with something due.
 
-Hundreds of millions of trips crowd the expressways in the first days of these two breaks (``core.travel_peaks``,
+Hundreds of millions of trips crowd the expressways in the first days of these two breaks (``domain.travel_peaks``,
 from the `holidays` package: statutory days, substituted days off and make-up workdays). From `lead_days` before a
 peak, the rule flags cars whose telemetry shows an item a long trip should not start with: brake pads at 60 % wear
 or more, wiper blades at 80 % or more, the lowest tyre under 215 kPa, coolant reported LOW. Long-trip usage (a day
@@ -22,10 +22,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from core.travel_peaks import TravelPeak, next_peak
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import iso_day, num, today
+from detection.frame import day_of, num, today
 from detection.groups import Car, cars
+from domain.evidence import Comparison, EvidenceSignal, Holiday, HolidayTripEvidence, Reading, TripItem
+from domain.travel_peaks import TravelPeak, next_peak
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "holiday_trip_due_items"
@@ -42,10 +43,10 @@ COLUMNS = (
 )
 # item -> (rollup column, VSS signal, threshold, op)
 ITEMS = {
-    "brake_pads": ("pad_wear_max", "Vehicle.Chassis.Axle.*.Wheel.*.Brake.PadWear", 60.0, ">="),
-    "wipers": ("wiper_wear_max", "Vehicle.Body.Windshield.Front.Wiping.WiperWear", 80.0, ">="),
-    "tyre_pressure": ("tire_kpa_min", "Vehicle.Chassis.Axle.*.Wheel.*.Tire.Pressure", 215.0, "<"),
-    "coolant": ("coolant_min", "Vehicle.Powertrain.CombustionEngine.EngineCoolant.Level", 2.0, "<"),
+    TripItem.BRAKE_PADS: ("pad_wear_max", EvidenceSignal.BRAKE_PAD_WEAR, 60.0, Comparison.GE),
+    TripItem.WIPERS: ("wiper_wear_max", EvidenceSignal.WIPER_WEAR, 80.0, Comparison.GE),
+    TripItem.TYRE_PRESSURE: ("tire_kpa_min", EvidenceSignal.TYRE_PRESSURE, 215.0, Comparison.LT),
+    TripItem.COOLANT: ("coolant_min", EvidenceSignal.ENGINE_COOLANT_LEVEL, 2.0, Comparison.LT),
 }
 
 
@@ -110,7 +111,15 @@ def tyre_now(car: Car, params: Params) -> float | None:
     return fill + params.temp_coeff_kpa_per_c * (air_c - params.reference_temp_c)
 
 
-def due_items(car: Car, *, params: Params) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class Due:
+    """An item due on the car and the reading that shows it."""
+
+    item: TripItem
+    reading: Reading
+
+
+def due_items(car: Car, *, params: Params) -> list[Due]:
     """Return the items due on this car: wear and tyres as estimated above from the last `recent_days`, coolant as
     last reported."""
     out = []
@@ -120,17 +129,17 @@ def due_items(car: Car, *, params: Params) -> list[dict]:
         if not len(keep):
             continue
         value = float(values[keep[-1]])
-        if item == "tyre_pressure":
+        if item is TripItem.TYRE_PRESSURE:
             expected = tyre_now(car, params)
-        elif op == ">=" and abs(value - threshold) < params.wear_margin_pct:
+        elif op is Comparison.GE and abs(value - threshold) < params.wear_margin_pct:
             expected = wear_now(car, column, params)
         else:
             expected = value  # further from the limit than rounding and a line can move a reading
         expected = value if expected is None else expected
-        if (expected >= threshold) if op == ">=" else (expected < threshold):
-            day = iso_day(car.day[keep[-1]])
-            out.append({"item": item, "signal": signal, "day": day, "value": num(value, 0),
-                        "estimate": num(expected, 1), "threshold": threshold, "op": op})  # fmt: skip
+        if op.holds(expected, threshold):
+            reading = Reading(signal=signal, day=day_of(car.day[keep[-1]]), value=num(value, 0),
+                              estimate=num(expected, 1), threshold=threshold, op=op)  # fmt: skip
+            out.append(Due(item, reading))
     return out
 
 
@@ -141,14 +150,14 @@ def longest_day_km(car: Car, *, params: Params) -> float | None:
     return float(span[keep].max()) if keep.any() else None
 
 
-def _flag(car: Car, items: list[dict], peak: TravelPeak, longest: float | None, params: Params) -> RiskFlag:
+def _flag(car: Car, items: list[Due], peak: TravelPeak, longest: float | None, params: Params) -> RiskFlag:
     long_trips = longest is not None and longest >= params.long_trip_km
-    evidence = {
-        "readings": [{k: v for k, v in i.items() if k != "item"} for i in items if i["item"] != "coolant"],
-        "threshold": items[0]["threshold"], "op": items[0]["op"],
-        "due_items": [i["item"] for i in items], "holiday": str(peak.peak), "holiday_start": peak.start.isoformat(),
-        "longest_day_km": num(longest, 0), "long_trip_km": params.long_trip_km, "lead_days": params.lead_days,
-    }  # fmt: skip
+    evidence = HolidayTripEvidence(
+        readings=[i.reading for i in items if i.item is not TripItem.COOLANT],
+        threshold=items[0].reading.threshold, op=items[0].reading.op,
+        due_items=[i.item for i in items], holiday=Holiday(peak.peak), holiday_start=peak.start,
+        longest_day_km=num(longest, 0), long_trip_km=params.long_trip_km, lead_days=params.lead_days,
+    )  # fmt: skip
     return RiskFlag(
         vehicle_id=car.vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
         severity=Severity.MEDIUM if long_trips or len(items) > 1 else Severity.LOW,
@@ -178,8 +187,8 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
         if items and params.confirm_days:
             # Due as judged from the data up to yesterday too: a one-day blip of a cold morning or a rounding step
             # is not worth a booking, and would open and close a risk from one pass to the next.
-            before = set(i["item"] for i in due_items(_until(car, params.confirm_days), params=params))
-            items = [i for i in items if i["item"] in before]
+            before = set(i.item for i in due_items(_until(car, params.confirm_days), params=params))
+            items = [i for i in items if i.item in before]
         if items:
             flags.append(_flag(car, items, peak, longest_day_km(car, params=params), params))
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

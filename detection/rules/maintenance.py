@@ -19,15 +19,16 @@ import numpy as np
 import pandas as pd
 
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import date_in, iso_day, num
+from detection.frame import date_in, day_of, num
 from detection.groups import Car, cars
+from domain.evidence import Comparison, EvidenceSignal, MaintenanceDueEvidence, Reading
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "service_countdown"
 RULE_VERSION = 1
 KIND = RiskKind.MAINTENANCE_DUE
-DISTANCE = "Vehicle.Service.DistanceToService"
-TIME = "Vehicle.Service.TimeToService"
+DISTANCE = EvidenceSignal.SERVICE_DISTANCE
+TIME = EvidenceSignal.SERVICE_TIME
 _COLUMNS = ("service_km", "service_s", "odometer_max_m")
 
 
@@ -104,13 +105,13 @@ def _flag(vehicle_id: int, c: Countdown, *, now: datetime, params: Params) -> Ri
     overdue = (c.days_left is not None and c.days_left <= 0) or (c.km_left is not None and c.km_left <= 0)
     readings = []
     if c.km_left is not None:
-        readings.append({"signal": DISTANCE, "aggregate": "last", "day": iso_day(c.day), "value": num(c.km_left, 1),
-                         "threshold": params.soon_km, "op": "<="})  # fmt: skip
-    evidence = {
-        "readings": readings, "km_left": num(c.km_left, 1), "km_per_day": num(c.km_per_day, 1),
-        "time_days_left": num(c.time_days_left, 1), "time_signal": TIME,
-        "days_left": num(c.days_left, 1), "threshold": params.soon_days, "op": "<=", "threshold_km": params.soon_km,
-    }  # fmt: skip
+        readings.append(Reading(signal=DISTANCE, aggregate="last", day=day_of(c.day), value=num(c.km_left, 1),
+                                threshold=params.soon_km, op=Comparison.LE))  # fmt: skip
+    evidence = MaintenanceDueEvidence(
+        readings=readings, km_left=num(c.km_left, 1), km_per_day=num(c.km_per_day, 1),
+        time_days_left=num(c.time_days_left, 1), time_signal=TIME,
+        days_left=num(c.days_left, 1), threshold=params.soon_days, op=Comparison.LE, threshold_km=params.soon_km,
+    )  # fmt: skip
     days = max(0.0, c.days_left) if c.days_left is not None else None
     return RiskFlag(
         vehicle_id=vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,

@@ -1,11 +1,11 @@
 """Winter preparation: the vehicle's own 7-day mean ambient temperature fell below 7 °C.
 
 The car's own thermometer (``Vehicle.Exterior.AirTemperature``) says where winter has arrived, whatever the region.
-Its daily mean is estimated by `day_mean`: the car samples at commute and parked hours and misses the warm
-afternoon, so the plain average of its samples reads about 1 °C low (more where days are wide). A rollup row is
-the car's own day: the fleet day runs from 05:00 to 05:00 China time (core/sql/refresh_daily.*.sql). Coolant,
-washer fluid and the 12 V battery suffer first, so the severity is high when the 12 V battery also looks weak
-(same checks as the battery_12v rule) and medium otherwise.
+Its daily mean is estimated by ``detection.ambient.day_mean``: the car samples at commute and parked hours and
+misses the warm afternoon, so the plain average of its samples reads about 1 °C low (more where days are wide). A
+rollup row is the car's own day: the fleet day runs from 05:00 to 05:00 China time (core/sql/refresh_daily.*.sql).
+Coolant, washer fluid and the 12 V battery suffer first, so the severity is high when the 12 V battery also looks
+weak (the checks of ``detection.lv_battery``, as the battery_12v rule runs them) and medium otherwise.
 
 Hysteresis as the season is defined: winter starts when the week's mean falls below 7 °C and ends when it is back
 above 11 °C. The rule replays that definition over the car's weekly means of the last `lookback_days` (`season`),
@@ -23,17 +23,18 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from detection import lv_battery
+from detection.ambient import AIR_COLUMNS, recent_air, season, week_air, weekly_means
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import num
 from detection.groups import Car, cars
-from detection.rules import battery_12v
+from domain.evidence import Comparison, EvidenceSignal, Reading, WinterPrepEvidence
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "winter_ambient_7d"
 RULE_VERSION = 3
 KIND = RiskKind.WINTER_PREP
-SIGNAL = "Vehicle.Exterior.AirTemperature"
-AIR_COLUMNS = ("air_temp_avg", "air_temp_min", "air_temp_max")
+SIGNAL = EvidenceSignal.AIR_TEMPERATURE
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,67 +55,7 @@ class Params:
     persist_days: int = 3
     ahead_margin_c: float = 1.0
     lookback_days: int = 90
-    battery: battery_12v.Params = field(default_factory=battery_12v.Params)
-
-
-def day_mean(avg: np.ndarray, low: np.ndarray, high: np.ndarray, *, range_share: float) -> np.ndarray:
-    """Return the day's mean ambient estimated from the car's samples: their mean plus a share of their range."""
-    # The car reads the air at the morning start, on its drives and parked at midday and late evening, never in
-    # the warm afternoon: its samples span about two thirds of the day's range and their mean reads low by 0.215
-    # of the range they span (simulated fleets, seeds 202/303/404, fleet-day rollups: median error of a car's
-    # week +0.01 °C, 99 % of weeks at most 0.11 °C high; cars idle on many days, which miss the evening drive,
-    # read up to 0.9 °C low). (min + max) / 2 of the samples reads just as low: the car's max is not the day's.
-    spread = high - low
-    return np.where(np.isfinite(spread), avg + range_share * spread, avg)
-
-
-def _start(car: Car, days: int) -> int:
-    return len(car.age) - int(np.searchsorted(car.age[::-1], days))  # rows are sorted by day: ages fall
-
-
-def recent_air(car: Car, *, days: int, range_share: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return the age and the estimated mean ambient (`day_mean`) of the car's days younger than `days`."""
-    start = _start(car, days)
-    avg, low, high = (np.asarray(car[c][start:], dtype="float64") for c in AIR_COLUMNS)
-    return car.age[start:], day_mean(avg, low, high, range_share=range_share)
-
-
-def week_air(car: Car, *, days: int, range_share: float) -> tuple[int, list[int], list[float]]:
-    """Return the first row, the ages and the estimated mean ambient of the car's last `days` days, as lists."""
-    # The same estimate as `day_mean` in plain Python: for a week of numbers numpy's per-call overhead dominates.
-    start = _start(car, days)
-    avg, low, high = (car[c][start:].tolist() for c in AIR_COLUMNS)
-    temps = [
-        a + range_share * (h - lo) if h - lo == h - lo else a for a, lo, h in zip(avg, low, high, strict=True)
-    ]
-    return start, car.age[start:].tolist(), temps
-
-
-def weekly_means(
-    age: np.ndarray, air: np.ndarray, *, window_days: int, min_days: int, days: int
-) -> np.ndarray:
-    """Return the means of the windows of `window_days` ending 0 .. days - 1 days ago (NaN with under `min_days`)."""
-    size = window_days + days - 1
-    known = np.isfinite(air) & (age < size)
-    total = np.bincount(age[known], weights=air[known], minlength=size)
-    count = np.bincount(age[known], minlength=size).astype("float64")
-    kernel = np.ones(window_days)
-    sums, counts = np.convolve(total, kernel, mode="valid"), np.convolve(count, kernel, mode="valid")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts >= min_days, sums / counts, np.nan)
-
-
-def season(inside: np.ndarray, outside: np.ndarray) -> tuple[bool | None, int | None]:
-    """Replay a season's definition over weekly flags indexed by age (0 = the week ending today): return whether
-    the season is on (None when no week was inside or outside it) and, if on, how many days ago it began."""
-    # Between the two levels a week changes nothing, so the last week on either side decides, whenever it was.
-    events = np.flatnonzero(inside | outside)
-    if not len(events):
-        return None, None
-    if not inside[events[0]]:
-        return False, None
-    out = events[~inside[events]]
-    return True, int(events[events < out[0]].max() if len(out) else events.max())
+    battery: lv_battery.Thresholds = field(default_factory=lv_battery.Thresholds)
 
 
 def week_ahead(
@@ -137,7 +78,7 @@ def weak_battery(rows: pd.DataFrame, *, now: datetime, params: Params) -> list[s
     """Return the 12 V diagnoses the battery checks currently trip for this vehicle (empty if none or no data)."""
     return [
         c.diagnosis
-        for c in battery_12v.checks(rows, now=now, params=params.battery)
+        for c in lv_battery.checks(rows, now=now, params=params.battery)
         if c is not None and c.tripped
     ]
 
@@ -152,16 +93,16 @@ def _flag(
     params: Params,
 ) -> RiskFlag:
     readings = [
-        {"signal": SIGNAL, "aggregate": "daily_avg", "day": d, "value": num(t, 1)}
-        for d, t in zip(np.datetime_as_string(day, unit="D").tolist(), temp.tolist(), strict=True)
+        Reading(signal=SIGNAL, aggregate="daily_avg", day=d, value=num(t, 1))
+        for d, t in zip(day.astype("datetime64[D]").tolist(), temp.tolist(), strict=True)
     ]
-    evidence = {
-        "readings": readings, "mean_c": num(mean, 2), "threshold": params.threshold_c, "op": "<",
-        "window_days": params.window_days, "days_used": len(day), "weak_12v": weak,
+    evidence = WinterPrepEvidence(
+        readings=readings, mean_c=num(mean, 2), threshold=params.threshold_c, op=Comparison.LT,
+        window_days=params.window_days, days_used=len(day), weak_12v=weak,
         # what the flag rests on, for the message: this week, an earlier week of this winter, or the forecast
-        "basis": "forecast" if forecast is not None else "this_week" if mean < params.threshold_c else "earlier_week",
-        "forecast_mean_c": None if forecast is None else num(forecast, 1), "forecast_days": params.ahead_days,
-    }  # fmt: skip
+        basis="forecast" if forecast is not None else "this_week" if mean < params.threshold_c else "earlier_week",
+        forecast_mean_c=None if forecast is None else num(forecast, 1), forecast_days=params.ahead_days,
+    )  # fmt: skip
     below = max(0.0, params.threshold_c - mean)
     return RiskFlag(
         vehicle_id=vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
@@ -185,7 +126,7 @@ def in_winter(car: Car, *, mean: float, params: Params) -> bool | None:
 def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
     """Return winter-preparation flags; a vehicle with `min_days` of the last week is judged once its season is known."""
     flags, evaluated = [], []
-    for car in cars(frame, now=now, columns=tuple(dict.fromkeys((*AIR_COLUMNS, *battery_12v.COLUMNS)))):
+    for car in cars(frame, now=now, columns=tuple(dict.fromkeys((*AIR_COLUMNS, *lv_battery.COLUMNS)))):
         start, ages, temps = week_air(car, days=params.window_days, range_share=params.range_share)
         known = [t for t in temps if t == t]
         if len(known) < params.min_days:
@@ -204,7 +145,7 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
         if on:
             weak = [
                 c.diagnosis
-                for c in battery_12v.car_checks(car, params=params.battery)
+                for c in lv_battery.car_checks(car, params=params.battery)
                 if c is not None and c.tripped
             ]
             seen = [i for i, t in enumerate(temps, start) if t == t]

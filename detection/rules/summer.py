@@ -2,12 +2,12 @@
 
 Heat is when the A/C is needed and fails, when engine cooling and EV battery cooling work hardest and when tyres run
 hot. The rule mirrors winter preparation (`seasonal`): the car's own thermometer decides, with the same estimate of
-the day's mean (`seasonal.day_mean`), the same replay of the season's definition over the car's weekly means
-(`seasonal.season`). Unlike winter it does not look ahead: replayed day by day, a two-day persistence forecast
-announced summer on short hot spells that then ended (seed 303: 19.6 false alarms per 1,000 vehicle-months) and
-added no lead time on any seed. Summer starts when the week's mean
-reaches 26 °C and ends below 22 °C (``threshold - clear_margin_c``), as the simulator's ground truth defines it; in
-between nothing changes, so a cooler spell in mid-summer does not close the risk and open a new one.
+the day's mean (``detection.ambient.day_mean``), the same replay of the season's definition over the car's weekly
+means (``detection.ambient.season``). Unlike winter it does not look ahead: replayed day by day, a two-day
+persistence forecast announced summer on short hot spells that then ended (seed 303: 19.6 false alarms per 1,000
+vehicle-months) and added no lead time on any seed. Summer starts when the week's mean reaches 26 °C and ends
+below 22 °C (``threshold - clear_margin_c``), as the simulator's ground truth defines it; in between nothing
+changes, so a cooler spell in mid-summer does not close the risk and open a new one.
 
 The message is an onset message: it is flagged while summer began less than `onset_days` (14) ago. A car first
 seen in the middle of summer, or again after a long silence, gets no "summer has arrived" weeks after the fact; an
@@ -24,16 +24,17 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from detection.ambient import AIR_COLUMNS, recent_air, season, week_air, weekly_means
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import num
 from detection.groups import Car, cars
-from detection.rules.seasonal import AIR_COLUMNS, recent_air, season, week_air, weekly_means
+from domain.evidence import Comparison, EvidenceSignal, Reading, SummerCareEvidence
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "summer_ambient_7d"
 RULE_VERSION = 4
 KIND = RiskKind.SUMMER_CARE
-SIGNAL = "Vehicle.Exterior.AirTemperature"
+SIGNAL = EvidenceSignal.AIR_TEMPERATURE
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class Params:
     noise_margin_c: float = 0.15
     onset_days: int = 14
     lookback_days: int = 90
-    range_share: float = 0.215  # see seasonal.day_mean
+    range_share: float = 0.215  # see detection.ambient.day_mean
 
 
 def _flag(
@@ -59,19 +60,19 @@ def _flag(
     params: Params,
 ) -> RiskFlag:
     readings = [
-        {"signal": SIGNAL, "aggregate": "daily_avg", "day": d, "value": num(t, 1)}
-        for d, t in zip(np.datetime_as_string(car.day[keep], unit="D").tolist(), air.tolist(), strict=True)
+        Reading(signal=SIGNAL, aggregate="daily_avg", day=d, value=num(t, 1))
+        for d, t in zip(car.day[keep].astype("datetime64[D]").tolist(), air.tolist(), strict=True)
     ]
     hottest = car["air_temp_max"].astype("float64")[keep]
     # tyres are read for flagged cars only, not loaded for every car
     tyres = car.source["tire_kpa_min"].to_numpy(dtype="float64")[car.start + keep]
-    evidence = {
-        "readings": readings, "mean_c": num(mean, 1), "threshold": params.threshold_c, "op": ">=",
-        "window_days": params.window_days, "days_used": len(keep),
-        "max_c": num(np.nanmax(hottest), 1) if np.isfinite(hottest).any() else None,
-        "tyre_min_kpa": num(np.nanmin(tyres), 0) if np.isfinite(tyres).any() else None,
-        "onset_days_ago": began,
-    }  # fmt: skip
+    evidence = SummerCareEvidence(
+        readings=readings, mean_c=num(mean, 1), threshold=params.threshold_c, op=Comparison.GE,
+        window_days=params.window_days, days_used=len(keep),
+        max_c=num(np.nanmax(hottest), 1) if np.isfinite(hottest).any() else None,
+        tyre_min_kpa=num(np.nanmin(tyres), 0) if np.isfinite(tyres).any() else None,
+        onset_days_ago=began,
+    )  # fmt: skip
     ev = str(car.source["powertrain"].iloc[car.start]) != "ICE"
     return RiskFlag(
         vehicle_id=car.vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,

@@ -26,15 +26,16 @@ import numpy as np
 import pandas as pd
 
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import date_in, iso_day, num
+from detection.frame import date_in, day_of, num
 from detection.groups import Car, cars
 from detection.trend import theil_sen
+from domain.evidence import Comparison, EvidenceSignal, Reading, TyrePressureEvidence
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "tyre_pressure_min"
 RULE_VERSION = 2
 KIND = RiskKind.TYRE_PRESSURE
-SIGNAL = "Vehicle.Chassis.Axle.*.Wheel.*.Tire.Pressure"
+SIGNAL = EvidenceSignal.TYRE_PRESSURE
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,15 +113,15 @@ def _flag(car: Car, keep: np.ndarray, level: float, slope: float | None, diagnos
           now: datetime, days: float | None, fill: float | None) -> RiskFlag:  # fmt: skip
     rows = car.rows().iloc[keep[-3:]]
     readings = [
-        {"signal": SIGNAL, "aggregate": "daily_min_over_tyres", "day": iso_day(r.day), "value": num(r.tire_kpa_min, 0),
-         "threshold": params.warn_kpa, "op": "<"}
+        Reading(signal=SIGNAL, aggregate="daily_min_over_tyres", day=day_of(r.day), value=num(r.tire_kpa_min, 0),
+                threshold=params.warn_kpa, op=Comparison.LT)
         for r in rows.itertuples(index=False)
     ]  # fmt: skip
-    evidence = {
-        "readings": readings, "threshold": params.warn_kpa, "op": "<", "pressure_kpa": num(level, 0),
-        "corrected_trend_kpa_per_day": num(slope, 2), "limit_kpa": params.limit_kpa,
-        "temp_coeff_kpa_per_c": params.temp_coeff_kpa_per_c, "fill_kpa_at_20c": num(fill, 0),
-    }  # fmt: skip
+    evidence = TyrePressureEvidence(
+        readings=readings, threshold=params.warn_kpa, op=Comparison.LT, pressure_kpa=num(level, 0),
+        corrected_trend_kpa_per_day=num(slope, 2), limit_kpa=params.limit_kpa,
+        temp_coeff_kpa_per_c=params.temp_coeff_kpa_per_c, fill_kpa_at_20c=num(fill, 0),
+    )  # fmt: skip
     below = level < params.limit_kpa
     return RiskFlag(
         vehicle_id=car.vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,

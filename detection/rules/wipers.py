@@ -20,14 +20,15 @@ import numpy as np
 import pandas as pd
 
 from detection.flags import RiskFlag, RuleResult, result
-from detection.frame import date_in, iso_day, num
+from detection.frame import date_in, day_of, num
 from detection.groups import Car, cars
+from domain.evidence import Comparison, EvidenceSignal, Reading, WipersEvidence
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "wiper_wear"
 RULE_VERSION = 2
 KIND = RiskKind.WIPERS
-SIGNAL = "Vehicle.Body.Windshield.Front.Wiping.WiperWear"
+SIGNAL = EvidenceSignal.WIPER_WEAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,16 +59,16 @@ def _flag(car: Car, keep: np.ndarray, level: float, rate: float | None, days: fl
           now: datetime) -> RiskFlag:  # fmt: skip
     rows = car.rows().iloc[keep[-5:]]
     readings = [
-        {"signal": SIGNAL, "aggregate": "daily_max", "day": iso_day(r.day), "value": num(r.wiper_wear_max, 0),
-         "threshold": params.limit_pct, "op": ">="}
+        Reading(signal=SIGNAL, aggregate="daily_max", day=day_of(r.day), value=num(r.wiper_wear_max, 0),
+                threshold=params.limit_pct, op=Comparison.GE)
         for r in rows.itertuples(index=False)
     ]  # fmt: skip
     worn = level >= params.limit_pct
-    evidence = {
-        "readings": readings, "threshold": params.limit_pct, "op": ">=", "wear_pct": num(level, 0),
-        "wear_per_day": num(rate, 3), "days_to_limit": None if worn else num(days, 0),
-        "rate_window_days": params.rate_window_days,
-    }  # fmt: skip
+    evidence = WipersEvidence(
+        readings=readings, threshold=params.limit_pct, op=Comparison.GE, wear_pct=num(level, 0),
+        wear_per_day=num(rate, 3), days_to_limit=None if worn else num(days, 0),
+        rate_window_days=params.rate_window_days,
+    )  # fmt: skip
     return RiskFlag(
         vehicle_id=car.vehicle_id, kind=KIND, rule_id=RULE_ID, rule_version=RULE_VERSION,
         severity=Severity.MEDIUM if worn else Severity.LOW,

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import psycopg
 import pytest
+import structlog
+from structlog.testing import CapturingLogger
 
 from core.db import connect, storage_info
 from core.errors import MigrationError
@@ -49,6 +55,47 @@ def test_on_requires_timescale(empty_database):
             pytest.skip("timescaledb is installed on this server")
         with pytest.raises(MigrationError, match="timescaledb"):
             migrate(conn, timescale="on")
+
+
+def _skip_if_timescaledb_installed(conn: psycopg.Connection) -> None:
+    if conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").fetchone():
+        pytest.skip("timescaledb is installed on this server")
+
+
+def test_auto_without_timescaledb_is_plain_postgres_without_a_warning(empty_database):
+    # No TimescaleDB on the server is the ordinary plain-PostgreSQL install, not a half-finished one.
+    captured = CapturingLogger()
+    with connect(empty_database, autocommit=True) as conn:
+        _skip_if_timescaledb_installed(conn)
+        report = migrate(
+            conn, timescale="auto", reconnect=lambda: pytest.fail("no reason to reconnect"),
+            log=structlog.wrap_logger(captured, processors=[]),
+        )  # fmt: skip
+    assert report.storage.mode == "postgres"
+    assert [call for call in captured.calls if call.method_name == "warning"] == []
+
+
+def test_cli_on_without_timescaledb_fails_with_one_line_and_auto_then_works(empty_database):
+    with connect(empty_database, autocommit=True) as conn:
+        _skip_if_timescaledb_installed(conn)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CARECAST_TEST_")},
+        "CARECAST_DATABASE__URL": empty_database.url,
+        "CARECAST_LOG__FORMAT": "json",
+    }
+    run = [sys.executable, "-m", "core.migrate_main"]
+    on = subprocess.run(
+        run, env={**env, "CARECAST_DATABASE__TIMESCALE": "on"}, capture_output=True, text=True
+    )
+    assert on.returncode == 1
+    (line,) = on.stderr.splitlines()
+    assert line.startswith("carecast migrate: timescale=on but the timescaledb extension is not available")
+    auto = subprocess.run(
+        run, env={**env, "CARECAST_DATABASE__TIMESCALE": "auto"}, capture_output=True, text=True
+    )
+    assert auto.returncode == 0, auto.stderr
+    with connect(empty_database, autocommit=True) as conn:
+        assert storage_info(conn).mode == "postgres" and pending(conn) == 0
 
 
 def test_pending_counts_unmigrated_database(empty_database):

@@ -1,21 +1,27 @@
-"""`carecast up` starts every stage, announces a working demo key once suggestions exist, and stops them all."""
+"""`carecast up` starts every stage, announces a working demo key once suggestions exist, and stops them all;
+when it cannot go on (broker down, a stage exits) it says so in one line and leaves no stage running."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import urllib.request
+import uuid
+from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port, wait_for
 
 
 @pytest.mark.timeout(180)
 def test_up_runs_every_stage_and_stops_cleanly(database, mqtt, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "CARECAST_DATABASE__URL": database.url,
@@ -23,7 +29,6 @@ def test_up_runs_every_stage_and_stops_cleanly(database, mqtt, tmp_path):
         "CARECAST_MQTT__PORT": str(mqtt.port),
         "CARECAST_MQTT__TOPIC_ROOT": mqtt.topic_root,
         "CARECAST_INGEST__CLIENT_ID": f"up-{port}",
-        "CARECAST_CLIENT_ID": f"up-{port}",
         "CARECAST_DETECTION__INTERVAL_S": "2",
         "CARECAST_NOTIFY__INTERVAL_S": "2",
         "CARECAST_LOG__FORMAT": "json",
@@ -66,9 +71,64 @@ def test_up_runs_every_stage_and_stops_cleanly(database, mqtt, tmp_path):
             os.kill(pid, 0)
 
 
-def _free_port() -> int:
-    import socket
+def _up_env(database, *, mqtt_host: str, mqtt_port: int, topic_root: str = "dt/carecast") -> dict[str, str]:  # noqa: ANN001
+    """The environment of a `carecast up` whose stages (which inherit it) are recognisable by a unique client id."""
+    env = {k: v for k, v in os.environ.items() if k != "CARECAST_DEBUG"}
+    return {
+        **env,
+        "CARECAST_DATABASE__URL": database.url,
+        "CARECAST_MQTT__HOST": mqtt_host,
+        "CARECAST_MQTT__PORT": str(mqtt_port),
+        "CARECAST_MQTT__TOPIC_ROOT": topic_root,
+        "CARECAST_INGEST__CLIENT_ID": f"up-test-{uuid.uuid4().hex}",
+        "CARECAST_LOG__FORMAT": "json",
+    }
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+
+def _processes_with(env: dict[str, str]) -> list[int]:
+    """Return the pids of live processes whose environment carries this test's client id (the stages of `up`)."""
+    marker = f"CARECAST_INGEST__CLIENT_ID={env['CARECAST_INGEST__CLIENT_ID']}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:  # gone, or not ours
+                continue
+    return found
+
+
+def _up(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", "up", "--vehicles", "12", "--days", "30", *args],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.timeout(150)
+def test_up_with_the_broker_down_says_so_in_one_line_and_leaves_no_stage(database):
+    closed = free_port()  # nothing listens there
+    env = _up_env(database, mqtt_host="127.0.0.1", mqtt_port=closed)
+    done = _up(env, "--api-port", str(free_port()))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"carecast up: cannot reach the MQTT broker at 127.0.0.1:{closed} (Connection refused); is it running? "
+        "set CARECAST_MQTT__HOST and CARECAST_MQTT__PORT"
+    ]
+    assert _processes_with(env) == []
+
+
+@pytest.mark.timeout(150)
+def test_when_a_stage_exits_up_stops_every_other_stage(database, mqtt):
+    env = _up_env(database, mqtt_host=mqtt.host, mqtt_port=mqtt.port, topic_root=mqtt.topic_root)
+    with socket.socket() as taken:  # the API cannot bind its port: that stage exits at once
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = _up(env, "--api-port", str(taken.getsockname()[1]))
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(r"carecast up: the api stage exited with status \d+; every stage was stopped \(see its log "
+                        r"lines above\)", last), done.stderr  # fmt: skip
+    assert "Traceback" not in done.stderr.split("address already in use")[-1]
+    wait_for(lambda: _processes_with(env) == [], timeout=5, what="no stage left running")

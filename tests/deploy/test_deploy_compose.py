@@ -14,7 +14,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from core.cli import STAGES
+from core.cli import COMMANDS as STAGES
 from core.settings import BaseProcessSettings
 from ingest.settings import IngestTuning
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from detection import anomaly
 from detection.flags import RiskFlag, result
+from domain.evidence import Battery12vEvidence
 from domain.vocabulary import RiskKind, Severity
 
 
@@ -50,13 +51,13 @@ def test_a_healthy_fleet_has_no_outliers_even_with_a_model(daily, concat, now):
 def test_flags_carry_the_score_and_outliers_become_review_issues(daily, concat, now):
     scores = anomaly.score(_fleet(daily, concat, cars=60, weak=3), now=now)
     flag = RiskFlag(vehicle_id=3, kind=RiskKind.BATTERY_12V, rule_id="r", rule_version=1, severity=Severity.HIGH,
-                    confidence=0.8, diagnosis="high_internal_resistance", evidence={"threshold": 9.6})  # fmt: skip
+                    confidence=0.8, diagnosis="high_internal_resistance", evidence=Battery12vEvidence(threshold=9.6))  # fmt: skip
     res = anomaly.annotate(
         result(rule_id="r", kind=RiskKind.BATTERY_12V, flags=[flag], evaluated=[3, 4]), scores
     )
     evidence = res.flags[0].evidence
-    assert evidence["threshold"] == 9.6 and evidence["anomaly"]["outlier"] is True
-    assert evidence["anomaly"]["group"] == "battery" and evidence["anomaly"]["z"] > anomaly.Params().z_limit
+    assert evidence.threshold == 9.6 and evidence.anomaly.outlier is True
+    assert evidence.anomaly.group == "battery" and evidence.anomaly.z > anomaly.Params().z_limit
     assert res.evaluated_vehicle_ids == frozenset({3, 4})
     winter = result(rule_id="w", kind=RiskKind.WINTER_PREP, flags=[], evaluated=[3])
     assert anomaly.annotate(winter, scores) is winter

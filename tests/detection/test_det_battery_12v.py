@@ -54,15 +54,11 @@ def test_ageing_battery_is_flagged_with_failure_date_from_the_trend(daily, now):
     days = (flag.predicted_date - now.date()).days
     assert 12 <= days <= 17
     ev = flag.evidence
-    assert ev["threshold"] == 9.6 and ev["failure_at"] == 9.0
-    assert ev["trend_per_day"] == pytest.approx(-0.6 / 29, rel=0.05)
-    assert [r["day"] for r in ev["readings"]] == [
-        (now.date() - timedelta(days=d)).isoformat() for d in (2, 1, 0)
-    ]
-    assert all(
-        r["signal"] == "Vehicle.LowVoltageBattery.CurrentVoltage" and r["op"] == "<" for r in ev["readings"]
-    )
-    assert "also" not in ev
+    assert ev.threshold == 9.6 and ev.failure_at == 9.0
+    assert ev.trend_per_day == pytest.approx(-0.6 / 29, rel=0.05)
+    assert [r.day for r in ev.readings] == [now.date() - timedelta(days=d) for d in (2, 1, 0)]
+    assert all(r.signal == "Vehicle.LowVoltageBattery.CurrentVoltage" and r.op == "<" for r in ev.readings)
+    assert "also" not in ev.to_json()
     assert 0 < flag.confidence <= 1
 
 
@@ -71,9 +67,9 @@ def test_cold_weak_battery_is_flagged_after_normalisation(daily, now):
     frame = daily(2, days=10, lv_v_min=8.2, air_temp_min=-25.0, lv_v_rest_avg=12.5)
     (flag,) = evaluate(frame, now).flags
     assert flag.diagnosis == "high_internal_resistance"
-    reading = flag.evidence["readings"][-1]
-    assert reading["value"] == pytest.approx(9.55) and reading["raw_value"] == pytest.approx(8.2)
-    assert reading["air_temp_c"] == -25.0
+    reading = flag.evidence.readings[-1]
+    assert reading.value == pytest.approx(9.55) and reading.raw_value == pytest.approx(8.2)
+    assert reading.air_temp_c == -25.0
     # A flat trend gives no failure date: medium severity, no predicted date.
     assert flag.severity is Severity.MEDIUM and flag.predicted_date is None
 
@@ -94,14 +90,14 @@ def test_low_state_of_charge_from_resting_voltage(daily, now):
     assert flag.diagnosis == "low_state_of_charge"
     assert flag.severity is Severity.HIGH
     assert 7 <= (flag.predicted_date - now.date()).days <= 12
-    assert flag.evidence["threshold"] == 12.2
+    assert flag.evidence.threshold == 12.2
 
 
 def test_both_diagnoses_give_one_flag_with_the_more_urgent_first(daily, now):
     frame = daily(5, days=30, lv_v_min=9.4, air_temp_min=20.0, lv_v_rest_avg=ramp(12.3, 12.0, 30))
     (flag,) = evaluate(frame, now).flags
     assert flag.diagnosis == "low_state_of_charge"
-    assert [other["diagnosis"] for other in flag.evidence["also"]] == ["high_internal_resistance"]
+    assert [other.diagnosis for other in flag.evidence.also] == ["high_internal_resistance"]
 
 
 @pytest.mark.parametrize(
@@ -152,7 +148,7 @@ def test_several_vehicles_are_judged_independently(daily, concat, now):
 
 def test_thresholds_are_parameters(daily, now):
     frame = daily(1, days=30, **HEALTHY)
-    assert evaluate(frame, now, crank_weak_v=10.5).flags[0].evidence["threshold"] == 10.5
+    assert evaluate(frame, now, crank_weak_v=10.5).flags[0].evidence.threshold == 10.5
 
 
 def test_hybrid_without_recent_engine_starts_is_judged_on_rest_alone(daily, now):

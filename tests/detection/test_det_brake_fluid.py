@@ -14,7 +14,7 @@ def test_leak_is_flagged_before_the_min_mark(daily, now):
                   odometer_max_m=lambda i: 1e7 + 40_000 * i)  # fmt: skip
     flags = brakes.evaluate(frame, now=now, params=brakes.Params()).flags
     assert [f.diagnosis for f in flags] == ["low_brake_fluid"]
-    assert flags[0].evidence["days_to_min"] is not None and flags[0].evidence["days_to_min"] < 30
+    assert flags[0].evidence.days_to_min is not None and flags[0].evidence.days_to_min < 30
 
 
 def test_full_reservoir_with_worn_pads_is_only_a_pad_risk(daily, now):
@@ -22,7 +22,7 @@ def test_full_reservoir_with_worn_pads_is_only_a_pad_risk(daily, now):
                   odometer_max_m=lambda i: 1e7 + 40_000 * i)  # fmt: skip
     flags = brakes.evaluate(frame, now=now, params=brakes.Params()).flags
     assert [f.diagnosis for f in flags] == ["pads_worn"]
-    assert "also" not in flags[0].evidence
+    assert "also" not in flags[0].evidence.to_json()
 
 
 def test_steady_fluid_and_fresh_pads_are_cleared(daily, now):
@@ -36,4 +36,4 @@ def test_both_findings_keep_the_pads_first_and_the_fluid_in_evidence(daily, now)
     frame = daily(4, days=40, end=now, pad_wear_max=lambda i: 70.0 + 0.3 * i, brake_fluid_min=75.0,
                   odometer_max_m=lambda i: 1e7 + 40_000 * i)  # fmt: skip
     (flag,) = brakes.evaluate(frame, now=now, params=brakes.Params()).flags
-    assert flag.diagnosis == "pads_worn" and flag.evidence["also"][0]["level_pct"] == 75.0
+    assert flag.diagnosis == "pads_worn" and flag.evidence.also[0].level_pct == 75.0

@@ -38,12 +38,12 @@ def test_fast_wear_is_flagged_with_remaining_km_and_date(daily, now):
     assert flag.predicted_date == now.date() + timedelta(days=9)
     assert flag.predicted_low <= flag.predicted_date <= flag.predicted_high
     ev = flag.evidence
-    assert ev["current_wear_pct"] == 76 and ev["threshold"] == 80
-    assert ev["wear_per_1000km"] == pytest.approx(7.5, rel=0.05)
-    assert ev["km_per_day"] == pytest.approx(60)
-    assert ev["remaining_km"] == pytest.approx(533, rel=0.05)
-    assert ev["method"] == "theil_sen_per_km"
-    assert ev["readings"][-1] == {
+    assert ev.current_wear_pct == 76 and ev.threshold == 80
+    assert ev.wear_per_1000km == pytest.approx(7.5, rel=0.05)
+    assert ev.km_per_day == pytest.approx(60)
+    assert ev.remaining_km == pytest.approx(533, rel=0.05)
+    assert ev.method == "theil_sen_per_km"
+    assert ev.readings[-1].to_json() == {
         "signal": "Vehicle.Chassis.Axle.*.Wheel.*.Brake.PadWear", "aggregate": "max_over_wheels",
         "day": now.date().isoformat(), "value": 76.0, "threshold": 80.0, "op": ">=",
     }  # fmt: skip
@@ -61,7 +61,7 @@ def test_worn_pads_are_flagged_now(daily, now, level, severity):
     (flag,) = evaluate(daily(1, days=30, pad_wear_max=level, odometer_max_m=driven(40)), now).flags
     assert flag.diagnosis == "pads_worn" and flag.severity is severity
     assert flag.predicted_date == now.date()
-    assert flag.evidence["current_wear_pct"] == level
+    assert flag.evidence.current_wear_pct == level
 
 
 @pytest.mark.parametrize(
@@ -85,14 +85,14 @@ def test_not_flagged(daily, now, case, columns):
 def test_zero_distance_with_worn_pads_is_still_flagged(daily, now):
     (flag,) = evaluate(daily(1, days=30, pad_wear_max=85, odometer_max_m=ODO0), now).flags
     assert flag.diagnosis == "pads_worn"
-    assert flag.evidence["km_per_day"] == 0 and flag.evidence["remaining_km"] is None
+    assert flag.evidence.km_per_day == 0 and flag.evidence.remaining_km is None
 
 
 def test_without_odometer_the_rate_is_per_day(daily, now):
     (flag,) = evaluate(daily(1, days=60, pad_wear_max=wear(50, 0.45)), now).flags
-    assert flag.evidence["method"] == "theil_sen_per_day"
-    assert flag.evidence["trend_per_day"] == pytest.approx(0.45, rel=0.05)
-    assert flag.evidence["remaining_km"] is None
+    assert flag.evidence.method == "theil_sen_per_day"
+    assert flag.evidence.trend_per_day == pytest.approx(0.45, rel=0.05)
+    assert flag.evidence.remaining_km is None
 
 
 def test_history_before_a_replacement_is_ignored(daily, now):
@@ -104,8 +104,8 @@ def test_history_before_a_replacement_is_ignored(daily, now):
         pad_wear_max=lambda i: math.floor(65 + 0.45 * i) if i < 30 else math.floor(50 + (i - 30)),
     )
     (flag,) = evaluate(frame, now).flags
-    assert flag.evidence["replaced_on"] == (now.date() - timedelta(days=29)).isoformat()
-    assert flag.evidence["trend_per_day"] == pytest.approx(1.0, rel=0.05)
+    assert flag.evidence.replaced_on == now.date() - timedelta(days=29)
+    assert flag.evidence.trend_per_day == pytest.approx(1.0, rel=0.05)
 
 
 @pytest.mark.parametrize("days", [1, 13])

@@ -32,6 +32,6 @@ def test_cold_snap_raises_the_12v_severity_one_step(daily, now):
     (a,) = battery_12v.evaluate(snap, now=now, params=params).flags
     (b,) = battery_12v.evaluate(calm, now=now, params=params).flags
     order = ["info", "low", "medium", "high", "critical"]
-    assert a.evidence["cold_outlook"]["cold_snap_coming"] is True
-    assert b.evidence["cold_outlook"]["cold_snap_coming"] is False
+    assert a.evidence.cold_outlook.cold_snap_coming is True
+    assert b.evidence.cold_outlook.cold_snap_coming is False
     assert order.index(a.severity) == min(4, order.index(b.severity) + 1)

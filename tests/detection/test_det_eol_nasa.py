@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from bench.backtest_battery import evaluate
-from detection.eol import first_below, forecast_eol
+from domain.soh_eol import first_below, forecast_eol
 
 CSV = Path(__file__).parent / "data" / "capacity_B0005_B0006.csv"
 HELD_OUT = Path(__file__).parent / "data" / "capacity_B0007_B0018.csv"
@@ -44,7 +44,7 @@ def test_forecast_beats_the_straight_line_and_its_interval_holds_the_truth(resul
 
 @pytest.mark.parametrize("cell", ["B0005", "B0006"])
 def test_at_k60_the_interval_holds_the_truth_even_where_the_line_is_closer(results, cell):
-    # B0006 at k = 60 loses to the line (module docstring, "Known limit"): no rate measured on cycles 1..60 is as
+    # B0006 at k = 60 loses to the line (domain/soh_eol.py, "Known limit"): no rate measured on cycles 1..60 is as
     # shallow as the one that followed, so the forecast is early; the interval must still reach the truth.
     r = results[(cell, 60)]
     assert r["past"] is False and r["truth_in_interval"] is True

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
-from detection.rules import ev_battery
+from detection.rules import configured, ev_battery, rule_name
+from detection.settings import Settings
 from domain.vocabulary import RiskKind, Severity
 
 DAYS = 365
@@ -35,11 +37,11 @@ def test_fast_fade_is_flagged_with_a_band_around_the_true_crossing(daily, now):
     assert flag.predicted_low < true_crossing < flag.predicted_high
     assert (flag.predicted_high - flag.predicted_low).days < 90
     ev = flag.evidence
-    assert ev["threshold"] == 80.0 and ev["trend_per_year"] == pytest.approx(-5, abs=0.3)
-    assert ev["days_of_data"] == DAYS and len(ev["readings"]) == 7
-    assert ev["readings"][-1]["signal"] == "Vehicle.Powertrain.TractionBattery.StateOfHealth"
-    lo, hi = ev["trend_interval_per_day"]
-    assert lo < ev["trend_per_day"] < hi < 0
+    assert ev.threshold == 80.0 and ev.trend_per_year == pytest.approx(-5, abs=0.3)
+    assert ev.days_of_data == DAYS and len(ev.readings) == 7
+    assert ev.readings[-1].signal == "Vehicle.Powertrain.TractionBattery.StateOfHealth"
+    lo, hi = ev.trend_interval_per_day
+    assert lo < ev.trend_per_day < hi < 0
 
 
 def test_already_below_threshold_is_high(daily, now):
@@ -130,6 +132,33 @@ def test_threshold_and_horizon_are_parameters(daily, now):
     assert abs((far.predicted_date - three_years).days) <= 60
 
 
+def configured_ev_params() -> ev_battery.Params:
+    """The rule's parameters as ``python -m detection`` builds them from its settings."""
+    rules = configured(Settings(_env_file=None).detection.rules)
+    return dict((rule_name(module), params) for module, params in rules)["ev_battery"]
+
+
+def test_the_threshold_is_the_shared_soh_setting(daily, now, monkeypatch):
+    # CARECAST_SOH__THRESHOLD_PCT is read by the API's health summary and chart too (tests/api/test_api_owners.py).
+    frame = daily(1, days=DAYS, powertrain="EV", hv_soh_avg=fade(88, 2))  # 86 % today, 80 % in three years
+    assert configured_ev_params().threshold_pct == 80.0
+    assert ev_battery.evaluate(frame, now=now, params=configured_ev_params()).flags == ()
+    monkeypatch.setenv("CARECAST_SOH__THRESHOLD_PCT", "85")
+    params = configured_ev_params()
+    assert params.threshold_pct == 85.0
+    (flag,) = ev_battery.evaluate(frame, now=now, params=params).flags
+    assert flag.diagnosis == "soh_below_threshold_soon"
+
+
+def test_the_rules_own_threshold_override_must_agree_with_the_shared_one(monkeypatch):
+    # Before #14 the rule had its own threshold knob; alone it would make the owner's chart disagree with the risk.
+    monkeypatch.setenv("CARECAST_DETECTION__RULES__EV_BATTERY__THRESHOLD_PCT", "78")
+    with pytest.raises(ValidationError, match="CARECAST_SOH__THRESHOLD_PCT"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("CARECAST_SOH__THRESHOLD_PCT", "78")
+    assert configured_ev_params().threshold_pct == 78.0
+
+
 def test_days_older_than_the_history_window_are_ignored(daily, now):
     # Two years of data; only the last year is fitted, where SOH is steady at 90 %.
     soh = np.concatenate([np.linspace(99, 90, 365), 90 + NOISE])
@@ -161,7 +190,7 @@ def test_a_downward_recalibration_alone_does_not_raise_an_alert(daily, now):
     (flag,) = evaluate(
         daily(1, days=DAYS, powertrain="EV", hv_soh_avg=soh), now, sure_within_horizon=False
     ).flags
-    assert flag.evidence["level_shifts"][0]["step_pct"] == pytest.approx(-2.0, abs=0.3)
+    assert flag.evidence.level_shifts[0].step_pct == pytest.approx(-2.0, abs=0.3)
     assert (flag.predicted_high - now.date()).days > 365
 
 

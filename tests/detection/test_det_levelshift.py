@@ -47,7 +47,7 @@ def test_real_fade_is_still_flagged_after_an_upward_step(daily, now):
     frame = daily(2, days=200, end=now, powertrain="EV", hv_soh_avg=soh)
     flags = ev_battery.evaluate(frame, now=now, params=ev_battery.Params()).flags
     assert [f.vehicle_id for f in flags] == [2]
-    assert flags[0].evidence["level_shifts"] and flags[0].predicted_low <= flags[0].predicted_date
+    assert flags[0].evidence.level_shifts and flags[0].predicted_low <= flags[0].predicted_date
 
 
 def test_a_step_in_the_first_days_is_found_with_the_readings_there_are():

@@ -56,6 +56,6 @@ def test_service_countdown(daily, now, columns, flagged, evaluated, diagnosis):
 def test_days_left_uses_the_cars_own_daily_distance(daily, now):
     frame = daily(1, days=30, **ODO_40KM, service_km=_last(400.0))
     flag = maintenance.evaluate(frame, now=now, params=P).flags[0]
-    assert flag.evidence["km_per_day"] == pytest.approx(40.0)
-    assert flag.evidence["days_left"] == pytest.approx(10.0)
+    assert flag.evidence.km_per_day == pytest.approx(40.0)
+    assert flag.evidence.days_left == pytest.approx(10.0)
     assert flag.predicted_date == (now.date().fromordinal(now.date().toordinal() + 10))

@@ -10,6 +10,7 @@ from core.db import connect
 from detection.errors import DetectionError
 from detection.flags import RiskFlag, RuleResult
 from detection.repository import SaveCounts, load_frame, refresh_daily, save_result
+from domain.evidence import Evidence, parse_evidence
 from domain.vocabulary import RiskKind, Severity
 
 D1 = date(2026, 1, 10)
@@ -80,6 +81,10 @@ def test_load_frame_joins_vehicle_and_stops_at_now(database, conn, fleet, days_u
     assert load_frame(conn, start=T0 + timedelta(days=20), now=T0 + timedelta(days=21)).empty
 
 
+def _evidence(stored: dict) -> Evidence:
+    return parse_evidence(RiskKind.BRAKE_PADS, stored)
+
+
 def _flag(vehicle_id, **changes):
     base = {
         "vehicle_id": vehicle_id,
@@ -89,7 +94,9 @@ def _flag(vehicle_id, **changes):
         "severity": Severity.MEDIUM,
         "confidence": 0.7,
         "diagnosis": "pads_near_limit",
-        "evidence": {"readings": [{"signal": "x", "day": "2026-01-10", "value": 77.0}], "threshold": 80.0},
+        "evidence": _evidence(
+            {"readings": [{"signal": "x", "day": "2026-01-10", "value": 77.0}], "threshold": 80.0}
+        ),
         "predicted_date": date(2026, 2, 1),
         "predicted_low": date(2026, 1, 25),
         "predicted_high": date(2026, 2, 9),
@@ -112,7 +119,7 @@ def test_save_result_upserts_one_open_risk_and_resolves_cleared_vehicles(conn, f
     second = RuleResult(
         "brake_pad_wear", RiskKind.BRAKE_PADS,
         (_flag(a, severity=Severity.HIGH, rule_version=2, predicted_date=date(2026, 1, 20), predicted_low=None,
-               predicted_high=None, evidence={"readings": [], "threshold": 80.0, "v": 2}),),
+               predicted_high=None, evidence=_evidence({"readings": [], "threshold": 80.0, "v": 2})),),
         frozenset({a, b}),
     )  # fmt: skip
     assert save_result(conn, result=second, now=later) == SaveCounts(updated=1, resolved=1)

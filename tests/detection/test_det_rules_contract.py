@@ -1,10 +1,14 @@
-"""Shape shared by every rule, RiskFlag/RuleResult invariants, parameter overrides and the Theil–Sen fit."""
+"""Shape shared by every rule (the `Rule` protocol), RiskFlag/RuleResult invariants, parameter overrides and the
+Theil–Sen fit."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import inspect
 import json
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,23 +16,57 @@ import pytest
 from detection.errors import RuleConfigError
 from detection.flags import RiskFlag, RuleResult
 from detection.frame import empty_frame
+from detection.rule import Rule
 from detection.rules import RULES, configured, rule_name
 from detection.trend import median, theil_sen, theil_sen_slope
+from domain.evidence import MODELS, BrakePadsEvidence, WinterPrepEvidence, parse_evidence
 from domain.vocabulary import RiskKind, Severity
+
+RULES_DIR = Path(__file__).resolve().parents[2] / "detection" / "rules"
 
 
 def _flag(**changes) -> RiskFlag:
     base = {"vehicle_id": 1, "kind": RiskKind.BRAKE_PADS, "rule_id": "r", "rule_version": 1,
-            "severity": Severity.HIGH, "confidence": 0.5, "diagnosis": "pads_worn", "evidence": {}}  # fmt: skip
+            "severity": Severity.HIGH, "confidence": 0.5, "diagnosis": "pads_worn",
+            "evidence": BrakePadsEvidence()}  # fmt: skip
     return RiskFlag(**(base | changes))
 
 
 def test_rules_are_listed_once_per_kind_with_the_common_shape():
     kinds = [module.KIND for module, _ in RULES]
     assert sorted(kinds) == sorted(RiskKind)
+    assert len({module.RULE_ID for module, _ in RULES}) == len(RULES)
     for module, params in RULES:
         assert dataclasses.is_dataclass(params) and isinstance(params, module.Params)
         assert isinstance(module.RULE_ID, str) and isinstance(module.RULE_VERSION, int)
+
+
+@pytest.mark.parametrize(("module", "params"), RULES, ids=[rule_name(m) for m, _ in RULES])
+def test_every_listed_rule_satisfies_the_rule_protocol(module, params):
+    assert isinstance(module, Rule)
+    assert isinstance(module.KIND, RiskKind) and module.RULE_VERSION >= 1 and module.RULE_ID
+    assert dataclasses.is_dataclass(module.Params) and module.Params.__dataclass_params__.frozen
+    assert params == module.Params(), "RULES lists each rule with its default parameters"
+    signature = inspect.signature(module.evaluate)
+    assert list(signature.parameters) == ["frame", "now", "params"]
+    assert [p.kind for p in signature.parameters.values()] == [
+        inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.KEYWORD_ONLY,
+    ]  # fmt: skip
+
+
+def test_every_rule_module_is_listed_and_no_rule_imports_another():
+    modules = {p.stem for p in RULES_DIR.glob("*.py")} - {"__init__"}
+    assert modules == {rule_name(m) for m, _ in RULES}, (
+        "detection/rules/ holds the listed rules and nothing else"
+    )
+    for path in RULES_DIR.glob("*.py"):
+        if path.stem == "__init__":
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+                bad = [n for n in names if n.startswith("detection.rules")]
+                assert not bad, f"{path.name} imports {bad}: shared helpers live in detection/, not in a rule"
 
 
 @pytest.mark.parametrize(("module", "params"), RULES, ids=[rule_name(m) for m, _ in RULES])
@@ -54,8 +92,10 @@ def test_every_rule_flags_a_bad_fleet_with_json_evidence(daily, concat, now):
         assert result.flags, module.RULE_ID
         for flag in result.flags:
             assert flag.rule_id == module.RULE_ID and flag.rule_version == module.RULE_VERSION
-            json.dumps(flag.evidence, allow_nan=False)
-            assert flag.evidence["readings"] and "threshold" in flag.evidence
+            assert isinstance(flag.evidence, MODELS[module.KIND])
+            stored = json.loads(json.dumps(flag.evidence.to_json(), allow_nan=False))
+            assert parse_evidence(module.KIND, stored) == flag.evidence, "evidence survives the database"
+            assert flag.evidence.readings and "threshold" in stored
 
 
 @pytest.mark.parametrize(
@@ -69,6 +109,11 @@ def test_every_rule_flags_a_bad_fleet_with_json_evidence(daily, concat, now):
 def test_flag_invariants(changes):
     with pytest.raises(ValueError):
         _flag(**changes)
+
+
+def test_a_flag_carries_the_evidence_of_its_kind():
+    with pytest.raises(TypeError, match="its kind's evidence"):
+        _flag(evidence=WinterPrepEvidence())
 
 
 def test_rule_result_refuses_wrong_kind_and_duplicates():

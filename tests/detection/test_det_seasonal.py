@@ -7,6 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from detection import ambient
 from detection.rules import seasonal
 from domain.vocabulary import RiskKind, Severity
 
@@ -23,12 +24,10 @@ def test_cold_week_is_flagged_medium_with_the_mean_and_days(daily, now):
     assert flag.kind is RiskKind.WINTER_PREP and flag.diagnosis == "winter_onset"
     assert flag.severity is Severity.MEDIUM and flag.predicted_date is None
     ev = flag.evidence
-    assert ev["threshold"] == 7.0 and ev["op"] == "<" and ev["window_days"] == 7 and ev["days_used"] == 7
-    assert ev["mean_c"] == pytest.approx((4 * 4 + 3 * 3) / 7, abs=0.01)
-    assert [r["day"] for r in ev["readings"]] == [
-        (now.date() - timedelta(days=d)).isoformat() for d in range(6, -1, -1)
-    ]
-    assert ev["weak_12v"] == []
+    assert ev.threshold == 7.0 and ev.op == "<" and ev.window_days == 7 and ev.days_used == 7
+    assert ev.mean_c == pytest.approx((4 * 4 + 3 * 3) / 7, abs=0.01)
+    assert [r.day for r in ev.readings] == [now.date() - timedelta(days=d) for d in range(6, -1, -1)]
+    assert ev.weak_12v == []
 
 
 @pytest.mark.parametrize(
@@ -42,7 +41,7 @@ def test_cold_week_with_a_weak_12v_battery_is_high(daily, now, case, battery, di
     frame = daily(1, days=10, air_temp_avg=-5.0, air_temp_min=-12.0, **battery)
     (flag,) = evaluate(frame, now).flags
     assert flag.severity is Severity.HIGH, case
-    assert flag.evidence["weak_12v"] == [diagnosis]
+    assert flag.evidence.weak_12v == [diagnosis]
 
 
 def test_cold_week_with_healthy_battery_in_the_cold_is_medium(daily, now):
@@ -75,7 +74,7 @@ def test_window_and_hysteresis(daily, concat, now, case, temps, flagged, evaluat
 def test_threshold_is_a_parameter(daily, now):
     frame = daily(1, days=7, air_temp_avg=9.0)
     assert evaluate(frame, now).flags == ()
-    assert evaluate(frame, now, seasonal.Params(threshold_c=10.0)).flags[0].evidence["threshold"] == 10.0
+    assert evaluate(frame, now, seasonal.Params(threshold_c=10.0)).flags[0].evidence.threshold == 10.0
 
 
 def test_a_mild_week_alone_neither_flags_nor_clears(daily, now):
@@ -99,7 +98,7 @@ def test_the_day_mean_corrects_the_cool_sampling_hours(daily, now, case, low, hi
 
 
 def test_day_mean_adds_a_fifth_of_the_range_and_keeps_days_without_one():
-    est = seasonal.day_mean(
+    est = ambient.day_mean(
         np.array([6.0, 6.0]), np.array([2.0, np.nan]), np.array([10.0, np.nan]), range_share=0.2
     )
     assert est.tolist() == pytest.approx([7.6, 6.0])
@@ -120,7 +119,7 @@ def test_day_mean_adds_a_fifth_of_the_range_and_keeps_days_without_one():
 def test_the_season_is_replayed_over_past_weeks(daily, now, case, temps, flagged, evaluated):
     result = evaluate(daily(3, days=len(temps), air_temp_avg=temps), now)
     assert bool(result.flags) is flagged, case
-    assert all(f.evidence["basis"] == "earlier_week" for f in result.flags), case
+    assert all(f.evidence.basis == "earlier_week" for f in result.flags), case
     assert (3 in result.evaluated_vehicle_ids) is evaluated, case
 
 
@@ -128,8 +127,8 @@ def test_a_snap_that_just_set_in_is_flagged_ahead(daily, now):
     # this week reads 9.0 °C; the week ending the day after tomorrow, if the last days' cold persists, 5.0 °C
     frame = daily(5, days=30, air_temp_avg=[15.0] * 28 + [-6.0] * 2)
     (flag,) = evaluate(frame, now).flags
-    assert flag.evidence["mean_c"] == pytest.approx(9.0)
-    assert flag.evidence["basis"] == "forecast" and flag.evidence["forecast_mean_c"] == 5.0
+    assert flag.evidence.mean_c == pytest.approx(9.0)
+    assert flag.evidence.basis == "forecast" and flag.evidence.forecast_mean_c == 5.0
     assert evaluate(frame, now, seasonal.Params(ahead_margin_c=99.0)).flags == ()
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from core.travel_peaks import Peak, next_peak, peaks
 from detection.rules import holiday_trip
+from domain.travel_peaks import Peak, next_peak, peaks
 from domain.vocabulary import RiskKind, Severity
 
 P = holiday_trip.Params()
@@ -33,8 +33,8 @@ def test_due_items_before_the_spring_festival_are_flagged_and_named(daily):
     assert flag.kind is RiskKind.HOLIDAY_TRIP and flag.diagnosis == "before_spring_festival"
     assert flag.predicted_date == date(2026, 2, 16) and flag.severity is Severity.MEDIUM  # two items
     ev = flag.evidence
-    assert ev["due_items"] == ["brake_pads", "wipers"] and ev["holiday"] == "spring_festival"
-    assert ev["longest_day_km"] == 40.0 and {r["op"] for r in ev["readings"]} == {">="}
+    assert ev.due_items == ["brake_pads", "wipers"] and ev.holiday == "spring_festival"
+    assert ev.longest_day_km == 40.0 and {r.op for r in ev.readings} == {">="}
 
 
 def test_long_trips_raise_a_single_item_to_medium(daily):
@@ -42,7 +42,7 @@ def test_long_trips_raise_a_single_item_to_medium(daily):
         1, days=30, end=BEFORE_SPRING, tire_kpa_min=205.0, odometer_min_m=0.0, odometer_max_m=450_000.0
     )
     (flag,) = holiday_trip.evaluate(frame, now=BEFORE_SPRING, params=P).flags
-    assert flag.evidence["due_items"] == ["tyre_pressure"] and flag.severity is Severity.MEDIUM
+    assert flag.evidence.due_items == ["tyre_pressure"] and flag.severity is Severity.MEDIUM
 
 
 @pytest.mark.parametrize(
@@ -71,8 +71,8 @@ def test_a_whole_percent_reading_at_the_limit_is_placed_by_the_wear_line(daily):
     over = daily(2, days=60, end=BEFORE_SPRING, pad_wear_max=lambda i: round(57.5 + 0.05 * i))
     flags = holiday_trip.evaluate(concat_frames(under, over), now=BEFORE_SPRING, params=P).flags
     assert [f.vehicle_id for f in flags] == [2]
-    (reading,) = flags[0].evidence["readings"]
-    assert reading["value"] == 60.0 and reading["estimate"] >= 60.0
+    (reading,) = flags[0].evidence.readings
+    assert reading.value == 60.0 and reading.estimate >= 60.0
 
 
 def test_wear_since_the_last_replacement_only(daily):

@@ -20,8 +20,8 @@ def test_hot_week_is_flagged_with_the_mean_hottest_day_and_tyres(daily, now):
         and flag.severity is Severity.LOW
     )
     ev = flag.evidence
-    assert ev["mean_c"] == 28.0 and ev["op"] == ">=" and ev["threshold"] == 26.0 and ev["max_c"] == 32.0
-    assert ev["tyre_min_kpa"] == 246.0 and len(ev["readings"]) == 7
+    assert ev.mean_c == 28.0 and ev.op == ">=" and ev.threshold == 26.0 and ev.max_c == 32.0
+    assert ev.tyre_min_kpa == 246.0 and len(ev.readings) == 7
 
 
 def test_ev_gets_medium_for_battery_cooling(daily, now):
@@ -63,7 +63,7 @@ def test_the_day_mean_corrects_the_cool_sampling_hours(daily, now):
     frame = daily(1, days=30, air_temp_avg=[18.0] * 23 + [25.0] * 7, air_temp_min=[14.0] * 23 + [20.0] * 7,
                   air_temp_max=[22.0] * 23 + [30.0] * 7)  # fmt: skip
     (flag,) = summer.evaluate(frame, now=now, params=P).flags
-    assert flag.evidence["mean_c"] == pytest.approx(27.15, abs=0.051) and flag.evidence["max_c"] == 30.0
+    assert flag.evidence.mean_c == pytest.approx(27.15, abs=0.051) and flag.evidence.max_c == 30.0
 
 
 def test_a_hot_spell_that_just_set_in_is_not_announced_ahead(daily, now):
@@ -73,4 +73,4 @@ def test_a_hot_spell_that_just_set_in_is_not_announced_ahead(daily, now):
     assert summer.evaluate(frame, now=now, params=P).flags == ()
     hotter = daily(4, days=28, air_temp_avg=[20.0] * 20 + [24.0] * 5 + [31.0] * 3)
     (flag,) = summer.evaluate(hotter, now=now, params=P).flags
-    assert flag.evidence["mean_c"] >= 26.15 and flag.evidence["onset_days_ago"] == 0
+    assert flag.evidence.mean_c >= 26.15 and flag.evidence.onset_days_ago == 0

@@ -21,11 +21,7 @@ def test_cold_alone_is_cold_underinflation(daily, now):
     frame = daily(1, days=21, air_temp_avg=-15.0, tire_kpa_min=198.0)
     (flag,) = evaluate(frame, now).flags
     assert flag.kind is RiskKind.TYRE_PRESSURE and flag.diagnosis == "cold_underinflation"
-    assert (
-        flag.severity is Severity.MEDIUM
-        and flag.evidence["op"] == "<"
-        and flag.evidence["threshold"] == 210.0
-    )
+    assert flag.severity is Severity.MEDIUM and flag.evidence.op == "<" and flag.evidence.threshold == 210.0
 
 
 def test_falling_with_the_weather_is_not_a_leak(daily, now):
@@ -40,7 +36,7 @@ def test_slow_leak_is_flagged_before_the_warning_level_with_a_date(daily, now):
     frame = daily(1, days=21, air_temp_avg=18.0, tire_kpa_min=lambda i: 255.0 - 1.5 * i)
     (flag,) = evaluate(frame, now).flags
     assert flag.diagnosis == "slow_leak"
-    assert flag.evidence["corrected_trend_kpa_per_day"] == pytest.approx(-1.5, abs=0.05)
+    assert flag.evidence.corrected_trend_kpa_per_day == pytest.approx(-1.5, abs=0.05)
     assert flag.predicted_date == (now + timedelta(days=16.7)).date()
 
 
@@ -71,7 +67,7 @@ def test_one_cold_morning_under_the_limit_is_flagged(daily, now):
     kpa = [222.0] * 19 + [208.0, 212.0]
     air = [10.0] * 19 + [-2.0, 1.0]
     (flag,) = evaluate(daily(3, days=21, air_temp_avg=air, tire_kpa_min=kpa), now).flags
-    assert flag.diagnosis == "cold_underinflation" and flag.evidence["pressure_kpa"] == 208.0
+    assert flag.diagnosis == "cold_underinflation" and flag.evidence.pressure_kpa == 208.0
 
 
 def test_the_cold_outlook_flags_a_fill_before_it_reads_low(daily, now):
@@ -80,7 +76,7 @@ def test_the_cold_outlook_flags_a_fill_before_it_reads_low(daily, now):
     air = [29.0 - 1.0 * i for i in range(21)]
     frame = daily(4, days=21, air_temp_avg=air, tire_kpa_min=[225.0 + 1.2 * (t - 20.0) for t in air])
     (flag,) = evaluate(frame, now).flags
-    assert flag.diagnosis == "cold_underinflation" and flag.evidence["fill_kpa_at_20c"] == 225.0
+    assert flag.diagnosis == "cold_underinflation" and flag.evidence.fill_kpa_at_20c == 225.0
     assert flag.predicted_date == (now + timedelta(days=1.5)).date()
     short = tyre_pressure.Params(outlook_days=1)
     assert tyre_pressure.evaluate(frame, now=now, params=short).flags == ()
@@ -93,7 +89,7 @@ def test_a_fill_starts_the_leak_trend_afresh(daily, now):
     frame = daily(5, days=21, air_temp_avg=20.0, tire_kpa_min=kpa)
     (flag,) = evaluate(frame, now).flags
     assert flag.diagnosis == "slow_leak"
-    assert flag.evidence["corrected_trend_kpa_per_day"] == pytest.approx(-1.5, abs=0.01)
+    assert flag.evidence.corrected_trend_kpa_per_day == pytest.approx(-1.5, abs=0.01)
     never = tyre_pressure.Params(fill_jump_kpa=1000.0)
     assert tyre_pressure.evaluate(frame, now=now, params=never).flags == ()
 

@@ -17,8 +17,8 @@ def test_blades_past_the_limit_are_worn(daily, now):
     assert (
         flag.kind is RiskKind.WIPERS and flag.diagnosis == "wipers_worn" and flag.severity is Severity.MEDIUM
     )
-    assert flag.predicted_date is None and flag.evidence["threshold"] == 90.0 and flag.evidence["op"] == ">="
-    assert [r["value"] for r in flag.evidence["readings"]] == [92.0] * 5
+    assert flag.predicted_date is None and flag.evidence.threshold == 90.0 and flag.evidence.op == ">="
+    assert [r.value for r in flag.evidence.readings] == [92.0] * 5
 
 
 def test_rainy_season_rate_projects_the_date(daily, now):
@@ -27,7 +27,7 @@ def test_rainy_season_rate_projects_the_date(daily, now):
         daily(1, days=30, wiper_wear_max=lambda i: 70 + 0.5 * i), now=now, params=P
     ).flags
     assert flag.diagnosis == "wipers_near_limit" and flag.severity is Severity.LOW
-    assert flag.evidence["wear_per_day"] == pytest.approx(0.5, abs=0.01)
+    assert flag.evidence.wear_per_day == pytest.approx(0.5, abs=0.01)
     assert flag.predicted_date == (now + timedelta(days=11)).date()
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.vocabulary import RiskKind
+from domain.workdays import ChinaCalendar
 from notify.booking import (
     JOBS,
     BookingPolicy,
@@ -20,7 +21,6 @@ from notify.booking import (
     haversine_km,
     propose,
 )
-from notify.workdays import ChinaCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEK = {d: ["08:30", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")} | {

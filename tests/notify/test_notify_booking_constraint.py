@@ -10,9 +10,9 @@ import psycopg
 import pytest
 
 from core.db import connect
+from domain.workdays import ChinaCalendar
 from notify.booking import BookingPolicy
 from notify.job import run_pass
-from notify.workdays import ChinaCalendar
 from tests.notify.test_notify_outbox import LOG
 from tests.notify.test_notify_repository import NOW, seed_car, seed_reference
 

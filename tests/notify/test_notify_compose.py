@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import jinja2
 import pytest
 
+from domain.evidence import parse_evidence
 from domain.vocabulary import LOCALES, RiskKind
 from notify.booking import JOBS, BookingOption, Center, PartLine, Technician
 from notify.compose import Notice, Recipient, compose, template_for
@@ -224,7 +225,8 @@ def options() -> list[BookingOption]:
 def notice(kind: RiskKind) -> Notice:
     diagnosis, evidence, _, _, predicted, band = CASES[kind]
     low, high = band or (None, None)
-    return Notice(kind, "high", diagnosis, evidence, predicted, low, high, "Haval H6", "LGWEF4A59NH000123")
+    ev = parse_evidence(kind, evidence)
+    return Notice(kind, "high", diagnosis, ev, predicted, low, high, "Haval H6", "LGWEF4A59NH000123")
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -283,14 +285,17 @@ def test_notify_readings_in_the_customers_time_zone() -> None:
             }
         ]
     }
-    n = Notice(RiskKind.BATTERY_12V, "high", "x", ev, None, None, None, "Model", "LGWEF4A59NH000123")
+    n = Notice(
+        RiskKind.BATTERY_12V, "high", "x", parse_evidence(RiskKind.BATTERY_12V, ev), None, None, None, "Model",
+        "LGWEF4A59NH000123",
+    )  # fmt: skip
     shanghai = compose(n, recipient=Recipient("A", "en", "Asia/Shanghai"), options=[], now=NOW).body
     berlin = compose(n, recipient=Recipient("A", "en", "Europe/Berlin"), options=[], now=NOW).body
     assert "Nov 19, 2026, 6:41 AM" in shanghai and "Nov 18, 2026, 11:41 PM" in berlin
 
 
 def test_notify_low_charge_diagnosis_changes_the_finding() -> None:
-    ev = CASES[RiskKind.BATTERY_12V][1]
+    ev = parse_evidence(RiskKind.BATTERY_12V, CASES[RiskKind.BATTERY_12V][1])
     n = Notice(
         RiskKind.BATTERY_12V, "medium", "low_state_of_charge", ev, None, None, None, "M", "LGWEF4A59NH000123"
     )
@@ -314,7 +319,7 @@ def test_notify_templates_are_strict_about_missing_variables() -> None:
     ],
 )
 def test_notify_brake_wording_follows_the_diagnosis(diagnosis: str, en: str, zh: str) -> None:
-    evidence = CASES[RiskKind.BRAKE_PADS][1]
+    evidence = parse_evidence(RiskKind.BRAKE_PADS, CASES[RiskKind.BRAKE_PADS][1])
     n = Notice(
         RiskKind.BRAKE_PADS,
         "high",
@@ -331,7 +336,10 @@ def test_notify_brake_wording_follows_the_diagnosis(diagnosis: str, en: str, zh:
 
 
 def test_notify_winter_mentions_a_weak_battery() -> None:
-    evidence = dict(CASES[RiskKind.WINTER_PREP][1]) | {"weak_12v": ["high_internal_resistance"]}
+    evidence = parse_evidence(
+        RiskKind.WINTER_PREP,
+        dict(CASES[RiskKind.WINTER_PREP][1]) | {"weak_12v": ["high_internal_resistance"]},
+    )
     n = Notice(
         RiskKind.WINTER_PREP, "high", "winter_onset", evidence, None, None, None, "M", "LGWEF4A59NH000123"
     )
@@ -354,7 +362,9 @@ def test_notify_winter_mentions_a_weak_battery() -> None:
     ],
 )
 def test_notify_reading_labels(signal: str, en: str, zh: str) -> None:
-    evidence = {"readings": [{"signal": signal, "day": "2026-11-19", "value": 81}]}
+    evidence = parse_evidence(
+        RiskKind.BRAKE_PADS, {"readings": [{"signal": signal, "day": "2026-11-19", "value": 81}]}
+    )
     n = Notice(RiskKind.BRAKE_PADS, "high", "x", evidence, None, None, None, "M", "LGWEF4A59NH000123")
     assert en in compose(n, recipient=Recipient("A", "en", "Asia/Shanghai"), options=[], now=NOW).body
     assert zh in compose(n, recipient=Recipient("A", "zh-CN", "Asia/Shanghai"), options=[], now=NOW).body

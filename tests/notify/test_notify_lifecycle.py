@@ -17,11 +17,11 @@ from api.keys import create_center_key, create_owner_token
 from api.settings import ApiSettings
 from core.settings import LogSettings
 from domain.outcomes import RuleOutcome
+from domain.workdays import ChinaCalendar
 from notify.booking import BookingPolicy
 from notify.job import run_pass
 from notify.report import format_table
 from notify.verification import VerifyParams, verdict
-from notify.workdays import ChinaCalendar
 from tests.notify.test_notify_outbox import LOG
 from tests.notify.test_notify_repository import NOW, ROOT, seed_car, seed_reference
 

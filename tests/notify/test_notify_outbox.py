@@ -16,13 +16,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 
 from core.egress import EgressSettings
+from domain.workdays import ChinaCalendar
 from notify.booking import BookingPolicy
 from notify.channels import DeliveryError, EmailChannel, Envelope, InAppChannel, WebhookChannel
 from notify.job import run_pass
 from notify.outbox import run_outbox
 from notify.push import HttpPoster
 from notify.signing import RetryPolicy, verify
-from notify.workdays import ChinaCalendar
 from tests.conftest import free_port
 from tests.notify.test_notify_repository import NOW, seed_car, seed_reference
 from tests.webhook_receiver import Receiver, serving

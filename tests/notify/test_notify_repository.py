@@ -15,9 +15,9 @@ import structlog
 
 from core.db import connect
 from core.settings import DatabaseSettings
+from domain.workdays import ChinaCalendar
 from notify.booking import BookingPolicy
 from notify.job import run_pass
-from notify.workdays import ChinaCalendar
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from psycopg import sql
 
 from core.db import storage_info
 from core.migrate import discover, migrate, pending
@@ -129,3 +130,37 @@ def test_telemetry_daily_is_a_materialized_only_continuous_aggregate(tsdb_migrat
     assert cagg == ("telemetry", True)
     assert columns[:3] == ["vehicle_id", "day", "samples"]
     assert {"lv_v_min", "lv_v_rest_avg", "hv_soh_avg", "pad_wear_max", "air_temp_min"} <= set(columns)
+
+
+def _cagg_warnings(conn, name: str, query: str) -> list[str]:
+    """Create a continuous aggregate from `query` (no data); return the warnings TimescaleDB gives."""
+    warnings: list[str] = []
+    conn.add_notice_handler(
+        lambda d: warnings.append(d.message_primary) if d.severity_nonlocalized == "WARNING" else None
+    )
+    conn.execute(
+        sql.SQL("CREATE MATERIALIZED VIEW {} WITH (timescaledb.continuous) AS {} WITH NO DATA").format(
+            sql.Identifier(name), sql.SQL(query.strip().rstrip(";"))
+        )
+    )
+    return warnings
+
+
+def test_fleet_day_aggregate_calls_only_immutable_functions(tsdb_migrated):
+    # TimescaleDB warns when a continuous aggregate's query calls a non-immutable function, as 0021's label did
+    # (timestamptz + interval); 0025 recreated the aggregate. Its deployed query goes through the same check again.
+    with tsdb_migrated.connect() as conn:
+        deployed = conn.execute(
+            "SELECT view_definition FROM timescaledb_information.continuous_aggregates"
+            " WHERE view_schema = %s AND view_name = 'telemetry_daily'",
+            (tsdb_migrated.schema,),
+        ).fetchone()[0]
+        bucket = "time_bucket(INTERVAL '1 day', ts, 'Etc/GMT-3')"
+        old_label = _cagg_warnings(
+            conn,
+            "label_0021",
+            f"SELECT {bucket} + INTERVAL '3 hours' AS day, count(*) FROM telemetry GROUP BY {bucket}",
+        )
+        now = _cagg_warnings(conn, "label_deployed", deployed)
+    assert [w for w in old_label if "non-immutable" in w]  # the check this test relies on still exists
+    assert now == []

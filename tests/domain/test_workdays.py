@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from notify.workdays import ChinaCalendar
+from domain.workdays import ChinaCalendar
 
 CAL = ChinaCalendar()
 

@@ -1,4 +1,7 @@
-"""End of life of a traction battery from its SOH history: when will SOH first drop below a threshold?
+"""End of life of a traction battery from its SOH history per charge cycle: when will SOH first drop below a threshold?
+
+The recovery-aware forecaster scored on real cells by ``bench.backtest_battery`` (NASA Ames). Neither the EV battery
+rule nor the owner's chart uses it: they share the weekly-median trend of ``domain.soh_trend``.
 
 Li-ion capacity does not fall in a straight line: after a rest it recovers by a few percent ("regeneration"), then
 falls back fast. Fitting a line through everything tilts it with the early, flat part of life; fitting only the
@@ -36,12 +39,11 @@ The straight line lands at 103 only because its fitted value at cycle 60 lies 0.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from detection.trend import theil_sen
+from domain.trend import theil_sen
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +156,3 @@ def first_below(x: np.ndarray, y: np.ndarray, *, threshold: float) -> float | No
     """Return the first x whose reading is below `threshold` (the true end of life), or None."""
     below = np.flatnonzero(np.asarray(y) < threshold)
     return float(np.asarray(x)[below[0]]) if len(below) else None
-
-
-def finite(value: float | None) -> float | None:
-    """Return `value` rounded to 0.1, or None when missing or infinite."""
-    return None if value is None or not math.isfinite(value) else round(value, 1)

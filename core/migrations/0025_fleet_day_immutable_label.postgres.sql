@@ -1,0 +1,3 @@
+-- Nothing to do on plain PostgreSQL: telemetry_daily is a table there, labelled by core/sql/refresh_daily.postgres.sql
+-- (date_bin(...) + INTERVAL '3 hours', computed at refresh time, not by a view). 0025 rebuilds only TimescaleDB's
+-- continuous aggregate, whose label 0021 computed with a non-immutable function (see the .timescale.sql variant).
