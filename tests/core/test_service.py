@@ -10,13 +10,35 @@ import time
 import uuid
 
 import structlog
-from structlog.testing import capture_logs
 
 from core.leader import LeaderLock, lock_key
 from core.service import Job, StopSignals, run_periodic
 from tests.conftest import wait_for
 
 KEY = lock_key(b"cctest")
+
+
+class Recorder:
+    """A logger that keeps every event as a dict (structlog's capture_logs misses a logger another test's
+    configure_logging has already cached, so the runner gets this one explicitly)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+
+    def _at(level: str, **extra: object):  # noqa: N805 - builds the level methods below
+        def record(self: Recorder, event: str, **fields: object) -> None:
+            self.events.append({"event": event, "log_level": level, **extra, **fields})
+
+        return record
+
+    debug = _at("debug")
+    info = _at("info")
+    warning = _at("warning")
+    error = _at("error")
+    exception = _at("error", exc_info=True)
+
+    def bind(self, **_fields: object) -> Recorder:
+        return self
 
 
 def _stop_after(stop: StopSignals, script) -> list[BaseException]:
@@ -68,12 +90,10 @@ def test_a_failed_run_is_logged_and_the_next_run_still_happens():
 
     stop = StopSignals()
     errors = _stop_after(stop, lambda: wait_for(lambda: len(calls) >= 2, what="the run after the failure"))
-    with capture_logs() as logs:
-        run_periodic(
-            lambda: [Job("flaky", 0.05, flaky, "test.job_failed")], log=structlog.get_logger(), stop=stop
-        )
+    log = Recorder()
+    run_periodic(lambda: [Job("flaky", 0.05, flaky, "test.job_failed")], log=log, stop=stop)
     assert not errors
-    failed = [e for e in logs if e["event"] == "test.job_failed"]
+    failed = [e for e in log.events if e["event"] == "test.job_failed"]
     assert len(failed) == 1 and failed[0]["log_level"] == "error" and failed[0]["exc_info"]
 
 
@@ -93,7 +113,7 @@ def test_a_stop_requested_before_a_run_skips_it_and_a_second_signal_is_harmless(
 
 
 def test_the_leader_waits_for_the_lock_and_starts_a_new_term_after_losing_it(database, conn):
-    log = structlog.get_logger()
+    log = Recorder()
     app = f"carecast-test-lock-{uuid.uuid4().hex[:6]}"
     holder = LeaderLock(database, key=KEY, name="holder", application_name="carecast-test-holder", log=log)
     assert holder.acquire(stopping=lambda: False, poll_s=0.1)
@@ -106,7 +126,7 @@ def test_the_leader_waits_for_the_lock_and_starts_a_new_term_after_losing_it(dat
         return [Job("tick", 0.05, lambda: runs.append(term), "test.failed")]
 
     def events() -> list[str]:
-        return [e["event"] for e in logs]
+        return [e["event"] for e in log.events]
 
     def script() -> None:
         wait_for(lambda: "test.lock_waiting" in events(), what="the second process to wait")
@@ -121,9 +141,8 @@ def test_the_leader_waits_for_the_lock_and_starts_a_new_term_after_losing_it(dat
 
     stop = StopSignals()
     try:
-        with capture_logs() as logs:
-            errors = _stop_after(stop, script)
-            signals = run_periodic(jobs, log=log, leader=leader, lock_poll_s=0.1, stop=stop)
+        errors = _stop_after(stop, script)
+        signals = run_periodic(jobs, log=log, leader=leader, lock_poll_s=0.1, stop=stop)
     finally:
         holder.release()
     if errors:
@@ -137,5 +156,5 @@ def test_the_leader_waits_for_the_lock_and_starts_a_new_term_after_losing_it(dat
         "test.lock_taken",
         "test.lock_released",
     ]
-    waiting = next(e for e in logs if e["event"] == "test.lock_waiting")
+    waiting = next(e for e in log.events if e["event"] == "test.lock_waiting")
     assert isinstance(waiting["holder_pid"], int)
