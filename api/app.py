@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 
-from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
-from api.feed_cache import PageCache, PrincipalCache, UsageLog
-from api.feed_fastpath import FeedFastPath
-from api.feed_listener import FeedListener
-from api.metrics import ApiMetrics
-from api.ratelimit import RateLimiter
+from api.feed.fastpath import FeedFastPath
+from api.feed.listener import FeedListener
+from api.ops.body_limit import BodyLimitMiddleware
+from api.ops.telemetry import RequestTelemetryMiddleware
 from api.routes import (
     advisor,
     bookings,
@@ -32,7 +28,7 @@ from api.routes import (
 )
 from api.schemas.common import reject_nul_params
 from api.settings import ApiSettings
-from api.telemetry import RequestTelemetryMiddleware
+from api.state import AppState, install_state
 from core.db import make_pool
 from core.log import configure_logging
 
@@ -80,24 +76,25 @@ def _version() -> str:
 def create_app(settings: ApiSettings) -> FastAPI:
     """Return the API application; its lifespan opens the database pool and closes it on shutdown."""
     logger = configure_logging(settings.log, process="api")
+    state = AppState.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # make_pool blocks until the pool has its first connections; keep that off the event loop.
         pool = await anyio.to_thread.run_sync(lambda: make_pool(settings.database, name="api"))
-        app.state.pool = pool
+        state.opened_pool = pool
         listener = None
         if settings.api.feed_cache:
             listener = FeedListener(
                 settings.database.url,
-                pages=app.state.pages,
-                principals=app.state.principals,
-                usage=app.state.usage,
+                pages=state.pages,
+                principals=state.principals,
+                usage=state.usage,
                 logger=logger,
                 retry_s=settings.api.feed_listener_retry_s,
             )
             listener.start()
-        app.state.feed_listener = listener
+        state.feed_listener = listener
         logger.info(
             "api_started",
             pool_min=settings.database.pool_min,
@@ -126,33 +123,14 @@ def create_app(settings: ApiSettings) -> FastAPI:
         # Before any route's own parameters, credentials or body: PostgreSQL text cannot hold NUL.
         dependencies=[Depends(reject_nul_params)],
     )
-    app.state.settings = settings
-    app.state.metrics = ApiMetrics()
-    # Without a configured secret, sessions and calendar links last as long as this process.
-    app.state.secret = (
-        settings.api.secret.get_secret_value() if settings.api.secret else secrets.token_urlsafe(32)
-    )
-    app.state.limiter = RateLimiter(rate_per_s=settings.api.rate_per_s, burst=settings.api.rate_burst)
-    # Disabled until the lifespan's listener LISTENs (and for good when settings.api.feed_cache is off).
-    app.state.pages = PageCache(
-        max_age_s=settings.api.feed_cache_max_age_s,
-        max_bytes=int(settings.api.feed_cache_max_mb * 1024 * 1024),
-        max_pages_per_center=512,
-    )
-    app.state.principals = PrincipalCache(
-        max_age_s=settings.api.key_cache_max_age_s,
-        max_entries=100_000,
-        # The clock is read only for keys that expire: the feed's cache hits stay clock-free otherwise.
-        live=lambda principal: principal.expires_at is None or principal.live_at(datetime.now(UTC)),
-    )
-    app.state.usage = UsageLog(every_s=60.0)
+    install_state(app, state)
     install_error_handlers(app)
     # Inside the telemetry middleware (added last = outermost), so cache hits are logged and counted too.
-    app.add_middleware(FeedFastPath, api=app)
+    app.add_middleware(FeedFastPath, state=state)
     # Outside routing, so before authentication and body parsing: an unauthenticated upload costs at most
     # max_body_bytes of memory. Inside telemetry, so 413s are logged and counted.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
-    app.add_middleware(RequestTelemetryMiddleware, metrics=app.state.metrics, logger=logger)
+    app.add_middleware(RequestTelemetryMiddleware, metrics=state.metrics, logger=logger)
     app.include_router(centers.router)
     app.include_router(webhooks.router)
     app.include_router(calendar.router)

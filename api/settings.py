@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, SecretStr
 
 from core.egress import EgressSettings
-from core.settings import BaseProcessSettings, MqttSettings
+from core.settings import BaseProcessSettings, MqttSettings, SohSettings
 
 
 class ApiOptions(BaseModel):
@@ -21,7 +21,7 @@ class ApiOptions(BaseModel):
     # In-process: with several API instances behind a balancer each instance has its own buckets.
     rate_per_s: float = Field(default=50.0, gt=0)
     rate_burst: int = Field(default=100, ge=1)
-    # The suggested-bookings feed's in-process caches (api/feed_cache.py), kept honest by LISTEN/NOTIFY: pages
+    # The suggested-bookings feed's in-process caches (api/feed/cache.py), kept honest by LISTEN/NOTIFY: pages
     # and API key principals are dropped on the notification of a change; these ages are only backstops.
     feed_cache: bool = True
     feed_cache_max_age_s: float = Field(default=60.0, gt=0)
@@ -49,6 +49,9 @@ class ApiSettings(BaseProcessSettings):
     api: ApiOptions = Field(default_factory=ApiOptions)
     # Which webhook URLs a center may register (the same policy notify applies at delivery).
     egress: EgressSettings = Field(default_factory=EgressSettings)
+    # The traction battery's end-of-life threshold the owner's health summary and SOH chart show (shared with the
+    # EV battery rule in detection).
+    soh: SohSettings = Field(default_factory=SohSettings)
 
 
 class KeysSettings(BaseProcessSettings):

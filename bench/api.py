@@ -39,7 +39,7 @@ from pathlib import Path
 import psycopg
 from psycopg import conninfo, sql
 
-from api.keys import create_center_key
+from api.auth.key_store import create_center_key
 from bench.api_load import CENTERS, CpuMeter, closed_loop, metered, open_loop
 from bench.ingest_peers import free_port
 from core.migrate import migrate

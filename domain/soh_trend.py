@@ -1,7 +1,7 @@
 """The state-of-health trend of an EV traction battery and its projection to the end-of-life threshold.
 
 One fit for both readers: the EV battery rule (``detection/rules/ev_battery.py``) decides from it whether and when
-to alert, the owner's health summary and SOH chart (``api/soh_trend.py``) draw it. Same readings, same threshold:
+to alert, the owner's health summary and SOH chart (``api/views/soh_forecast.py``) draw it. Same readings, same threshold:
 the chart's line crosses the threshold on the day the alert predicts.
 
 Method. Daily SOH readings are reduced to weekly medians (bins of `bin_days` counted back from today, those with at

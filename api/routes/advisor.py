@@ -17,11 +17,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api import booking_store, repository, sessions
-from api.advisor_text import TEXT, choose_locale
-from api.auth import center_principal
+from api.auth import sessions
+from api.auth.principals import center_principal
 from api.deps import Conn
 from api.errors import ApiError
+from api.state import app_state
+from api.store import bookings as booking_store
+from api.store import repository
+from api.views.advisor_text import TEXT, choose_locale, evidence_lines
 
 router = APIRouter(prefix="/advisor", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
@@ -64,11 +67,11 @@ def _page(request: Request, name: str, *, status: int = 200, **context: Any) -> 
 
 
 def _secure(request: Request) -> bool:
-    return request.app.state.settings.api.cookie_secure
+    return app_state(request.app).settings.api.cookie_secure
 
 
 def _login_page(request: Request, *, error: str | None = None, status: int = 200) -> HTMLResponse:
-    token = sessions.new_login_csrf(request.app.state.secret)
+    token = sessions.new_login_csrf(app_state(request.app).secret)
     response = _page(request, "advisor/login.html", status=status, csrf_token=token, error=error)
     response.set_cookie(
         sessions.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
@@ -78,7 +81,7 @@ def _login_page(request: Request, *, error: str | None = None, status: int = 200
 
 def _session(request: Request, conn: Conn) -> sessions.Session | None:
     cookie = request.cookies.get(sessions.COOKIE)
-    return sessions.load_session(conn, secret=request.app.state.secret, cookie=cookie)
+    return sessions.load_session(conn, secret=app_state(request.app).secret, cookie=cookie)
 
 
 def _to_board(query: str = "") -> RedirectResponse:
@@ -95,7 +98,7 @@ def login_form(request: Request) -> HTMLResponse:
 def login(request: Request, conn: Conn, form: Form) -> Response:
     """Open a session for a valid service-center key and go to the board."""
     t = TEXT[_locale(request)]
-    secret = request.app.state.secret
+    secret = app_state(request.app).secret
     if not sessions.login_csrf_ok(
         secret, cookie=request.cookies.get(sessions.LOGIN_CSRF_COOKIE), field=form.get("csrf_token")
     ):
@@ -106,7 +109,7 @@ def login(request: Request, conn: Conn, form: Form) -> Response:
         caller = None
     if caller is None or caller.center_id is None:
         return _login_page(request, error=t["bad_key"], status=401)
-    ttl_s = request.app.state.settings.api.session_hours * 3600
+    ttl_s = app_state(request.app).settings.api.session_hours * 3600
     cookie = sessions.open_session(
         conn, secret=secret, key_id=caller.key_id, center_id=caller.center_id, ttl_s=ttl_s
     )
@@ -125,7 +128,7 @@ def logout(request: Request, conn: Conn, form: Form) -> Response:
     session = _session(request, conn)
     if session is not None and sessions.same_token(form.get("csrf_token", ""), session.csrf_token):
         sessions.close_session(
-            conn, secret=request.app.state.secret, cookie=request.cookies.get(sessions.COOKIE)
+            conn, secret=app_state(request.app).secret, cookie=request.cookies.get(sessions.COOKIE)
         )
         conn.commit()
     response = RedirectResponse("/advisor/login", status_code=303)
@@ -133,10 +136,10 @@ def logout(request: Request, conn: Conn, form: Form) -> Response:
     return response
 
 
-def _row_for_page(row: dict[str, Any]) -> dict[str, Any]:
+def _row_for_page(row: dict[str, Any], *, locale: str) -> dict[str, Any]:
     local = row["slot_start"].astimezone(ZoneInfo(row["tz"]))
-    readings = row["evidence"].get("readings", []) if isinstance(row["evidence"], dict) else []
-    return {**row, "slot_local": local.strftime("%Y-%m-%d %H:%M"), "readings": readings}
+    lines = evidence_lines(row["kind"], row["evidence"], locale=locale)
+    return {**row, "slot_local": local.strftime("%Y-%m-%d %H:%M"), "evidence_lines": lines}
 
 
 @router.get("")
@@ -145,9 +148,10 @@ def board(request: Request, conn: Conn) -> Response:
     session = _session(request, conn)
     if session is None:
         return RedirectResponse("/advisor/login", status_code=303)
-    t = TEXT[_locale(request)]
+    locale = _locale(request)
+    t = TEXT[locale]
     rows = [
-        _row_for_page(r)
+        _row_for_page(r, locale=locale)
         for r in repository.advisor_board(conn, center_id=session.center_id, now=datetime.now(UTC))
     ]
     feed = repository.advisor_feed_items(conn, center_id=session.center_id)

@@ -5,33 +5,25 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from api import repository
-from api.auth import CenterCaller, CenterPrincipal, center_key_scheme, enforce_rate_limit, require_center_key
-from api.deps import Conn
+from api.auth.links import calendar_principal, calendar_token
+from api.auth.scope import center_refusal
+from api.deps import CenterKeyCredentials, CenterScope, Conn, State, enforce_rate_limit, require_center_key
 from api.errors import ApiError
-from api.ics import Visit, calendar
 from api.schemas.centers import CalendarLink
 from api.schemas.common import error_responses
-from api.signing import signed, unsign
+from api.store import repository
+from api.views.ics import Visit, calendar
 
 router = APIRouter(prefix="/v1/service-centers", tags=["service centers"])
 
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 # The feed shows visits that ended up to this long ago, so a calendar keeps the recent past.
 FEED_PAST_DAYS = 30
-_ICS = {200: {"content": {"text/calendar": {}}, "description": "An iCalendar (RFC 5545) document"}}
-
-
-def _purpose(center_id: int) -> str:
-    return f"calendar:{center_id}"
-
-
-def _forbidden_unless(caller: CenterPrincipal, center_id: int) -> None:
-    if not caller.may_read_center(center_id):
-        raise ApiError(403, "forbidden", "this API key does not grant access to that service center")
+_ICS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}, "description": "An iCalendar (RFC 5545) document"}
+}
 
 
 def _visit(row: dict[str, Any]) -> Visit:
@@ -63,9 +55,8 @@ def _ics(body: str, *, filename: str) -> Response:
     response_class=Response,
     responses={**_ICS, **error_responses(401, 403, 404, 422, 503)},
 )
-def booking_ics(conn: Conn, caller: CenterCaller, center_id: Id, booking_id: Id) -> Response:
+def booking_ics(conn: Conn, caller: CenterScope, center_id: Id, booking_id: Id) -> Response:
     """Return the booking as a VEVENT (CONFIRMED once accepted, TENTATIVE while only suggested)."""
-    _forbidden_unless(caller, center_id)
     rows = repository.center_calendar(conn, center_id=center_id, booking_id=booking_id, since=None)
     if not rows:
         raise ApiError(404, "not_found", "booking not found")
@@ -81,10 +72,9 @@ def booking_ics(conn: Conn, caller: CenterCaller, center_id: Id, booking_id: Id)
     summary="A subscribable calendar URL for the center",
     responses=error_responses(401, 403, 422, 503),
 )
-def calendar_link(request: Request, caller: CenterCaller, center_id: Id) -> CalendarLink:
+def calendar_link(request: Request, state: State, caller: CenterScope, center_id: Id) -> CalendarLink:
     """Return a feed URL calendar apps can subscribe to; it stops working when this API key is revoked."""
-    _forbidden_unless(caller, center_id)
-    token = signed(request.app.state.secret, purpose=_purpose(center_id), value=str(caller.key_id))
+    token = calendar_token(state.secret, center_id=center_id, key_id=caller.key_id)
     url = request.url_for("center_calendar", center_id=str(center_id)).include_query_params(token=token)
     return CalendarLink(url=str(url), token=token)
 
@@ -97,25 +87,23 @@ def calendar_link(request: Request, caller: CenterCaller, center_id: Id) -> Cale
     responses={**_ICS, **error_responses(401, 403, 422, 503)},
 )
 def center_calendar(
-    request: Request,
+    state: State,
     conn: Conn,
     center_id: Id,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(center_key_scheme)],
+    credentials: CenterKeyCredentials,
     token: Annotated[
         str | None, Query(max_length=100, description="The `token` of `calendar-link` (instead of a key)")
     ] = None,
 ) -> Response:
     """Return every accepted booking of the center that ends after 30 days ago, as one VCALENDAR."""
     if token is not None:
-        key_id = unsign(request.app.state.secret, purpose=_purpose(center_id), token=token)
-        key = repository.api_key_by_id(conn, key_id=int(key_id)) if key_id and key_id.isdigit() else None
-        if key is None:
-            raise ApiError(401, "unauthorized", "calendar link is invalid or its API key was revoked")
-        enforce_rate_limit(request, bucket=f"key:{key['id']}")
-        caller = CenterPrincipal(key_id=key["id"], role=key["role"], center_id=key["center_id"])
+        caller = calendar_principal(conn, secret=state.secret, center_id=center_id, token=token)
+        enforce_rate_limit(state, caller)
     else:
-        caller = require_center_key(request, conn, credentials)
-    _forbidden_unless(caller, center_id)
+        caller = require_center_key(state, conn, credentials)
+    # Not a dependency: the caller may come from the link's token instead of a key.
+    if (refusal := center_refusal(caller, center_id)) is not None:
+        raise refusal
     now = datetime.now(UTC)
     rows = repository.center_calendar(
         conn, center_id=center_id, booking_id=None, since=now - timedelta(days=FEED_PAST_DAYS)

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Query
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from api import feedback_rules
-from api.auth import CenterCaller, OwnerCaller
-from api.cursor import InvalidCursor, decode_cursor, encode_cursor
-from api.deps import Conn
+from api.deps import CenterScope, Conn, OwnerCaller
 from api.errors import ApiError
+from api.feed.cursor import encode_cursor
+from api.feed.page import start_after
+from api.policy import surveys
 from api.routes.vehicles import Vin
 from api.schemas.common import ErrorResponse, error_responses
 from api.schemas.feedback import FeedPage, Survey, SurveyAnswers, SurveyList
@@ -54,15 +54,15 @@ def answer_survey(conn: Conn, owner: OwnerCaller, vin: Vin, survey_id: Id, body:
         if survey["answered_at"] is not None:
             raise ApiError(409, "already_answered", "this survey was already answered")
         try:
-            answers = feedback_rules.validate(survey["questions"], body.answers)
-        except feedback_rules.InvalidAnswers as exc:
+            answers = surveys.validate(survey["questions"], body.answers)
+        except surveys.InvalidAnswers as exc:
             raise ApiError(422, "invalid_answers", str(exc)) from exc
         stored = (
             conn.cursor(row_factory=dict_row)
             .execute(query("api", "survey_answer"), {"survey_id": survey_id, "answers": Jsonb(answers)})
             .fetchone()
         )
-        low = feedback_rules.low_scores(survey["questions"], answers)
+        low = surveys.low_scores(survey["questions"], answers)
         if low:
             case = {
                 "risk_id": survey["risk_id"],
@@ -93,20 +93,13 @@ def answer_survey(conn: Conn, owner: OwnerCaller, vin: Vin, survey_id: Id, body:
 )
 def center_feed(
     conn: Conn,
-    caller: CenterCaller,
+    caller: CenterScope,
     center_id: Id,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
 ) -> Any:
     """Return one page of open items in id order."""
-    if not caller.may_read_center(center_id):
-        raise ApiError(403, "forbidden", "this API key does not grant access to that service center")
-    try:
-        after_id = 0 if cursor is None else decode_cursor(cursor)
-    except InvalidCursor as exc:
-        raise ApiError(
-            400, "invalid_cursor", f"invalid cursor ({exc}); pass next_cursor back unchanged"
-        ) from exc
+    after_id = start_after(cursor)
     params = {"center_id": center_id, "after_id": after_id, "limit": limit + 1}
     rows = conn.cursor(row_factory=dict_row).execute(query("api", "center_feed"), params).fetchall()
     items = rows[:limit]

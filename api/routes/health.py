@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from api.deps import Pool, Settings
-from api.readiness import readiness
+from api.deps import Pool, Settings, State
+from api.ops.readiness import readiness
 from api.schemas.health import Liveness, Readiness
 
 router = APIRouter(tags=["operations"])
@@ -37,7 +37,7 @@ def readyz(pool: Pool, settings: Settings, response: Response) -> Readiness:
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition format"}},
 )
-def metrics(request: Request) -> Response:
+def metrics(state: State) -> Response:
     """Return request counts and latency per route template, method and status, in Prometheus text format."""
-    body, content_type = request.app.state.metrics.exposition()
+    body, content_type = state.metrics.exposition()
     return Response(content=body, media_type=content_type)

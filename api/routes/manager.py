@@ -9,12 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import repository
-from api.auth import CenterCaller
-from api.deps import Conn
+from api.deps import CenterCaller, Conn
 from api.errors import ApiError
 from api.schemas.common import error_responses
 from api.schemas.manager import ManagerReport
+from api.store import repository
 from core.outcomes import rule_outcomes
 
 router = APIRouter(prefix="/v1/manager", tags=["managers"])

@@ -7,16 +7,16 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response
 
-from api import repository
-from api.auth import OwnerCaller, OwnerPrincipal
-from api.deps import Conn
+from api.auth.principals import OwnerPrincipal
+from api.deps import Conn, OwnerCaller, Settings
 from api.errors import ApiError
-from api.health_summary import SOH_THRESHOLD, soh_points, summarize
 from api.routes.vehicles import Vin
 from api.schemas.common import error_responses
 from api.schemas.owners import BookingOptions, HealthSummary, Inbox, OwnerVehicles
-from api.soh_trend import fit_soh
-from api.svg import soh_chart
+from api.store import repository
+from api.views.health_summary import soh_points, summarize
+from api.views.soh_chart import soh_chart
+from api.views.soh_forecast import fit_soh
 
 router = APIRouter(tags=["owners"])
 
@@ -63,7 +63,7 @@ def my_inbox(conn: Conn, owner: OwnerCaller, limit: int = Query(50, ge=1, le=100
     summary="Health summary of one of the owner's vehicles",
     responses=error_responses(401, 404, 422, 503),
 )
-def vehicle_health(conn: Conn, owner: OwnerCaller, vin: Vin) -> HealthSummary:
+def vehicle_health(conn: Conn, settings: Settings, owner: OwnerCaller, vin: Vin) -> HealthSummary:
     """Return the 12V battery, the traction battery (with its SOH forecast band), brake pads and upcoming care."""
     vehicle = _vehicle(conn, owner, vin)
     now = datetime.now(UTC)
@@ -75,6 +75,8 @@ def vehicle_health(conn: Conn, owner: OwnerCaller, vin: Vin) -> HealthSummary:
         upcoming=repository.vehicle_booking_options(
             conn, vehicle_id=vehicle["id"], customer_id=owner.customer_id, now=now
         ),
+        soh_threshold=settings.soh.threshold_pct,
+        now=now,
     )
     return HealthSummary.model_validate(
         {"vin": vehicle["vin"], "model": vehicle["model"], "powertrain": vehicle["powertrain"], **summary}
@@ -105,15 +107,17 @@ def booking_options(conn: Conn, owner: OwnerCaller, vin: Vin) -> BookingOptions:
         **error_responses(401, 404, 422, 503),
     },
 )
-def soh_chart_svg(conn: Conn, owner: OwnerCaller, vin: Vin) -> Response:
+def soh_chart_svg(conn: Conn, settings: Settings, owner: OwnerCaller, vin: Vin) -> Response:
     """Return the daily SOH readings of the last year, the fitted trend and its one-year forecast band."""
     vehicle = _vehicle(conn, owner, vin)
-    since = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
-    points = soh_points(repository.vehicle_daily(conn, vehicle_id=vehicle["id"], since=since))
+    now = datetime.now(UTC)
+    points = soh_points(
+        repository.vehicle_daily(conn, vehicle_id=vehicle["id"], since=now - timedelta(days=HISTORY_DAYS))
+    )
     svg = soh_chart(
         points,
-        forecast=fit_soh(points),
-        threshold=SOH_THRESHOLD,
+        forecast=fit_soh(points, now=now),
+        threshold=settings.soh.threshold_pct,
         title=f"{vehicle['model']} {vehicle['vin']}: traction battery state of health (%)",
     )
     return Response(

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import AfterValidator
 
-from api import repository
-from api.auth import OwnerCaller
-from api.deps import Conn
+from api.deps import Conn, OwnerCaller
 from api.errors import ApiError
 from api.schemas.common import error_responses
 from api.schemas.vehicles import VehicleAlerts
+from api.store import repository
 from domain.vin import is_valid_vin
 
 router = APIRouter(prefix="/v1/vehicles", tags=["owners"])

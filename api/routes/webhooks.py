@@ -9,16 +9,14 @@ from __future__ import annotations
 import socket
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Response
 from psycopg.rows import dict_row
 
-from api import repository
-from api.auth import CenterCaller, CenterPrincipal
-from api.deps import Conn, Settings
+from api.deps import CenterId, Conn, ExistingCenterScope, Settings
 from api.errors import ApiError
+from api.policy.webhook_urls import InvalidWebhookUrl, check_addresses, check_url, new_secret, secret_hint
 from api.schemas.common import ErrorResponse, error_responses
 from api.schemas.webhooks import Webhook, WebhookCreate, WebhookCreated, WebhookPage
-from api.webhooks import InvalidWebhookUrl, check_addresses, check_url, new_secret, secret_hint
 from core.db import query
 from core.egress import Target
 
@@ -27,24 +25,7 @@ MAX_WEBHOOKS_PER_CENTER = 10
 
 router = APIRouter(prefix="/v1/service-centers", tags=["service centers"])
 
-CenterId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The service center's id")]
 WebhookId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The subscription's id")]
-
-
-def center_scope(conn: Conn, caller: CenterCaller, center_id: CenterId) -> CenterPrincipal:
-    """Return the caller when it may manage the center's subscriptions: 403 for another center, 404 if missing.
-
-    A dependency (not a check inside the route) so that scope is decided before the request body is validated:
-    another center's URL answers 403 whatever the body.
-    """
-    if not caller.may_read_center(center_id):
-        raise ApiError(403, "forbidden", "this API key does not grant access to that service center")
-    if caller.role == "admin" and not repository.center_exists(conn, center_id=center_id):
-        raise ApiError(404, "not_found", "service center not found")
-    return caller
-
-
-Scoped = Annotated[CenterPrincipal, Depends(center_scope)]
 
 
 @router.post(
@@ -58,7 +39,7 @@ Scoped = Annotated[CenterPrincipal, Depends(center_scope)]
     },
 )
 def create_webhook(
-    conn: Conn, settings: Settings, caller: Scoped, center_id: CenterId, body: WebhookCreate
+    conn: Conn, settings: Settings, caller: ExistingCenterScope, center_id: CenterId, body: WebhookCreate
 ) -> Any:
     """Register `url`; from now on every new suggestion for the center is POSTed to it, signed with `secret`.
 
@@ -113,7 +94,7 @@ def _resolve(target: Target) -> list[str] | None:
     summary="The center's webhook subscriptions",
     responses=error_responses(401, 403, 404, 422, 503),
 )
-def list_webhooks(conn: Conn, caller: Scoped, center_id: CenterId) -> Any:
+def list_webhooks(conn: Conn, caller: ExistingCenterScope, center_id: CenterId) -> Any:
     """Return the live subscriptions with their delivery counts (the secret itself is never shown again)."""
     rows = conn.cursor(row_factory=dict_row).execute(query("api", "webhook_list"), {"center_id": center_id})
     items = [Webhook.model_validate({**row, "secret_hint": secret_hint(row["secret"])}) for row in rows]
@@ -127,7 +108,9 @@ def list_webhooks(conn: Conn, caller: Scoped, center_id: CenterId) -> Any:
     summary="End a webhook subscription",
     responses=error_responses(401, 403, 404, 422, 503),
 )
-def delete_webhook(conn: Conn, caller: Scoped, center_id: CenterId, webhook_id: WebhookId) -> Response:
+def delete_webhook(
+    conn: Conn, caller: ExistingCenterScope, center_id: CenterId, webhook_id: WebhookId
+) -> Response:
     """Stop pushing to the subscription; deliveries still waiting for it are cancelled."""
     params = {"center_id": center_id, "webhook_id": webhook_id}
     if conn.execute(query("api", "webhook_revoke"), params).fetchone() is None:

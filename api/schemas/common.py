@@ -15,12 +15,22 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     field_validator,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, core_schema
 
+from domain.evidence import (
+    AnyEvidence,
+    Battery12vEvidence,
+    Comparison,
+    EvidenceSignal,
+    Reading,
+    parse_evidence,
+)
 from domain.vocabulary import RiskKind, Severity
 
 NUL_MESSAGE = "must not contain NUL (\\x00) characters"
@@ -137,6 +147,40 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+class _StoredEvidence:
+    """The evidence object exactly as ``risk.evidence`` stores it (passed through, so the answer is the stored JSON);
+    its schema is the typed evidence's (``domain.evidence``), one object per risk kind."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        typed = handler.generate_schema(AnyEvidence)
+        return core_schema.no_info_wrap_validator_function(
+            lambda value, _: value,  # checked with the risk's kind, in RiskSummary
+            typed,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda value: value),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(schema["schema"])  # type: ignore[typeddict-item]
+
+
+# Built through the model, so the example has the shape rules write (a 12 V battery's cranking check).
+_EVIDENCE_EXAMPLE = Battery12vEvidence(
+    diagnosis="high_internal_resistance",
+    readings=[
+        Reading(
+            signal=EvidenceSignal.LV_BATTERY_VOLTAGE, aggregate="cranking_min_20c", day=date(2026, 11, 20),
+            value=9.31, threshold=9.6, op=Comparison.LT, raw_value=8.17, air_temp_c=-18.5,
+        )
+    ],
+    recent_median=9.43, threshold=9.6, failure_at=9.0, trend_per_day=-0.0121, days_to_failure=21.4, window_days=30,
+    temp_coeff_v_per_c=0.03,
+).to_json()  # fmt: skip
+
+
 class RiskSummary(BaseModel):
     """What detection found: the kind, how sure and how urgent, when it is expected to fail, and why."""
 
@@ -154,22 +198,16 @@ class RiskSummary(BaseModel):
     predicted_high: date | None = Field(
         default=None, description="Late end of the prediction's uncertainty band"
     )
-    evidence: dict[str, Any] = Field(
-        description="The readings behind the risk: signal, time, value, threshold and comparison",
-        examples=[
-            {
-                "readings": [
-                    {
-                        "signal": "Vehicle.LowVoltageBattery.CurrentVoltage",
-                        "ts": "2026-11-20T23:41:00Z",
-                        "value": 9.31,
-                        "threshold": 9.6,
-                        "op": "<",
-                    }
-                ]
-            }
-        ],
+    evidence: Annotated[dict[str, Any], _StoredEvidence] = Field(
+        description="The readings behind the risk (signal, day, value, threshold and comparison) and the facts its "
+        "rule adds; the object follows from the risk's kind (docs/evidence.schema.json)",
+        examples=[_EVIDENCE_EXAMPLE],
     )
+
+    @model_validator(mode="after")
+    def _evidence_of_its_kind(self) -> RiskSummary:
+        parse_evidence(self.kind, self.evidence)  # raises when the stored object is not this kind's evidence
+        return self
 
 
 class PartLine(BaseModel):

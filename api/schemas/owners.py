@@ -67,7 +67,7 @@ class Battery12V(BaseModel):
 
 
 class SohBand(BaseModel):
-    """The fitted SOH trend projected `horizon_days` after the last reading, with a 95 % band."""
+    """The fitted SOH trend projected `horizon_days` after the last reading, with the rule's 90 % band (domain/soh_trend.py)."""
 
     horizon_days: int = Field(examples=[365])
     slope_per_year: float = Field(examples=[-2.1], description="Percentage points per year")

@@ -14,7 +14,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.keys import create_admin_key, create_center_key, create_owner_token
+from api.auth.key_store import create_admin_key, create_center_key, create_owner_token
 from api.settings import ApiOptions, ApiSettings
 from core.settings import DatabaseSettings, LogSettings, MqttSettings
 from tests.conftest import free_port, wait_for

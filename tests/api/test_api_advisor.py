@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from api.keys import revoke
+from api.auth.key_store import revoke
 
 
 @pytest.fixture

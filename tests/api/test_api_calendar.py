@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.keys import revoke
+from api.auth.key_store import revoke
 
 
 def bearer(secret: str) -> dict[str, str]:

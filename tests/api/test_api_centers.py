@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from api.state import app_state
 from tests.conftest import wait_for
 
 BASE = datetime(2026, 11, 20, tzinfo=UTC)  # created_at of the world's first suggestion (see conftest)
@@ -253,7 +254,7 @@ def test_feed_checks_the_key_before_the_center_and_the_cursor(client, world, con
 
 def test_feed_leaves_pooled_connections_transactional(client, world):
     # The feed borrows pooled connections in autocommit; every other route expects them back without it.
-    pool = client.app.state.pool
+    pool = app_state(client.app).pool
     for _ in range(2 * pool.max_size):
         assert feed(client, world, world.center_a, world.key_a).status_code == 200
     held = [pool.getconn() for _ in range(pool.get_stats()["pool_size"])]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.credentials import SecretKind, display_prefix, hash_secret, kind_of, new_secret
-from api.cursor import InvalidCursor, decode_cursor, encode_cursor
+from api.auth.credentials import SecretKind, display_prefix, hash_secret, kind_of, new_secret
+from api.feed.cursor import InvalidCursor, decode_cursor, encode_cursor
 
 
 @pytest.mark.parametrize("last_id", [1, 9, 10, 12345, 2**63 - 1])

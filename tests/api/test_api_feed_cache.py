@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from api.feed_listener import APPLICATION_NAME
+from api.feed.listener import APPLICATION_NAME
+from api.state import app_state
 from tests.conftest import wait_for
 
 BASE = datetime(2026, 11, 20, tzinfo=UTC)
@@ -26,11 +27,11 @@ def feed(client, center_id: int, secret: str, **params):
 
 
 def listening(client) -> None:
-    wait_for(lambda: client.app.state.feed_listener.listening, what="the feed listener")
+    wait_for(lambda: app_state(client.app).feed_listener.listening, what="the feed listener")
 
 
 def cached(client, center_id: int, page=DEFAULT_PAGE) -> bytes | None:
-    return client.app.state.pages.get(center_id, page, now=time.monotonic())
+    return app_state(client.app).pages.get(center_id, page, now=time.monotonic())
 
 
 def new_suggestion(world, seed_suggestion, seed_risk) -> int:
@@ -85,7 +86,7 @@ def test_page_is_cached_as_the_exact_bytes_of_the_database_path(make_client, wor
         hit = feed(cached_client, world.center_a, world.key_a, **params)
         assert hit.content == miss.content, params
         assert hit.content == feed(uncached_client, world.center_a, world.key_a, **params).content, params
-    assert len(uncached_client.app.state.pages) == 0
+    assert len(app_state(uncached_client.app).pages) == 0
 
 
 def test_a_change_for_center_a_drops_only_a_pages(client, world, seed_suggestion, seed_risk):
@@ -154,11 +155,11 @@ def test_without_the_listener_requests_are_served_from_the_database(
     before = ids(feed(client, world.center_a, world.key_a))
     assert cached(client, world.center_a) is not None
     _kill_listener(conn)
-    wait_for(lambda: not client.app.state.feed_listener.listening, what="the listener to notice")
-    assert not client.app.state.pages.enabled and len(client.app.state.pages) == 0
+    wait_for(lambda: not app_state(client.app).feed_listener.listening, what="the listener to notice")
+    assert not app_state(client.app).pages.enabled and len(app_state(client.app).pages) == 0
     new_id = new_suggestion(world, seed_suggestion, seed_risk)  # its notification reaches no one
     assert ids(feed(client, world.center_a, world.key_a)) == before + [new_id]
-    assert len(client.app.state.pages) == 0  # nothing is kept while no one listens
+    assert len(app_state(client.app).pages) == 0  # nothing is kept while no one listens
     conn.execute("UPDATE api_key SET revoked_at = now() WHERE center_id = %s", (world.center_a,))
     assert feed(client, world.center_a, world.key_a).status_code == 401
 
@@ -175,8 +176,8 @@ def test_the_listener_reconnects_and_the_cache_comes_back(make_client, world, co
                 (APPLICATION_NAME,),
             ).fetchone()[0]
             == 1
-            and client.app.state.feed_listener.connects == 2
-            and client.app.state.feed_listener.listening
+            and app_state(client.app).feed_listener.connects == 2
+            and app_state(client.app).feed_listener.listening
         ),
         what="the listener to reconnect",
     )
@@ -187,10 +188,10 @@ def test_the_listener_reconnects_and_the_cache_comes_back(make_client, world, co
 def test_a_write_through_this_api_drops_the_pages_at_once(client, world):
     listening(client)
     feed(client, world.center_a, world.key_a)
-    assert len(client.app.state.pages) == 1
+    assert len(app_state(client.app).pages) == 1
     url = f"/v1/service-centers/{world.center_a}/bookings/{world.suggestions_a[0]}/accept"
     assert client.post(url, headers=bearer(world.key_a)).status_code == 200
-    assert len(client.app.state.pages) == 0  # before any notification could matter
+    assert len(app_state(client.app).pages) == 0  # before any notification could matter
     assert world.suggestions_a[0] not in ids(feed(client, world.center_a, world.key_a))
 
 
@@ -204,7 +205,7 @@ def test_cached_hits_stamp_last_used_in_batches(client, world, conn):
     conn.execute("UPDATE api_key SET last_used_at = now() - INTERVAL '2 minutes' WHERE id = %s", (key_id,))
     # As if this process last stamped the key over a minute ago: the next hit is recorded, and the listener
     # writes it (one UPDATE for the batch), not the request.
-    client.app.state.usage.stamped(key_id, now=time.monotonic() - 61)
+    app_state(client.app).usage.stamped(key_id, now=time.monotonic() - 61)
     assert feed(client, world.center_a, world.key_a).status_code == 200
     wait_for(
         lambda: conn.execute(
@@ -216,10 +217,10 @@ def test_cached_hits_stamp_last_used_in_batches(client, world, conn):
 
 def test_the_cache_can_be_turned_off(make_client, world):
     client = make_client(feed_cache=False)
-    assert client.app.state.feed_listener is None
+    assert app_state(client.app).feed_listener is None
     assert feed(client, world.center_a, world.key_a).status_code == 200
     assert feed(client, world.center_a, world.key_a).status_code == 200
-    assert len(client.app.state.pages) == 0
+    assert len(app_state(client.app).pages) == 0
 
 
 def test_cached_pages_still_count_against_the_keys_rate(make_client, world):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from api.feed_cache import PageCache, PrincipalCache, UsageLog
-from api.feed_fastpath import bearer_secret, canonical_poll
-from api.feed_listener import apply_notification
+from api.feed.cache import PageCache, PrincipalCache, UsageLog
+from api.feed.fastpath import bearer_secret, canonical_poll
+from api.feed.listener import apply_notification
 
 
 def pages(**kwargs) -> PageCache:

@@ -6,7 +6,14 @@ import hashlib
 
 import pytest
 
-from api.keys import KeyCommandError, create_center_key, create_owner_token, list_credentials, main, revoke
+from api.auth.key_store import (
+    KeyCommandError,
+    create_center_key,
+    create_owner_token,
+    list_credentials,
+    revoke,
+)
+from api.keys import main
 from api.settings import KeysSettings
 from tests.conftest import wait_for
 

@@ -92,6 +92,21 @@ def test_soh_chart_is_an_svg_with_readings_trend_and_band(client, world, ev):
     assert "<script" not in resp.text
 
 
+def test_the_threshold_is_the_shared_soh_setting(make_client, world, ev, monkeypatch):
+    # CARECAST_SOH__THRESHOLD_PCT: the EV battery rule in detection reads the same setting
+    # (tests/detection/test_det_ev_battery.py), so the chart's threshold line is the risk's.
+    for threshold in (80.0, 85.0):
+        monkeypatch.setenv("CARECAST_SOH__THRESHOLD_PCT", str(threshold))
+        client = make_client()
+        health = client.get(f"/v1/vehicles/{EV_VIN}/health", headers=bearer(world.owner_a)).json()
+        assert health["ev_battery"]["threshold"] == threshold
+        svg = client.get(f"/v1/vehicles/{EV_VIN}/soh-chart.svg", headers=bearer(world.owner_a)).text
+        ns = "{http://www.w3.org/2000/svg}"
+        labels = [t.text for t in ET.fromstring(svg).iter(f"{ns}text") if t.text and t.text.endswith("%")]
+        # The y axis starts a point under the lowest value drawn: here the threshold line.
+        assert min(float(label[:-1]) for label in labels) == threshold - 1
+
+
 def test_soh_chart_of_a_car_without_readings_says_so(client, world):
     resp = client.get(f"/v1/vehicles/{world.vin_a}/soh-chart.svg", headers=bearer(world.owner_a))
     assert resp.status_code == 200

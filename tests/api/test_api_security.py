@@ -20,21 +20,22 @@ import structlog
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.advisor_text import TEXT
-from api.auth import CenterPrincipal
-from api.credentials import hash_secret, parse_duration
-from api.errors import install_error_handlers, is_unstorable_text
-from api.feed_cache import PrincipalCache
-from api.keys import (
+from api.auth.credentials import hash_secret, parse_duration
+from api.auth.key_store import (
     KeyCommandError,
     create_center_key,
     create_owner_token,
     list_credentials,
-    main,
     revoke,
     rotate,
 )
+from api.auth.principals import CenterPrincipal
+from api.errors import install_error_handlers, is_unstorable_text
+from api.feed.cache import PrincipalCache
+from api.keys import main
 from api.settings import KeysSettings
+from api.state import app_state
+from api.views.advisor_text import TEXT
 from core.db import connect
 from notify.aftercare import run_aftercare
 from tests.api.conftest import add_customer
@@ -467,7 +468,7 @@ def test_a_cached_principal_is_refused_from_its_expiry_on():
 
 
 def test_the_apps_key_cache_checks_expiry_against_the_clock(client):
-    live = client.app.state.principals.live
+    live = app_state(client.app).principals.live
     key = CenterPrincipal(key_id=1, role="center", center_id=1)
     assert live(key) and live(replace(key, expires_at=datetime.now(UTC) + timedelta(minutes=5)))
     assert not live(replace(key, expires_at=datetime.now(UTC) - timedelta(seconds=1)))

@@ -16,10 +16,10 @@ import structlog
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.credentials import display_prefix
-from api.keys import create_center_key, revoke, rotate
+from api.auth.credentials import display_prefix
+from api.auth.key_store import create_center_key, revoke, rotate
+from api.policy.webhook_urls import InvalidWebhookUrl, check_url
 from api.settings import ApiSettings
-from api.webhooks import InvalidWebhookUrl, check_url
 from core.egress import EgressSettings
 from core.settings import LogSettings
 from notify.push import HttpPoster, deliver_pushes

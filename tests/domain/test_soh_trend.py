@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 
-from api.soh_trend import fit_soh
+from api.views.soh_forecast import fit_soh
 from detection.groups import cars
 from detection.rules import ev_battery
 from domain.soh_trend import (
@@ -132,7 +132,7 @@ def rule_and_chart(start, per_year, days, gap, threshold):
     chart = fit_soh(points, now=NOW)
     assert chart is not None
     days_ahead = project(chart.trend, threshold=threshold).days
-    # The chart's trend line (SohForecast.at, what api/svg.py draws) meets the threshold there (or already has).
+    # The chart's trend line (SohForecast.at, what api/views/soh_chart.py draws) meets the threshold there (or already has).
     line = chart.at(days_ahead - chart.last_x)[0]
     assert line == pytest.approx(threshold) if days_ahead > 0 else line <= threshold
     return flag.predicted_date, (NOW + timedelta(days=days_ahead)).date()

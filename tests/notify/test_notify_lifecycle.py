@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.keys import create_center_key, create_owner_token
+from api.auth.key_store import create_center_key, create_owner_token
 from api.settings import ApiSettings
 from core.settings import LogSettings
 from domain.outcomes import RuleOutcome

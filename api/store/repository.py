@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import dict_row
 
 from core.db import query
 
@@ -19,30 +19,6 @@ def center_exists(conn: psycopg.Connection, *, center_id: int) -> bool:
         .fetchone()
     )
     return bool(row and row["found"])
-
-
-def feed_page(
-    conn: psycopg.Connection,
-    *,
-    key_hash: bytes,
-    center_id: int,
-    after_id: int,
-    limit: int,
-    status: str | None,
-    since: datetime | None,
-) -> list[tuple[Any, ...]]:
-    """Authenticate the key and cut the feed page in one statement (see ``feed_page.sql`` for the row shape)."""
-    params = {
-        "hash": key_hash,
-        "center_id": center_id,
-        "after_id": after_id,
-        "limit": limit,
-        "status": status,
-        "since": since,
-    }
-    # prepare=True: the feed is the hot path, so its plan is prepared on each pooled connection at first use.
-    cur = conn.cursor(row_factory=tuple_row)
-    return cur.execute(query("api", "feed_page"), params, prepare=True).fetchall()
 
 
 def owner_vehicle(conn: psycopg.Connection, *, vin: str, customer_id: int) -> dict[str, Any] | None:

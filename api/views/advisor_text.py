@@ -1,8 +1,14 @@
-"""Words of the advisor page in zh-CN and en, and which language a request gets (pure, no I/O)."""
+"""Words of the advisor page in zh-CN and en, which language a request gets, and a risk's evidence as lines an
+advisor reads (pure, no I/O)."""
 
 from __future__ import annotations
 
-LOCALES = ("zh-CN", "en")
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from domain.evidence import Comparison, SummerCareEvidence, WinterPrepEvidence, parse_evidence
+from domain.vocabulary import LOCALES
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -93,3 +99,67 @@ def choose_locale(*, requested: str | None, cookie: str | None, accept_language:
         if tag.startswith("en"):
             return "en"
     return "zh-CN"
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceLine:
+    """One line of a risk's evidence on the page: the signal it reads (full VSS path) and what it says."""
+
+    signal: str
+    text: str
+
+
+# comparison -> (en, zh-CN) words of "the rule alerts when the value is ... the threshold"
+_ALERT = {
+    Comparison.LT: ("alert below", "低于"),
+    Comparison.LE: ("alert at or below", "不高于"),
+    Comparison.GT: ("alert above", "高于"),
+    Comparison.GE: ("alert at or above", "达到或高于"),
+}
+_SYMBOLS = {"percent": "%", "Celsius": "°C"}
+_MEAN = ("{days}-day mean outside temperature", "近 {days} 天平均车外气温")
+
+
+def evidence_lines(kind: str, evidence: Mapping[str, Any], *, locale: str) -> list[EvidenceLine]:
+    """Return the risk's readings (and a seasonal rule's weekly mean) as lines that state the rule's comparison:
+    ``StateOfHealth 82.43 % · 2026-11-21 · alert below 80 %``, marked ⚠ where the value is past the threshold."""
+    zh = locale == "zh-CN"
+    typed = parse_evidence(kind, evidence)
+    lines = [
+        EvidenceLine(
+            r.signal, _line(r.signal.rsplit(".", 1)[-1], r.value, r.when, r.op, r.threshold, r.unit, zh=zh)
+        )
+        for r in typed.readings
+    ]
+    if isinstance(typed, WinterPrepEvidence | SummerCareEvidence) and typed.mean_c is not None:
+        label = _MEAN[zh].format(days=typed.window_days or typed.days_used)
+        lines.append(
+            EvidenceLine(label, _line(label, typed.mean_c, None, typed.op, typed.threshold, "Celsius", zh=zh))
+        )
+    return lines
+
+
+def _line(
+    name: str,
+    value: float | None,
+    when: object,
+    op: Comparison | None,
+    threshold: float | None,
+    unit: str | None,
+    *,
+    zh: bool,
+) -> str:
+    symbol = _SYMBOLS.get(unit or "", unit or "")
+    parts = [f"{name} {_quantity(value, symbol)}".strip()]
+    if when is not None:
+        parts.append(str(when))
+    crossed = False
+    if op is not None and threshold is not None:
+        words = _ALERT[op][zh]
+        parts.append(f"{words} {_quantity(threshold, symbol)}" + (" 时预警" if zh else ""))
+        crossed = value is not None and op.holds(float(value), float(threshold))
+    return ("⚠ " if crossed else "") + " · ".join(parts)
+
+
+def _quantity(value: float | None, symbol: str) -> str:
+    return "" if value is None else f"{value:g} {symbol}".strip()

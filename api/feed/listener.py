@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from api.feed_cache import PageCache, PrincipalCache, UsageLog
+from api.feed.cache import PageCache, PrincipalCache, UsageLog
 from core.db import query
 
 APPLICATION_NAME = "carecast-api-listener"
@@ -76,7 +76,8 @@ class FeedListener:
         with psycopg.connect(self.url, autocommit=True, application_name=APPLICATION_NAME) as conn:
             for statement in filter(str.strip, query("api", "feed_listen").split(";\n")):
                 conn.execute(statement)
-            if not conn.execute(query("api", "feed_triggers_present")).fetchone()[0]:
+            present = conn.execute(query("api", "feed_triggers_present")).fetchone()
+            if present is None or not present[0]:
                 # Not migrated to 0019: nothing would ever invalidate, so the caches stay off.
                 self.log.error("feed_cache_off", reason="notify triggers missing: run `carecast migrate`")
                 return

@@ -39,7 +39,9 @@ def utc_stamp(value: datetime) -> str:
 
 def fold(line: str) -> str:
     """Return the content line folded at 75 octets (CRLF + space), never splitting a UTF-8 character."""
-    out, current, size = [], [], 0
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in line:
         width = len(char.encode("utf-8"))
         # Continuation lines start with a space, which counts toward their 75 octets.

@@ -1,11 +1,14 @@
-"""A small server-rendered SVG chart: SOH readings, the fitted trend and its forecast band (pure, no I/O)."""
+"""A small server-rendered SVG chart: SOH readings, the fitted trend and its forecast band (pure, no I/O).
+
+The trend is the EV battery rule's (``domain.soh_trend`` through ``api.views.soh_forecast``): its line crosses the
+threshold line on the date the risk predicts."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from xml.sax.saxutils import escape, quoteattr
 
-from api.soh_trend import SohForecast
+from api.views.soh_forecast import SohForecast
 
 WIDTH, HEIGHT = 560, 260
 _LEFT, _RIGHT, _TOP, _BOTTOM = 48, 16, 28, 34

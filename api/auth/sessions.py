@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import dict_row
 
-from api.signing import signed, unsign
+from api.auth.signing import signed, unsign
 from core.db import query
 
 COOKIE = "cc_session"

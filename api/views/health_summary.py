@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from api.soh_trend import fit_soh
+from api.views.soh_forecast import fit_soh
 
-# The detection default: a traction battery below 80 % state of health is due for a check.
-SOH_THRESHOLD = 80.0
 # Brake pads are replaced at 80 % wear (0 = new, 100 = worn).
 PAD_REPLACE_AT = 80.0
 
@@ -44,8 +42,13 @@ def summarize(
     rows: list[dict[str, Any]],
     risks: list[dict[str, Any]],
     upcoming: list[dict[str, Any]],
+    soh_threshold: float,
+    now: datetime,
 ) -> dict[str, Any]:
-    """Return the 12V, traction battery, brake pad and upcoming-care sections of the health summary."""
+    """Return the 12V, traction battery, brake pad and upcoming-care sections of the health summary.
+
+    The traction battery's forecast is the EV battery rule's trend seen at `now`, against the shared end-of-life
+    threshold `soh_threshold` (CARECAST_SOH__THRESHOLD_PCT)."""
     by_kind = {r["kind"]: r for r in risks}
     rest = _latest(rows, "lv_v_rest_avg")
     crank = _latest(rows, "lv_v_min")
@@ -59,12 +62,12 @@ def summarize(
     ev = None
     if powertrain in ("EV", "HYBRID"):
         points = soh_points(rows)
-        trend = fit_soh(points)
+        trend = fit_soh(points, now=now)
         ev = {
             "status": _status("ev_battery_soh", by_kind, bool(points)),
             "state_of_health": points[-1][1] if points else None,
             "as_of": points[-1][0] if points else None,
-            "threshold": SOH_THRESHOLD,
+            "threshold": soh_threshold,
             "forecast": None
             if trend is None
             else {

@@ -2,7 +2,8 @@
 
 A poll is canonical when it is ``GET /v1/service-centers/{id}/suggested-bookings`` with at most ``limit`` (1-100,
 digits only), ``cursor`` (valid) and ``status`` (a known state), each once, and one ``Authorization: Bearer ...``
-header. If the key is in the principal cache, may read the center, is within its rate, and the page is cached,
+header. If the key is in the principal cache, may read the center and the page is cached (``page.cached_page``,
+the route's own memory path, applying the center scope of ``api/auth/scope.py``) and the key is within its rate,
 the cached bytes are sent as they are; in every other case (miss, refusal, 429, ``since``, anything unusual) the
 request goes on to the route, which decides exactly as before. The bytes are those the route stored, so both
 paths answer identically; the access log and metrics still see the request under the route's template.
@@ -13,25 +14,26 @@ from __future__ import annotations
 import re
 import time
 from types import SimpleNamespace
-from typing import Any
+from typing import get_args
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.credentials import hash_secret
-from api.cursor import InvalidCursor, decode_cursor
+from api.auth.credentials import hash_secret
+from api.feed.cursor import InvalidCursor, decode_cursor
+from api.feed.page import DEFAULT_LIMIT, DEFAULT_STATUS, PageKey, cached_page
+from api.schemas.centers import BookingStatus
+from api.state import AppState
 
 FEED_PATH = "/v1/service-centers/{center_id}/suggested-bookings"
 _PATH = re.compile(r"/v1/service-centers/([1-9][0-9]{0,18})/suggested-bookings")
 _LIMIT = re.compile(r"[1-9][0-9]?|100")
-_STATUSES = frozenset({"suggested", "accepted", "declined", "expired"})
+_STATUSES = frozenset(get_args(BookingStatus))
 _MAX_ID = 2**63 - 1
-_DEFAULT_LIMIT = 50  # as the route's defaults
-_DEFAULT_STATUS = "suggested"
 _FEED_ROUTE = SimpleNamespace(path=FEED_PATH)
 
 
-def canonical_poll(path: str, query_string: bytes) -> tuple[int, tuple[Any, ...]] | None:
+def canonical_poll(path: str, query_string: bytes) -> tuple[int, PageKey] | None:
     """Return (center_id, page key) of a canonical poll (see the module docstring), else None."""
     match = _PATH.fullmatch(path)
     if match is None or int(match[1]) > _MAX_ID:
@@ -40,8 +42,8 @@ def canonical_poll(path: str, query_string: bytes) -> tuple[int, tuple[Any, ...]
     seen = dict(params)
     if len(seen) != len(params) or not seen.keys() <= {"limit", "cursor", "status"}:
         return None
-    limit = seen.get("limit", str(_DEFAULT_LIMIT))
-    status = seen.get("status", _DEFAULT_STATUS)
+    limit = seen.get("limit", str(DEFAULT_LIMIT))
+    status = seen.get("status", DEFAULT_STATUS)
     if not _LIMIT.fullmatch(limit) or status not in _STATUSES:
         return None
     try:
@@ -61,11 +63,11 @@ def bearer_secret(headers: list[tuple[bytes, bytes]]) -> str | None:
 
 
 class FeedFastPath:
-    """The shortcut middleware; `api` is the FastAPI app whose state holds the caches and the limiter."""
+    """The shortcut middleware; `state` is the app's, holding the caches and the limiter."""
 
-    def __init__(self, app: ASGIApp, *, api: Any) -> None:
+    def __init__(self, app: ASGIApp, *, state: AppState) -> None:
         self.app = app
-        self.api = api
+        self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -93,13 +95,11 @@ class FeedFastPath:
         secret = bearer_secret(scope["headers"])
         if secret is None:
             return None
-        state, now = self.api.state, time.monotonic()
-        caller = state.principals.get(hash_secret(secret), now=now)
-        if caller is None or not caller.may_read_center(poll[0]):
-            return None
-        body = state.pages.get(poll[0], poll[1], now=now)
+        state, now = self.state, time.monotonic()
+        center_id, page_key = poll
+        hit = cached_page(state, digest=hash_secret(secret), center_id=center_id, page_key=page_key, now=now)
         # Over its rate: the route answers the 429 (the refused take cost no token).
-        if body is None or state.limiter.take(f"key:{caller.key_id}", now=now) > 0:
+        if hit is None or state.limiter.take(hit[0].bucket, now=now) > 0:
             return None
-        state.usage.seen(caller.key_id, now=now)
-        return body
+        state.usage.seen(hit[0].key_id, now=now)
+        return hit[1]

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.metrics import ApiMetrics
+from api.ops.metrics import ApiMetrics
 
 
 class RequestTelemetryMiddleware:

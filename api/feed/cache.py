@@ -5,7 +5,7 @@
   from its expiry on, checked on every hit by the ``live`` predicate the app passes in).
 * ``UsageLog``: which keys were used since their last ``last_used_at`` stamp from this process.
 
-Correctness rests on invalidation, not on expiry: ``api.feed_listener`` LISTENs for the notifications the
+Correctness rests on invalidation, not on expiry: ``api.feed.listener`` LISTENs for the notifications the
 triggers of migration 0019 send at COMMIT and calls ``invalidate``; while it is not listening the caches are
 disabled (every request reads PostgreSQL). A reader takes a ``ticket`` *before* it reads the database and stores
 its answer with that ticket; an invalidation (or disable/enable) in between makes the ticket stale and the store a
@@ -67,7 +67,8 @@ class PageCache:
         with self._lock:
             if not self._enabled:
                 return None
-            entry = self._pages.get(center_id, {}).get(key)
+            pages = self._pages.get(center_id)
+            entry = pages.get(key) if pages is not None else None
             if entry is None or now - entry[1] > self.max_age_s:
                 return None
             return entry[0]
