@@ -36,6 +36,21 @@ class Rotation:
     secret: str
 
 
+# The per-table statements of the credential commands, named in full so their callers are found by grep.
+_SQL = {
+    "api_key": {
+        "active_by_prefix": "api_key_active_by_prefix",
+        "revoke": "api_key_revoke",
+        "expire": "api_key_expire",
+    },
+    "owner_token": {
+        "active_by_prefix": "owner_token_active_by_prefix",
+        "revoke": "owner_token_revoke",
+        "expire": "owner_token_expire",
+    },
+}
+
+
 def center_id_for_code(conn: psycopg.Connection, *, code: str) -> int:
     """Return the id of the service center with this code."""
     row = (
@@ -105,7 +120,7 @@ def _live_one(conn: psycopg.Connection, *, prefix: str) -> tuple[str, str, dict[
         prefix = display_prefix(prefix)  # a whole secret was pasted: use its prefix
     table = "owner_token" if prefix.startswith(SecretKind.OWNER_TOKEN.value) else "api_key"
     cur = conn.cursor(row_factory=dict_row)
-    rows = cur.execute(query("api", f"{table}_active_by_prefix"), {"prefix": prefix}).fetchall()
+    rows = cur.execute(query("api", _SQL[table]["active_by_prefix"]), {"prefix": prefix}).fetchall()
     if not rows:
         raise KeyCommandError(f"no active {table.replace('_', ' ')} with prefix {prefix!r}")
     if len(rows) > 1:
@@ -117,7 +132,7 @@ def revoke(conn: psycopg.Connection, *, prefix: str) -> tuple[str, str]:
     """Revoke the one active key or owner token with this display prefix; return (table, prefix) revoked."""
     with conn.transaction():
         table, prefix, row = _live_one(conn, prefix=prefix)
-        conn.execute(query("api", f"{table}_revoke"), {"id": row["id"]})
+        conn.execute(query("api", _SQL[table]["revoke"]), {"id": row["id"]})
     return table, prefix
 
 
@@ -143,7 +158,9 @@ def rotate(
                 query("api", "webhook_adopt"), {"new_hash": hash_secret(secret), "old_id": row["id"]}
             )
         cur = conn.cursor(row_factory=tuple_row)
-        expired = cur.execute(query("api", f"{table}_expire"), {"id": row["id"], "grace": grace}).fetchone()
+        expired = cur.execute(
+            query("api", _SQL[table]["expire"]), {"id": row["id"], "grace": grace}
+        ).fetchone()
     assert expired is not None  # the row is locked by _live_one
     return Rotation(table=table, old_prefix=prefix, old_expires_at=expired[0], secret=secret)
 

@@ -84,3 +84,25 @@ def test_the_telemetry_table_matches_the_copy_column_catalog(schema: psycopg.Con
     ).fetchall()
     assert tuple(name for name, defaulted in rows if not defaulted) == TELEMETRY_COLUMNS
     assert [name for name, defaulted in rows if defaulted] == ["received_at"]
+
+
+# Files reached through a name built at run time, and where that happens.
+BUILT_NAMES = {
+    "core/sql/refresh_daily.postgres.sql": "detection/repository.py",  # f"refresh_daily.{mode}"
+    "core/sql/refresh_daily.timescale.sql": "detection/repository.py",
+}
+
+
+def test_every_sql_file_is_used_by_name():
+    """No dead SQL: each file's name appears as a string in the Python source (the callers are found by grep)."""
+    sources = "\n".join(
+        p.read_text("utf-8")
+        for pkg in ("api", "core", "detection", "ingest", "notify", "simulators", "bench")
+        for p in (ROOT / pkg).rglob("*.py")
+    )
+    unused = [
+        str(p.relative_to(ROOT))
+        for p in FILES
+        if f'"{p.stem}"' not in sources and str(p.relative_to(ROOT)) not in BUILT_NAMES
+    ]
+    assert not unused, f"SQL files no Python code names: {unused}"
