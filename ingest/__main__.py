@@ -16,14 +16,14 @@ from ingest.settings import IngestSettings
 
 # Three threads share the GIL (paho's network thread, the decoder, the writer). The network thread gives it up on
 # every socket read and the writer on every database round trip; with Python's default 5 ms switch interval each
-# of them then waits up to 5 ms for a busy decoder to let go. 0.5 ms measured 20-50 % more rows/s in bench.ingest.
+# of them then waits up to 5 ms for a busy decoder to let go. bench.ingest measures the effect (docs/ingest.md,
+# "Process tuning").
 _GIL_SWITCH_S = 0.0005
 # The hot path allocates a few container objects per sample (row tuples, decoded messages) and keeps tens of
 # thousands alive in the receive window and the batches; with the default threshold (700) the young-generation
 # collections keep re-scanning them. Startup objects are frozen out of the collector (gc.freeze) and young
-# collections wait for 50,000 net container allocations. A scratch A/B draining 40,000 queued 20-sample messages
-# (alternating runs): 9.1 and 9.8 us of ingester CPU per row before, 7.6 and 7.8 after. Almost all garbage here is
-# freed by reference counting; the collector only ever finds the rare cycle.
+# collections wait for 50,000 net container allocations (ingester CPU per row: bench.ingest, docs/ingest.md
+# "Process tuning"). Almost all garbage here is freed by reference counting; the collector only finds the rare cycle.
 _GC_YOUNG_THRESHOLD = 50_000
 
 

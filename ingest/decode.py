@@ -21,8 +21,8 @@ from ingest.columnar import clean_rows
 
 MAX_SAMPLES = 1000
 # The column-wise path pays a fixed cost per message (one regex over the joined stamps, per-shape tables, one
-# check per column) that only pays off from a few samples on: a 1-sample message decodes in 5 µs sample by sample
-# and in 11 µs column by column (20 samples: 70 µs against 35 µs).
+# check per column) that only pays off from a few samples on (per-message decode times: docs/ingest.md,
+# "Process tuning").
 COLUMNAR_MIN_SAMPLES = 3
 # Nothing this product stores predates 2000; older stamps are unset clocks (1970, 0001) that would also spawn
 # useless TimescaleDB chunks.
