@@ -4,15 +4,39 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHELL := /bin/bash
 
-.PHONY: run test demo lint audit install clean-run
+.PHONY: run test demo lint audit install lock clean-run
 
-$(BIN)/.installed: pyproject.toml
+# Hash-checked lock files made by `make lock` from pyproject.toml, for CPython 3.11 on Linux x86_64:
+# requirements.lock (runtime: the Docker image), requirements-dev.lock (runtime + dev + the build backend: make,
+# CI), requirements-build.lock (the build backend alone: the image's build stage).
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+BUILD_LOCK := requirements-build.lock
+PIP_TOOLS := pip-tools==7.7.0
+
+# The project itself goes in without dependencies and without build isolation: everything comes from the lock.
+$(BIN)/.installed: pyproject.toml $(DEV_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip 'setuptools>=70'
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -r $(DEV_LOCK)
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(BIN)/.installed
+
+# Re-resolve after editing pyproject.toml's dependencies: existing pins are kept where they still fit; add
+# LOCK_ARGS=--upgrade (or --upgrade-package NAME) to move them. Resolved against PyPI alone, whatever pip
+# configuration this machine has (a local mirror's own builds would carry hashes PyPI does not serve).
+PIP_COMPILE = env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null \
+	$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	--index-url https://pypi.org/simple $(LOCK_ARGS)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c 'import platform, sys; assert sys.version_info[:2] == (3, 11) and sys.platform == "linux" \
+	  and platform.machine() == "x86_64", "make lock: the locks are for CPython 3.11 on Linux x86_64; run it there"'
+	$(BIN)/pip install -q '$(PIP_TOOLS)'
+	$(PIP_COMPILE) -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra dev --all-build-deps -c $(LOCK) -o $(DEV_LOCK) pyproject.toml
+	$(PIP_COMPILE) --all-build-deps --only-build-deps -c $(DEV_LOCK) -o $(BUILD_LOCK) pyproject.toml
 
 run: install
 	source scripts/devenv.sh && scripts/ensure-db.sh && $(BIN)/carecast migrate && $(BIN)/carecast up

@@ -14,6 +14,7 @@ from core.db import make_pool
 from core.log import configure_logging
 from detection.errors import RuleConfigError
 from detection.job import run_pass
+from detection.metrics import DetectionMetrics
 from detection.rules import configured
 from detection.schedule import run_scheduled
 from detection.settings import Settings
@@ -41,6 +42,7 @@ def command(once: bool, now: datetime | None) -> int:
     except RuleConfigError as exc:
         raise InvalidInput(f"{exc} (CARECAST_DETECTION__RULES__…)") from exc
     pool = make_pool(settings.database, name="detection")
+    metrics = DetectionMetrics()
     try:
         if once:
             report = run_pass(
@@ -53,9 +55,20 @@ def command(once: bool, now: datetime | None) -> int:
                 log=log,
             )
             return 1 if report.failed_rules else 0
-        run_scheduled(pool, database=settings.database, options=options, rules=rules, log=log, fixed_now=now)
+        if options.metrics_port:
+            metrics.serve(host=options.metrics_host, port=options.metrics_port)
+        run_scheduled(
+            pool,
+            database=settings.database,
+            options=options,
+            rules=rules,
+            log=log,
+            fixed_now=now,
+            metrics=metrics,
+        )
         return 0
     finally:
+        metrics.close()
         pool.close()
 
 

@@ -15,6 +15,7 @@ from core.leader import LeaderLock, lock_key
 from core.service import Job, run_periodic
 from core.settings import DatabaseSettings
 from detection.job import run_pass
+from detection.metrics import DetectionMetrics
 from detection.rule import ConfiguredRule
 from detection.settings import DetectionOptions
 
@@ -64,10 +65,11 @@ def run_scheduled(
     rules: Sequence[ConfiguredRule],
     log: Any,
     fixed_now: datetime | None = None,
+    metrics: DetectionMetrics | None = None,
 ) -> None:
     """Block running a pass every `options.interval_s` seconds until SIGTERM or SIGINT (a repeat is harmless), but
     only while this process holds the leader lock: a second `carecast detect` waits and takes over when the
-    first stops or dies."""
+    first stops or dies. Each pass's report (or its failure) goes to `metrics`."""
     lock = LeaderLock(
         database, key=LOCK_KEY, name="detection", application_name="carecast-detect-lock", log=log
     )
@@ -78,10 +80,18 @@ def run_scheduled(
 
         def tick() -> None:
             plan = cadence.next_plan(time.monotonic())
-            run_pass(
-                pool, now=fixed_now or datetime.now(UTC), rules=rules, lookback_days=options.lookback_days,
-                refresh_days=plan.refresh_days, only_changed=plan.only_changed, workers=options.workers, log=log,
-            )  # fmt: skip
+            try:
+                report = run_pass(
+                    pool, now=fixed_now or datetime.now(UTC), rules=rules, lookback_days=options.lookback_days,
+                    refresh_days=plan.refresh_days, only_changed=plan.only_changed, workers=options.workers,
+                    log=log,
+                )  # fmt: skip
+            except Exception:
+                if metrics is not None:
+                    metrics.count_failed()
+                raise  # logged by the runner's per-job boundary (core/service.py)
+            if metrics is not None:
+                metrics.observe(report)
 
         grace_s = max(1, int(options.interval_s))
         return [

@@ -29,6 +29,10 @@ class DetectionOptions(BaseModel):
     workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1)
     # How often a waiting `carecast detect` retries the scheduler lock, and the leader checks it still holds it.
     lock_poll_s: float = Field(default=1.0, gt=0)
+    # Prometheus /metrics on this port of metrics_host; 0 = no metrics endpoint. Loopback by default: set
+    # metrics_host to 0.0.0.0 (or the scrape network's address) only where the scraper runs elsewhere.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
     # Per-rule parameter overrides, e.g. CARECAST_DETECTION__RULES__EV_BATTERY__MIN_DAYS=21. The EV battery
     # threshold is not one of them: it is CARECAST_SOH__THRESHOLD_PCT, shared with the API (see Settings).
     rules: dict[str, dict[str, bool | int | float | str]] = Field(default_factory=dict)

@@ -20,6 +20,7 @@ from domain.workdays import ChinaCalendar
 from notify.aftercare import run_aftercare
 from notify.channels import Channel, EmailChannel, InAppChannel, WebhookChannel
 from notify.job import PassReport, run_pass
+from notify.metrics import NotifyMetrics, read_backlog
 from notify.outbox import run_outbox
 from notify.push import HttpPoster, deliver_pushes
 from notify.settings import NotifyOptions, NotifySettings
@@ -64,9 +65,10 @@ def command(once: bool, now: datetime | None) -> int:
     options = settings.notify
     # One egress-checked HTTP client for the owners' webhook channel and the centers' pushes.
     poster = HttpPoster(egress=settings.egress, timeout_s=options.webhook_timeout_s)
+    metrics = NotifyMetrics()
 
     def one_pass(now: datetime) -> PassReport:
-        with connect(settings.database, autocommit=True) as conn:
+        with metrics.failures("pass"), connect(settings.database, autocommit=True) as conn:
             report = run_pass(
                 conn,
                 calendar=calendar,
@@ -78,8 +80,10 @@ def command(once: bool, now: datetime | None) -> int:
                 offer_ttl=timedelta(hours=options.offer_ttl_hours),
                 verify=options.verify(),
             )
-            run_aftercare(conn, now=now, log=log, cadence=options.cadence(), outreach=options.outreach())
-            run_outbox(
+            aftercare = run_aftercare(
+                conn, now=now, log=log, cadence=options.cadence(), outreach=options.outreach()
+            )
+            outbox = run_outbox(
                 conn,
                 channels=_channels(options, conn=conn, poster=poster),
                 now=now,
@@ -87,12 +91,14 @@ def command(once: bool, now: datetime | None) -> int:
                 cadence=options.cadence(),
                 retry=options.retry(),
             )
+            backlog = read_backlog(conn, now=now)
+            metrics.observe_pass(report, aftercare=aftercare, outbox=outbox, backlog=backlog)
             return report
 
     def push(now: datetime) -> None:
         # Webhook push to service centers: its own job and connection, so a slow receiver never delays a pass.
-        with connect(settings.database, autocommit=True) as conn:
-            deliver_pushes(conn, poster=poster, now=now, retry=options.retry(), log=log)
+        with metrics.failures("push"), connect(settings.database, autocommit=True) as conn:
+            metrics.observe_push(deliver_pushes(conn, poster=poster, now=now, retry=options.retry(), log=log))
 
     if once:
         failed = one_pass(now or datetime.now(UTC)).failed
@@ -107,7 +113,12 @@ def command(once: bool, now: datetime | None) -> int:
     def started() -> None:
         log.info("notify.started", interval_s=options.interval_s, push_interval_s=PUSH_INTERVAL_S)
 
-    run_periodic(lambda: jobs, log=log, on_start=started)
+    if options.metrics_port:
+        metrics.serve(host=options.metrics_host, port=options.metrics_port)
+    try:
+        run_periodic(lambda: jobs, log=log, on_start=started)
+    finally:
+        metrics.close()
     log.info("notify.stopped")
     return 0
 

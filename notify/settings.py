@@ -48,6 +48,10 @@ class NotifyOptions(BaseModel):
     outreach_active_days: int = Field(default=12, ge=0, le=30)
     retry_base_s: float = Field(default=30.0, gt=0)
     retry_max_attempts: int = Field(default=8, gt=0)
+    # Prometheus /metrics on this port of metrics_host; 0 = no metrics endpoint. Loopback by default: set
+    # metrics_host to 0.0.0.0 (or the scrape network's address) only where the scraper runs elsewhere.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     def cadence(self) -> CadencePolicy:
         """Return the notification cadence these options describe."""

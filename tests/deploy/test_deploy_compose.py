@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from ingest.settings import IngestTuning
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("migrate", "ingest", "detect", "notify", "api", "simulate")
 SECRETS = ("POSTGRES_PASSWORD", "MQTT_INGEST_PASSWORD", "MQTT_SIMULATOR_PASSWORD", "API_SECRET")
+DIGEST = r"(@sha256:[0-9a-f]{64})?"
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def test_database_is_pinned_timescaledb_with_healthcheck_and_volume(compose):
 
 def test_broker_mounts_the_tested_config_acl_and_password_file(compose):
     broker = compose["services"]["mosquitto"]
-    assert broker["image"] == "eclipse-mosquitto:2"
+    assert re.fullmatch(rf"eclipse-mosquitto:2\.0\.\d+{DIGEST}", broker["image"])
     mounts = {}
     for volume in broker["volumes"]:
         if isinstance(volume, str):
@@ -130,13 +132,51 @@ def test_mqtt_accounts_exist_in_the_acl_and_passwords_come_from_env(compose):
 
 def test_dockerfile_builds_one_non_root_image_with_the_carecast_entrypoint():
     text = (ROOT / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
-    assert "pip wheel" in text and "pip install /wheels/" in text
+    bases = re.findall(r"^FROM (\S+)", text, re.M)
+    assert len(bases) == 2 and len(set(bases)) == 1, "build and runtime stages share one base image"
+    assert re.fullmatch(rf"python:3\.11\.\d+-slim-(bookworm|trixie){DIGEST}", bases[0]), bases[0]
+    # dependencies only from the hash-checked locks; the project's wheel goes in alone
+    assert "pip install --require-hashes --no-deps -r requirements-build.lock" in text
+    assert "pip install --require-hashes --no-deps -r /tmp/requirements.lock" in text
+    assert "pip wheel --no-deps --no-build-isolation" in text and "pip install --no-deps /wheels/" in text
+    assert re.search(r"^HEALTHCHECK .*CMD \[\"carecast-healthcheck\"\]$", text, re.M)
+    assert "COPY deploy/healthcheck.py /usr/local/bin/carecast-healthcheck" in text
+    assert "!deploy/healthcheck.py" in (ROOT / ".dockerignore").read_text().split()
     users = re.findall(r"^USER (\S+)", text, re.M)
     assert users and users[-1] not in ("root", "0")
     assert 'ENTRYPOINT ["carecast"]' in text
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".env", ".git", ".venv", ".run"} <= set(ignored)
+
+
+def test_every_image_is_pinned_to_an_exact_version():
+    """No floating tag (`:2`, `:3.11-slim`, `latest`): the same compose file runs the same images next year."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name, service in services.items():
+        image = service["image"]
+        if service.get("build"):
+            assert image == f"carecast:{metadata.version('carecast')}", name  # this repository's Dockerfile
+            continue
+        tag = image.split("@")[0].rsplit(":", 1)
+        assert len(tag) == 2 and re.match(r"\d+\.\d+\.\d+(-|$)", tag[1]), (
+            f"{name}: {image} is not an exact version"
+        )
+
+
+def test_every_service_has_a_healthcheck_but_the_one_shot_migration(compose):
+    services = compose["services"]
+    for name, service in services.items():
+        check = service.get("healthcheck")
+        assert check, f"{name} has no healthcheck"
+        if name == "migrate":
+            # one-shot: the others wait for its successful exit, so the image's check is switched off
+            assert check == {"disable": True} and service["restart"] == "no"
+            continue
+        assert check["test"][0] in ("CMD", "CMD-SHELL") and check["interval"] and check["retries"], name
+    for name in ("ingest", "detect", "notify", "simulate"):
+        assert services[name]["healthcheck"]["test"] == ["CMD", "carecast-healthcheck"], name
+    assert services["ingest"]["depends_on"]["mosquitto"]["condition"] == "service_healthy"
+    assert services["simulate"]["depends_on"]["ingest"]["condition"] == "service_healthy"
 
 
 def _settings_variables() -> set[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import orjson
 import paho.mqtt.client as mqtt
 import pytest
+import yaml
 
 from core.contracts import telemetry_subscription, telemetry_topic
 from core.log import configure_logging
@@ -367,3 +368,24 @@ def test_the_broker_drops_payloads_over_the_contract_limit(connect):
     car.publish(telemetry_topic(TOPIC_ROOT, VIN_A), largest)
     _wait_for(lambda: any(p == largest for _, p in ingester.received), what="the largest allowed payload")
     assert all(p != too_large for _, p in ingester.received)
+
+
+def test_the_compose_health_check_tells_a_running_broker_from_a_dead_one(secured_broker: Broker):
+    """docker-compose.yml's check on the mosquitto service, run as the container runs it: refused as anonymous
+    ("not authorised") means the broker is up; nothing listening means it is not."""
+    sub = shutil.which("mosquitto_sub")
+    if sub is None:
+        pytest.skip("mosquitto_sub is not installed here (apt-get install mosquitto-clients)")
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    kind, command = compose["services"]["mosquitto"]["healthcheck"]["test"]
+    assert kind == "CMD-SHELL" and "-p 1883 " in command
+    command = command.replace("$$", "$")  # compose's escape for a literal $
+
+    def check(port: int) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            ["sh", "-c", command.replace("-p 1883 ", f"-p {port} ")], capture_output=True, timeout=30
+        )
+
+    up = check(secured_broker.port)
+    assert up.returncode == 0, up.stderr
+    assert check(_free_port()).returncode != 0
