@@ -99,7 +99,9 @@ def test_a_repeated_stop_signal_exits_cleanly(database, conn, fleet, days_until,
     stderr = proc.stderr.read()
     assert "Traceback" not in stderr and "SchedulerNotRunningError" not in stderr, stderr
     stopped = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")][-1]
-    assert stopped["event"] == "detection.stopped" and stopped["signals"].startswith(signals[0].name)
+    # Two signals sent back to back may be handled in either order, and two equal ones may be coalesced.
+    received = stopped["signals"].split(",")
+    assert stopped["event"] == "detection.stopped" and received and set(received) <= {s.name for s in signals}
 
 
 @pytest.mark.parametrize(
