@@ -21,6 +21,7 @@ from api.routes import (
     centers,
     feedback,
     health,
+    identity,
     manager,
     owners,
     vehicles,
@@ -136,6 +137,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(calendar.router)
     app.include_router(vehicles.router)
     app.include_router(owners.router)
+    app.include_router(identity.router)
     app.include_router(manager.router)
     app.include_router(advisor.router)
     app.include_router(bookings.router)
