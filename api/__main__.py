@@ -15,6 +15,7 @@ from api.app import create_app
 from api.settings import ApiSettings
 from core.cli import CONTEXT_SETTINGS, run_command
 from core.db import connect
+from core.log import configure_logging
 
 
 @click.command(name="api", context_settings=CONTEXT_SETTINGS)
@@ -44,6 +45,8 @@ def command(host: str | None, port: int | None, workers: int) -> None:
         if settings.api.secret is None:
             os.environ["CARECAST_API__SECRET"] = secrets.token_urlsafe(32)
         app = "api.app:create_app_from_env"
+    # Here too, not only in create_app: with --workers N this (supervisor) process logs through uvicorn as well.
+    configure_logging(settings.log, process="api")
     uvicorn.run(
         app,
         factory=workers > 1,
@@ -54,6 +57,8 @@ def command(host: str | None, port: int | None, workers: int) -> None:
         access_log=False,
         proxy_headers=False,
         log_level=settings.log.level.lower(),
+        # Keep the handlers of core.log: uvicorn's own lines are rendered like ours (JSON when not on a terminal).
+        log_config=None,
     )
 
 

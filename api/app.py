@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from importlib.resources import files
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from api.errors import install_error_handlers
 from api.feed.fastpath import FeedFastPath
 from api.feed.listener import FeedListener
 from api.ops.body_limit import BodyLimitMiddleware
+from api.ops.request_id import RequestIdMiddleware
 from api.ops.telemetry import RequestTelemetryMiddleware
 from api.routes import (
     advisor,
@@ -67,6 +73,33 @@ TAGS = [
 ]
 
 
+# Swagger UI 5 (OpenAPI 3.1) as shipped by the fastapi-offline package: /docs works without internet.
+SWAGGER_ASSETS = str(files("fastapi_offline") / "static")
+DOCS_STATIC = "/docs/static"
+
+
+class CarecastAPI(FastAPI):
+    """FastAPI with the request id outermost: outside Starlette's error middleware, so a 500 carries it too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestIdMiddleware(super().build_middleware_stack())
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Serve the Swagger page at /docs with its assets from this app, not from a CDN."""
+    app.mount(DOCS_STATIC, StaticFiles(directory=SWAGGER_ASSETS), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_STATIC}/favicon.png",
+        )
+
+
 def _version() -> str:
     try:
         return version("carecast")
@@ -110,14 +143,14 @@ def create_app(settings: ApiSettings) -> FastAPI:
             await anyio.to_thread.run_sync(pool.close)
             logger.info("api_stopped")
 
-    app = FastAPI(
+    app = CarecastAPI(
         title="Carecast API",
         summary="Predictive-maintenance booking suggestions for service centers and care alerts for owners.",
         description=DESCRIPTION,
         version=_version(),
         openapi_tags=TAGS,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
-        docs_url="/docs",
+        docs_url=None,  # served by _install_docs, from local assets
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
@@ -132,6 +165,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     # max_body_bytes of memory. Inside telemetry, so 413s are logged and counted.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestTelemetryMiddleware, metrics=state.metrics, logger=logger)
+    # The request id (X-Request-ID, and request_id on every log line) wraps all of these: see CarecastAPI.
     app.include_router(centers.router)
     app.include_router(webhooks.router)
     app.include_router(calendar.router)
@@ -143,6 +177,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(bookings.router)
     app.include_router(feedback.router)
     app.include_router(health.router)
+    _install_docs(app)
     return app
 
 
