@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
+from core.metrics import MetricsEndpoint
 from ingest.decode import REASONS
 
 # Reasons added outside decode's catalog: the VIN is not registered; the database refused the message;
@@ -29,11 +29,11 @@ class _ReadAtScrape(Collector):
         yield CounterMetricFamily(self._name, self._documentation, value=self.read())
 
 
-class IngestMetrics:
+class IngestMetrics(MetricsEndpoint):
     """Counters and gauges of messages, rows, rejects by reason, batch latency, queue depth and ack lag."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        super().__init__(CollectorRegistry(auto_describe=True))
         r = self.registry
         self._received = _ReadAtScrape("carecast_ingest_received_messages", "MQTT messages received")
         r.register(self._received)
@@ -70,7 +70,6 @@ class IngestMetrics:
             self.rejects.labels(reason=reason)
         for result in ("inserted", "duplicate"):
             self.rows.labels(result=result)
-        self._server: Any = None
 
     def watch(
         self,
@@ -95,21 +94,3 @@ class IngestMetrics:
         for reason, n in reasons.items():
             self.rejects.labels(reason=reason).inc(n)
         self.batch_seconds.observe(seconds)
-
-    def serve(self, *, host: str, port: int) -> int:
-        """Serve /metrics over HTTP in a daemon thread; return the bound port (useful with port 0 in tests)."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
-        self._server = server
-        return int(server.server_port)
-
-    @property
-    def address(self) -> tuple[str, int] | None:
-        """Return the (host, port) /metrics is bound to, None when it is not served."""
-        return None if self._server is None else tuple(self._server.server_address[:2])
-
-    def close(self) -> None:
-        """Stop the HTTP server, if one runs."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
