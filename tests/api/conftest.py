@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+import structlog
 import uvicorn
 from fastapi.testclient import TestClient
 
@@ -17,6 +18,7 @@ from api.app import create_app
 from api.auth.key_store import create_admin_key, create_center_key, create_owner_token
 from api.settings import ApiOptions, ApiSettings
 from core.settings import DatabaseSettings, LogSettings, MqttSettings
+from notify.aftercare import run_aftercare
 from tests.conftest import free_port, wait_for
 
 BASE = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
@@ -286,3 +288,31 @@ def live_api(database) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=20)
+
+
+# Taking one case through the workshop to its survey (the security tests of surveys start from here).
+AFTERCARE_NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
+def serviced(client: TestClient, world) -> int:
+    """Take A's first option through accept, check-in and complete; return its id."""
+    option = world.suggestions_a[0]
+    base = f"/v1/service-centers/{world.center_a}/bookings/{option}"
+    for action, body in [("accept", None), ("check-in", None), ("complete", {"outcome": "fault_confirmed"})]:
+        assert client.post(f"{base}/{action}", headers=_bearer(world.key_a), json=body).status_code == 200
+    return option
+
+
+def surveyed(client: TestClient, world, conn: psycopg.Connection) -> tuple[str, dict]:
+    """Service A's car and queue its survey; return (answers URL, answers that are valid)."""
+    serviced(client, world)
+    assert run_aftercare(conn, now=AFTERCARE_NOW, log=structlog.get_logger()).surveys == 1
+    survey = client.get(f"/v1/vehicles/{world.vin_a}/surveys", headers=_bearer(world.owner_a)).json()[
+        "items"
+    ][0]
+    answers = {q["id"]: (5 if q["type"] == "score" else "fine") for q in survey["questions"]}
+    return f"/v1/vehicles/{world.vin_a}/surveys/{survey['id']}/answers", answers
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
