@@ -120,7 +120,7 @@ class PartStock:
 
 @dataclass(frozen=True, slots=True)
 class Customer:
-    crm_id: str  # stable external key, stored in channels.crm_id; the seeder upserts by it
+    crm_id: str  # stable external key: the customer reference (customer.ref) the seeder upserts by
     name: str
     locale: str
     tz: str

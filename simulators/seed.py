@@ -37,7 +37,7 @@ def _ids(cur: psycopg.Cursor, name: str, params: list[dict[str, object]]) -> lis
 
 
 def seed_fleet(conn: psycopg.Connection, *, fleet: Fleet) -> SeedReport:
-    """Upsert every row of `fleet` (by center code, (center, name), SKU, CRM id, VIN) and commit."""
+    """Upsert every row of `fleet` (by center code, employee number, SKU, CRM id, VIN) and commit."""
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(query("simulators", "lock_seed"))
         centers = [
@@ -49,7 +49,12 @@ def seed_fleet(conn: psycopg.Connection, *, fleet: Fleet) -> SeedReport:
             zip([c.code for c in fleet.centers], _ids(cur, "upsert_center", centers), strict=True)
         )
         technicians = [
-            {"center_id": center_ids[t.center_code], "name": t.name, "skills": list(t.skills)}
+            {
+                "center_id": center_ids[t.center_code],
+                "employee_no": f"{t.center_code}-{t.name}",
+                "name": t.name,
+                "skills": list(t.skills),
+            }
             for t in fleet.technicians
         ]
         cur.executemany(query("simulators", "upsert_technician"), technicians)
@@ -68,6 +73,15 @@ def seed_fleet(conn: psycopg.Connection, *, fleet: Fleet) -> SeedReport:
         ]  # fmt: skip
         crm_ids = [c.crm_id for c in fleet.customers]
         customer_ids = dict(zip(crm_ids, _ids(cur, "upsert_customer", customers), strict=True))
+        consent = [
+            {"customer_id": customer_ids[c.crm_id], "channel": channel, "granted": granted}
+            for c in fleet.customers
+            for channel, granted in (
+                ("in_app", bool(c.channels.get("app"))),
+                ("email", "email" in c.channels),
+            )
+        ]
+        cur.executemany(query("simulators", "upsert_consent"), consent)
         vehicles = [
             {"vin": v.vin, "customer_id": customer_ids[v.crm_id], "model": f"{v.brand} {v.model}",
              "model_year": v.model_year, "powertrain": str(v.powertrain), "region": v.region}
