@@ -20,7 +20,7 @@ import psycopg
 from core.db import connect
 from ingest.acks import InOrderAcks
 from ingest.decode import Decoded, Limits, Reject
-from ingest.decoder import STOP_CHECK_S, Decodable, DecoderThread, Numbered
+from ingest.decode_thread import STOP_CHECK_S, Decodable, DecoderThread, Numbered
 from ingest.metrics import IngestMetrics
 from ingest.mqtt import Inbound, TelemetrySubscriber
 from ingest.retention import RejectPruner
