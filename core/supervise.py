@@ -185,7 +185,13 @@ def command(vehicles: int, days: int, api_port: int, interval_s: float) -> int:
     settings = UpSettings()
     log = configure_logging(settings.log, process="up")
     with connect(settings.database, autocommit=True) as conn:
-        migrate(conn, timescale=settings.database.timescale)
+        # as `carecast migrate` does: TimescaleDB's FATAL to CREATE EXTENSION closes `conn`; `auto` goes on with a new one
+        migrate(
+            conn,
+            timescale=settings.database.timescale,
+            reconnect=lambda: connect(settings.database, autocommit=True),
+            log=log,
+        )
     status = _status_client(settings.mqtt)  # before any stage starts: a broker that is down is one line
 
     sup = Supervisor()
