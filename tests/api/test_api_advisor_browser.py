@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, wait_for
+from tests.api_server import serve_api
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,37 +31,9 @@ if not Path(CHROMIUM).exists():
 @pytest.fixture
 def api_url(database, tmp_path):
     """A real `python -m api` on a free port for this test's database; stopped afterwards."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "CARECAST_DATABASE__URL": database.url,
-        "CARECAST_API__COOKIE_SECURE": "false",
-        "CARECAST_LOG__LEVEL": "WARNING",
-    }
-    log = (tmp_path / "api.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def alive() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"api exited: {(tmp_path / 'api.log').read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/livez", timeout=1) as resp:
-                return resp.status == 200
-        except OSError:
-            return False
-
-    wait_for(alive, timeout=30, what="api /livez")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=15)
-    log.close()
+    env = {"CARECAST_API__COOKIE_SECURE": "false", "CARECAST_LOG__LEVEL": "WARNING"}
+    with serve_api(database.url, log=tmp_path / "api.log", env=env) as api:
+        yield api.url
 
 
 @pytest.fixture

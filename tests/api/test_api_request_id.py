@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,9 +20,9 @@ from api.ops.request_id import request_id
 from api.settings import ApiOptions, ApiSettings
 from api.state import app_state
 from core.settings import DatabaseSettings, LogSettings
-from tests.conftest import free_port, wait_for
+from tests.api_server import ServedApi, serve_api
+from tests.conftest import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 GENERATED = re.compile(r"[0-9a-f]{32}")
 
 
@@ -119,41 +116,15 @@ def test_the_access_line_carries_the_id(json_client: TestClient, logs: Lines) ->
 
 
 @pytest.fixture
-def served(database: DatabaseSettings, tmp_path: Path) -> Callable[[], tuple[str, Path, subprocess.Popen]]:
-    """Start a real `python -m api` logging JSON at INFO, stderr to a file; stopped afterwards."""
-    procs: list[subprocess.Popen] = []
-
-    def start() -> tuple[str, Path, subprocess.Popen]:
-        port = free_port()
-        env = {**os.environ, "CARECAST_DATABASE__URL": database.url, "CARECAST_LOG__FORMAT": "json",
-               "CARECAST_LOG__LEVEL": "INFO"}  # fmt: skip
-        err = tmp_path / "api.err"
-        with err.open("w") as sink:
-            proc = subprocess.Popen([sys.executable, "-m", "api", "--host", "127.0.0.1", "--port", str(port)],
-                                    env=env, stdout=subprocess.DEVNULL, stderr=sink, cwd=ROOT)  # fmt: skip
-        procs.append(proc)
-        url = f"http://127.0.0.1:{port}"
-
-        def alive() -> bool:
-            if proc.poll() is not None:
-                raise AssertionError(f"api exited: {err.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/livez", timeout=1) as resp:
-                    return resp.status == 200
-            except OSError:
-                return False
-
-        wait_for(alive, timeout=30, what="api /livez")
-        return url, err, proc
-
-    yield start
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=15)
+def served(database: DatabaseSettings, tmp_path: Path) -> Iterator[ServedApi]:
+    """A real `python -m api` logging JSON at INFO, stderr to a file; stopped afterwards."""
+    env = {"CARECAST_LOG__FORMAT": "json", "CARECAST_LOG__LEVEL": "INFO"}
+    with serve_api(database.url, log=tmp_path / "api.err", env=env) as api:
+        yield api
 
 
-def test_uvicorn_lines_join_the_json_log(served) -> None:
-    url, err, proc = served()
+def test_uvicorn_lines_join_the_json_log(served: ServedApi) -> None:
+    url, err, proc = served.url, served.log, served.process
     request = urllib.request.Request(f"{url}/livez", headers={"X-Request-ID": "real-1"})
     with urllib.request.urlopen(request, timeout=5) as resp:
         assert resp.headers["X-Request-ID"] == "real-1"
