@@ -21,16 +21,21 @@ from api.ops.body_limit import BodyLimitMiddleware
 from api.ops.request_id import RequestIdMiddleware
 from api.ops.telemetry import RequestTelemetryMiddleware
 from api.routes import (
+    admin_import,
     advisor,
     bookings,
     calendar,
     centers,
+    dms,
     feedback,
     health,
     identity,
     manager,
     owners,
+    privacy,
+    provisioning,
     vehicles,
+    visits,
     webhooks,
 )
 from api.schemas.common import reject_nul_params
@@ -168,15 +173,20 @@ def create_app(settings: ApiSettings) -> FastAPI:
     # The request id (X-Request-ID, and request_id on every log line) wraps all of these: see CarecastAPI.
     app.include_router(centers.router)
     app.include_router(webhooks.router)
+    app.include_router(dms.router)
     app.include_router(calendar.router)
     app.include_router(vehicles.router)
     app.include_router(owners.router)
     app.include_router(identity.router)
     app.include_router(manager.router)
+    app.include_router(provisioning.router)
     app.include_router(advisor.router)
     app.include_router(bookings.router)
     app.include_router(feedback.router)
+    app.include_router(admin_import.router)
+    app.include_router(privacy.router)
     app.include_router(health.router)
+    app.include_router(visits.router)
     _install_docs(app)
     return app
 

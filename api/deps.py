@@ -145,6 +145,16 @@ OwnerCaller = Annotated[OwnerPrincipal, Depends(require_owner_token)]
 CenterId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The service center's id")]
 
 
+def require_admin_key(caller: CenterCaller) -> CenterPrincipal:
+    """Return the caller when it holds an admin (operator) key, else answer 403: a center key may not."""
+    if caller.role != "admin":
+        raise ApiError(403, "forbidden", "this needs an admin key (carecast keys create-admin)")
+    return caller
+
+
+AdminCaller = Annotated[CenterPrincipal, Depends(require_admin_key)]
+
+
 def center_scope(caller: CenterCaller, center_id: CenterId) -> CenterPrincipal:
     """Return the caller when its key may act on the path's center, else answer 403 (``api/auth/scope.py``).
 

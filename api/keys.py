@@ -22,6 +22,7 @@ from api.auth.key_store import (
     create_admin_key,
     create_center_key,
     create_owner_token,
+    customer_id_for_ref,
     list_credentials,
     revoke,
     rotate,
@@ -120,12 +121,23 @@ def create_admin_command(ctx: click.Context, label: str, expires_in: timedelta |
 
 
 @command.command(name="owner-token")
-@click.option("--customer-id", required=True, type=int, help="The customer's numeric id.")
+@click.option("--customer", "ref", metavar="REF", help="The customer's reference (as imported).")
+@click.option("--customer-id", type=int, help="The customer's numeric id.")
 @expires_in_option
 @click.pass_context
-def owner_token_command(ctx: click.Context, customer_id: int, expires_in: timedelta | None) -> int:
-    """Create an owner token for one customer."""
+def owner_token_command(
+    ctx: click.Context, ref: str | None, customer_id: int | None, expires_in: timedelta | None
+) -> int:
+    """Create an owner token for one customer.
+
+    Name the customer by the reference it was imported with (--customer) or by its numeric id (--customer-id).
+    """
+    if (ref is None) == (customer_id is None):
+        raise click.UsageError("give the customer with exactly one of --customer REF or --customer-id ID")
     with _connect(ctx) as conn:
+        if ref is not None:
+            customer_id = customer_id_for_ref(conn, ref=ref)
+        assert customer_id is not None
         return _issued(create_owner_token(conn, customer_id=customer_id, expires_in=expires_in))
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, SecretStr
 
 from core.egress import EgressSettings
-from core.settings import BaseProcessSettings, MqttSettings, SohSettings
+from core.settings import (
+    BaseProcessSettings,
+    MasterdataSettings,
+    MqttSettings,
+    ProvisioningSettings,
+    SohSettings,
+)
 
 
 class ApiOptions(BaseModel):
@@ -52,6 +58,10 @@ class ApiSettings(BaseProcessSettings):
     # The traction battery's end-of-life threshold the owner's health summary and SOH chart show (shared with the
     # EV battery rule in detection).
     soh: SohSettings = Field(default_factory=SohSettings)
+    # Limits of POST /v1/admin/import/{entity} (shared with `carecast import`).
+    masterdata: MasterdataSettings = Field(default_factory=MasterdataSettings)
+    # The broker's provisioning admin for /v1/admin/vehicles/{vin}/mqtt-credentials (docs/provisioning.md).
+    provisioning: ProvisioningSettings = Field(default_factory=ProvisioningSettings)
 
 
 class KeysSettings(BaseProcessSettings):

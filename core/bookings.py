@@ -1,5 +1,5 @@
-"""The one writer of ``booking_suggestion`` statuses: notify offers options (insert), releases and expires them;
-the API accepts and declines them. Timestamps come from the caller's ``now`` (the clock convention of
+"""The one writer of ``booking_suggestion`` statuses: notify offers options (insert), releases and expires them
+(also those the dealer's data now rules out); the API accepts and declines them. Timestamps come from the caller's ``now`` (the clock convention of
 core/cases.py). Which transitions are allowed is decided in domain/lifecycle.py."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import tuple_row
 
 from core.db import query
 
@@ -44,3 +45,12 @@ def release_offers(conn: psycopg.Connection, *, risk_id: int) -> int:
 def expire(conn: psycopg.Connection, *, now: datetime) -> int:
     """Expire every option that can no longer be honoured at `now`; return how many."""
     return conn.execute(query("core", "booking_expire"), {"now": now}).rowcount
+
+
+def release_conflicts(conn: psycopg.Connection, *, now: datetime) -> list[int]:
+    """Expire the open options the dealer's data now rules out (center closed, closed day, technician gone, absent
+    or booked in the DMS: booking_slot_conflict) or made to a previous owner of the car; return the ids of their
+    risks, each once."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        rows = cur.execute(query("core", "booking_release_conflicts"), {"now": now}).fetchall()
+    return sorted({risk_id for (risk_id,) in rows})

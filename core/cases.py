@@ -60,6 +60,21 @@ def move(
         "now": now,
     }
     conn.execute(query("core", "case_move"), params)
+    if outcome is not None:
+        # The booking's visit happened: the service history gets it too. Imported here because
+        # core.service_history moves cases through this module.
+        from core import service_history
+
+        service_history.record_booking_visit(conn, risk_id=risk_id, now=now)
+
+
+def serviced_elsewhere(
+    conn: psycopg.Connection, *, risk_id: int, vehicle_id: int, serviced_at: datetime, now: datetime
+) -> None:
+    """A visit outside the booking's own steps (the dealer system) fixed the risk: the case (created if new) is
+    serviced with a confirmed fault at `serviced_at`, and telemetry verifies it as after a booking."""
+    params = {"risk_id": risk_id, "vehicle_id": vehicle_id, "serviced_at": serviced_at, "now": now}
+    conn.execute(query("core", "case_serviced_elsewhere"), params)
 
 
 def mute(conn: psycopg.Connection, *, risk_id: int, vehicle_id: int, now: datetime) -> None:

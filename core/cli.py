@@ -43,7 +43,13 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "Operate": {
         "keys": ("api.keys", "Create, rotate, revoke and list API keys and owner tokens."),
+        "vehicles": (
+            "core.provisioning_main",
+            "Provision, rotate, revoke and list vehicles' MQTT broker credentials.",
+        ),
         "report": ("notify.report", "Print reports from the database."),
+        "import": ("core.import_main", "Import master data or service visits from a CSV or JSON Lines file."),
+        "customer": ("core.customer_main", "Export or erase the personal data of one customer."),
     },
     "Evaluate": {
         "evaluate": ("bench.backtest", "Backtest every risk rule on a simulated fleet and score it."),

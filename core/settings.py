@@ -38,12 +38,48 @@ class MqttSettings(BaseModel):
     keepalive_s: int = 30
 
 
+class ProvisioningSettings(BaseModel):
+    """The broker's provisioning admin (dynamic-security plugin) and the endpoint vehicles are told to use.
+
+    Host and port unset: those of MqttSettings (the internal listener). docs/provisioning.md.
+    """
+
+    host: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    username: str = "carecast-provision"
+    password: SecretStr | None = None
+    # Seconds to wait for the broker's CONNACK and for each dynamic-security reply.
+    timeout_s: float = Field(default=10.0, gt=0)
+    # What the credentials file and the API answer tell a vehicle: the broker's public name and TLS port.
+    vehicle_host: str = "mqtt.example.com"
+    vehicle_port: int = Field(default=8883, ge=1, le=65535)
+
+
 class SohSettings(BaseModel):
     """The traction battery's end of life, read by detection (the EV battery rule) and the API (health, chart)."""
 
     # State of health (%) below which a traction battery is due for a check: the rule alerts on the crossing and
     # the owner's chart draws this line. One setting for both processes, so the chart never disagrees with the risk.
     threshold_pct: float = Field(default=DEFAULT_THRESHOLD_PCT, gt=0, lt=100)
+
+
+class RetentionSettings(BaseModel):
+    """How long what accumulates is kept (docs/privacy.md), applied by detection's leader (core/retention.py).
+
+    Raw telemetry is always limited; the daily rollups (telemetry_daily: the anonymous statistics) are never
+    deleted by it. Ingest rejects have their own knob, CARECAST_INGEST__REJECT_RETENTION_DAYS (ingest owns them).
+    """
+
+    # Raw telemetry older than this is deleted (TimescaleDB: whole chunks dropped, and its retention policy from
+    # migration 0003 kept at the same age). Keep CARECAST_INGEST__RETENTION_DAYS equal: older samples are refused.
+    telemetry_days: int = Field(default=400, ge=1)
+    # Dispatches with their deliveries, delivery attempts, in-app items and messages older than this are deleted
+    # (never those of a still-open risk, nor a delivery still pending); 0 = keep them forever.
+    messages_days: int = Field(default=365, ge=0)
+    # Answers remembered for Idempotency-Key replays (idempotency_record) older than this are deleted; 0 = forever.
+    idempotency_days: int = Field(default=30, ge=0)
+    # Seconds between two runs (the first at start).
+    interval_s: float = Field(default=3600.0, gt=0)
 
 
 class LogSettings(BaseModel):
@@ -66,6 +102,23 @@ class BaseProcessSettings(BaseSettings):
 
 class MigrateSettings(BaseProcessSettings):
     """Settings of ``carecast migrate``."""
+
+
+class MasterdataSettings(BaseModel):
+    """Limits of the master-data import (``carecast import`` and ``POST /v1/admin/import/{entity}``)."""
+
+    # Larger files are refused before a byte is read: split them (the import is one transaction).
+    max_file_mb: float = Field(default=200.0, gt=0)
+    # Rows per upsert statement (one log line each); bench/masterdata.py measures the throughput.
+    batch_rows: int = Field(default=5000, ge=1, le=100_000)
+    # Bad rows listed in a report; the count of all of them is always given.
+    max_errors: int = Field(default=1000, ge=1)
+
+
+class ImportSettings(BaseProcessSettings):
+    """Settings of ``carecast import``."""
+
+    masterdata: MasterdataSettings = Field(default_factory=MasterdataSettings)
 
 
 def _names_of(model: type[BaseModel], prefix: str) -> tuple[set[str], set[str]]:

@@ -65,6 +65,7 @@ def command(once: bool, now: datetime | None) -> int:
             log=log,
             fixed_now=now,
             metrics=metrics,
+            retention=settings.retention,
         )
         return 0
     finally:

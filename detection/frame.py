@@ -6,7 +6,8 @@ driving day, morning start to late evening, where a UTC day (08:00 to 08:00 in C
 morning (core/sql/refresh_daily.postgres.sql). The date helpers below compare these labels with the UTC date of
 `now`, so a fleet day is read from 00:00 UTC (08:00 in China) on and a pass at 20:00 UTC sees it whole. The
 numeric columns are those of ``telemetry_daily`` plus `service_km`/`service_s` (the day's last reported service
-countdown, read from raw telemetry for recent days only); `powertrain` and `region` come from ``vehicle``.
+countdown, read from raw telemetry for recent days only) and the per-vehicle `SERVICE_HISTORY_COLUMNS`; `powertrain`
+and `region` come from ``vehicle``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,16 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+# Per vehicle, the same on each of its rows (NaN when unknown), from the service history and the vehicle
+# (detection/sql/load_service_history.sql): the fleet day (`epoch_day`) of the last maintenance visit, the day the car
+# entered service (registration, else the day it came to Carecast), and the odometer in km at the last maintenance
+# visit (at registration when there is none).
+SERVICE_HISTORY_COLUMNS: tuple[str, ...] = ("last_maintenance_day", "in_service_day", "service_basis_km")
 NUMERIC_COLUMNS: tuple[str, ...] = (
     "samples", "lv_v_min", "lv_v_rest_avg", "lv_v_rest_n", "hv_soh_avg", "hv_soh_min", "hv_soh_max",
     "pad_wear_max", "brake_fluid_min", "odometer_min_m", "odometer_max_m", "air_temp_avg", "air_temp_min",
     "lat_avg", "lon_avg", "air_temp_max", "wiper_wear_max", "tire_kpa_min", "coolant_min", "service_km", "service_s",
+    *SERVICE_HISTORY_COLUMNS,
 )  # fmt: skip
 FRAME_COLUMNS: tuple[str, ...] = ("vehicle_id", "day", *NUMERIC_COLUMNS, "powertrain", "region")
 
@@ -95,3 +102,13 @@ def num(value: float | None, digits: int = 3) -> float | None:
         return None
     value = float(value)
     return round(value, digits) if math.isfinite(value) else None
+
+
+def epoch_day(day: date) -> int:
+    """Return a day label as whole days since 1970-01-01 (the form of the frame's day-valued numeric columns)."""
+    return (day - date(1970, 1, 1)).days
+
+
+def from_epoch_day(value: float) -> date:
+    """Return the day label of a day-valued numeric column (see `epoch_day`)."""
+    return date(1970, 1, 1) + timedelta(days=int(value))

@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 from core.db import StorageMode, query, storage_info
 from detection.errors import DetectionError
 from detection.flags import RiskFlag, RuleResult
-from detection.frame import FRAME_COLUMNS, NUMERIC_COLUMNS, empty_frame
+from detection.frame import FRAME_COLUMNS, NUMERIC_COLUMNS, SERVICE_HISTORY_COLUMNS, empty_frame, epoch_day
 from domain.vocabulary import RiskKind
 
 
@@ -156,8 +156,11 @@ def load_frame(
         pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
         hit = keys[pos] == wanted
         found, at = pos[hit], np.flatnonzero(hit)
+    history = load_service_history(conn, now=now, vehicle_ids=ids)
     for column in NUMERIC_COLUMNS:
-        if column in ("service_km", "service_s"):
+        if column in SERVICE_HISTORY_COLUMNS:
+            frame[column] = frame["vehicle_id"].map(history[column]).astype("float64")
+        elif column in ("service_km", "service_s"):
             values = np.full(len(frame), np.nan)
             if column in service:
                 source = pd.to_numeric(service[column], errors="coerce").to_numpy(dtype="float64")
@@ -168,6 +171,25 @@ def load_frame(
         elif frame[column].dtype != "float64":
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     return frame[list(FRAME_COLUMNS)]
+
+
+def load_service_history(
+    conn: psycopg.Connection, *, now: datetime, vehicle_ids: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """Return the maintenance rule's service history per vehicle, indexed by vehicle id, with the float columns of
+    ``frame.SERVICE_HISTORY_COLUMNS`` (days as `epoch_day`; NaN when unknown); visits after `now` are not seen."""
+    ids = None if vehicle_ids is None else sorted(int(v) for v in vehicle_ids)
+    with conn.cursor(row_factory=tuple_row) as cur:
+        rows = cur.execute(
+            query("detection", "load_service_history"), {"now": now, "vehicle_ids": ids}
+        ).fetchall()
+    data = {
+        "last_maintenance_day": [np.nan if r[1] is None else float(epoch_day(r[1])) for r in rows],
+        "in_service_day": [np.nan if r[2] is None else float(epoch_day(r[2])) for r in rows],
+        "service_basis_km": [np.nan if r[3] is None else float(r[3]) for r in rows],
+    }
+    index = pd.Index([int(r[0]) for r in rows], dtype="int64", name="vehicle_id")
+    return pd.DataFrame(data, index=index, columns=list(SERVICE_HISTORY_COLUMNS), dtype="float64")
 
 
 def _params(flag: RiskFlag, now: datetime) -> dict:

@@ -11,9 +11,11 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from core.db import connect
 from core.leader import LeaderLock, lock_key
+from core.retention import apply_retention
 from core.service import Job, run_periodic
-from core.settings import DatabaseSettings
+from core.settings import DatabaseSettings, RetentionSettings
 from detection.job import run_pass
 from detection.metrics import DetectionMetrics
 from detection.rule import ConfiguredRule
@@ -66,10 +68,12 @@ def run_scheduled(
     log: Any,
     fixed_now: datetime | None = None,
     metrics: DetectionMetrics | None = None,
+    retention: RetentionSettings | None = None,
 ) -> None:
     """Block running a pass every `options.interval_s` seconds until SIGTERM or SIGINT (a repeat is harmless), but
     only while this process holds the leader lock: a second `carecast detect` waits and takes over when the
-    first stops or dies. Each pass's report (or its failure) goes to `metrics`."""
+    first stops or dies. Each pass's report (or its failure) goes to `metrics`. With `retention`, the leader also
+    deletes what is past its retention every `retention.interval_s` seconds (core/retention.py)."""
     lock = LeaderLock(
         database, key=LOCK_KEY, name="detection", application_name="carecast-detect-lock", log=log
     )
@@ -94,9 +98,12 @@ def run_scheduled(
                 metrics.observe(report)
 
         grace_s = max(1, int(options.interval_s))
-        return [
+        jobs = [
             Job("detection-pass", options.interval_s, tick, "detection.pass_failed", misfire_grace_s=grace_s)
         ]
+        if retention is not None:
+            jobs.append(_retention_job(database, retention, log=log, fixed_now=fixed_now))
+        return jobs
 
     def started() -> None:
         log.info(
@@ -106,3 +113,15 @@ def run_scheduled(
 
     signals = run_periodic(jobs, log=log, leader=lock, lock_poll_s=options.lock_poll_s, on_start=started)
     log.info("detection.stopped", signals=",".join(signals))
+
+
+def _retention_job(
+    database: DatabaseSettings, settings: RetentionSettings, *, log: Any, fixed_now: datetime | None
+) -> Job:
+    """Return the retention job: its own autocommit connection, so a long delete never holds a pass's one."""
+
+    def run() -> None:
+        with connect(database, autocommit=True) as conn:
+            apply_retention(conn, settings=settings, now=fixed_now or datetime.now(UTC), log=log)
+
+    return Job("retention", settings.interval_s, run, "retention.failed", misfire_grace_s=60)

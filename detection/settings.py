@@ -6,7 +6,7 @@ import os
 
 from pydantic import BaseModel, Field, model_validator
 
-from core.settings import BaseProcessSettings, SohSettings
+from core.settings import BaseProcessSettings, RetentionSettings, SohSettings
 
 
 class DetectionOptions(BaseModel):
@@ -44,6 +44,8 @@ class Settings(BaseProcessSettings):
     detection: DetectionOptions = Field(default_factory=DetectionOptions)
     # The end-of-life threshold of traction batteries, shared with the API's health summary and SOH chart.
     soh: SohSettings = Field(default_factory=SohSettings)
+    # Retention of raw telemetry and the outbox (CARECAST_RETENTION__…): detection's leader applies it.
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @model_validator(mode="after")
     def _ev_rule_reads_the_shared_threshold(self) -> Settings:

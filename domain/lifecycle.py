@@ -98,3 +98,10 @@ def when_risk_ends(stage: str) -> tuple[CaseStage, CloseReason] | None:
     if _at_least(stage, CaseStage.BOOKED):
         return None
     return CaseStage.CLOSED, CloseReason.RESOLVED_BY_ITSELF
+
+
+def serviced_elsewhere(stage: str | None) -> bool:
+    """Return True when a visit recorded outside a booking's own steps (the dealer system) that replaced the part
+    moves the case (None: no case yet) to serviced, where telemetry verifies the fix as after a booking; False
+    once it is serviced or further (the visit is already known, or the case is over)."""
+    return stage is None or not _at_least(stage, CaseStage.SERVICED)

@@ -7,10 +7,11 @@ service history (core/service_history.py). Pure: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.vocabulary import RiskKind
+from domain.vin import is_valid_vin
+from domain.vocabulary import Outcome, RiskKind
 
 
 class VisitSource(StrEnum):
@@ -68,3 +69,55 @@ class ServiceVisit:
     def fixes(self) -> frozenset[RiskKind]:
         """Return the risk kinds this visit's work fixes."""
         return frozenset(FIXES[w] for w in self.work if w in FIXES)
+
+
+# The work a Carecast booking's visit did, for its service_visit row: the fix of the risk it was booked for.
+_WORK_FOR: dict[RiskKind, WorkCode] = {kind: work for work, kind in FIXES.items()}
+
+
+def booking_work(kind: str, *, outcome: str | None) -> tuple[WorkCode, ...]:
+    """Return the work codes of a Carecast booking's visit: the risk's fix, or an inspection when no fault was
+    found."""
+    if outcome == Outcome.NO_FAULT_FOUND:
+        return (WorkCode.INSPECTION,)
+    return (_WORK_FOR.get(RiskKind(kind), WorkCode.OTHER),)
+
+
+class VisitProblemCode(StrEnum):
+    """Why one visit of a batch was not recorded (the others still are)."""
+
+    INVALID_VIN = "invalid_vin"
+    NAIVE_TIME = "naive_time"
+    FUTURE_VISIT = "future_visit"
+    INVALID_VISIT = "invalid_visit"
+    UNKNOWN_VEHICLE = "unknown_vehicle"
+    UNKNOWN_CENTER = "unknown_center"
+    UNKNOWN_TECHNICIAN = "unknown_technician"
+    REF_CONFLICT = "ref_conflict"
+    FAILED = "failed"  # the database refused it (e.g. a deadlock with a concurrent writer): send it again
+
+
+_CODES = frozenset(WorkCode)
+# A dealer system's clock may run a little ahead of ours; a visit further ahead than this is a typo, not a visit.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def invalid(visit: ServiceVisit, *, now: datetime) -> tuple[VisitProblemCode, str] | None:
+    """Return why the visit cannot be recorded whatever the database holds, or None when it can be tried."""
+    if not is_valid_vin(visit.vin):
+        return (
+            VisitProblemCode.INVALID_VIN,
+            "VIN must be 17 characters: digits and capital letters except I, O, Q",
+        )
+    if visit.visited_at.tzinfo is None or visit.visited_at.utcoffset() is None:
+        return VisitProblemCode.NAIVE_TIME, "visited_at needs a time zone offset"
+    if visit.visited_at > now + CLOCK_SKEW:
+        return VisitProblemCode.FUTURE_VISIT, "visited_at is in the future"
+    if not visit.center_code or not visit.external_ref:
+        return VisitProblemCode.INVALID_VISIT, "center_code and external_ref are required"
+    if visit.odometer_km is not None and visit.odometer_km < 0:
+        return VisitProblemCode.INVALID_VISIT, "odometer_km must not be negative"
+    unknown = [w for w in visit.work if w not in _CODES]
+    if unknown:
+        return VisitProblemCode.INVALID_VISIT, f"unknown work code {unknown[0]!r}"
+    return None

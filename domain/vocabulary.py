@@ -1,5 +1,5 @@
-"""The words Carecast's stages share: risk kinds and severities, case stages, booking and risk statuses, outcomes,
-close reasons, powertrains, segments and locales.
+"""The words Carecast's stages share: risk kinds and severities, case stages, booking and risk statuses, delivery
+channels and statuses, outcomes, close reasons, powertrains, segments and locales.
 
 Every string column with a CHECK constraint in the migrations takes its values from here;
 tests/domain/test_vocabulary.py compares each enum with its CHECK so the two cannot drift.
@@ -70,6 +70,24 @@ class BookingStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     EXPIRED = "expired"
+
+
+class Channel(StrEnum):
+    """How a care message reaches its owner; each needs the owner's granted consent (customer_consent)."""
+
+    IN_APP = "in_app"
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+
+
+class DeliveryStatus(StrEnum):
+    """One delivery of a dispatch to one channel (care_delivery) or of a push to a center (webhook_delivery):
+    waiting or retrying, done, given up after its retries, or called off (consent withdrawn, data erased)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+    CANCELLED = "cancelled"
 
 
 class Outcome(StrEnum):

@@ -4,7 +4,9 @@ Candidate centers: those with a technician holding the job's skill, within reach
 nearest one), ranked by distance with the customer's preferred center counted closer. Each center offers its
 earliest free slot on/after the day all parts are there, then later days. Up to three options, diverse by center
 first and by day second, ranked: finishing before the predicted date first, a center's first day before its
-further days, then center rank, then time. Segments shift the ranking: business owners get the fastest slot first
+further days, then center rank, then time. The dealer's master data bounds the slots: the center's own calendar
+days over the national one, each technician's weekly shifts, absences and DMS appointments (as busy periods), and
+the center's bays (never more jobs at once than bays). Segments shift the ranking: business owners get the fastest slot first
 (any center), families a weekend slot where one exists, premium owners their preferred center first.
 """
 
@@ -19,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from domain.vocabulary import RiskKind
 from domain.workdays import WorkCalendar
-from notify.slots import Interval, free_slots
+from notify.slots import CenterCalendar, DayKind, Interval, Shift, free_slots, saturated
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,9 @@ JOBS: Mapping[RiskKind, Job] = MappingProxyType(
 
 @dataclass(frozen=True, slots=True)
 class Center:
-    """A service center; opening_hours maps 'mon'..'sun' to ['08:30', '18:00'] or None, local time in tz."""
+    """An active service center; opening_hours maps 'mon'..'sun' to ['08:30', '18:00'] or None, local time in tz;
+    calendar_days its own closed, holiday and make-up days over the national calendar; bays how many jobs it can
+    run at once."""
 
     id: int
     name: str
@@ -64,24 +68,29 @@ class Center:
     lon: float
     tz: str
     opening_hours: Mapping[str, Sequence[str] | None]
+    bays: int = 4
+    calendar_days: Mapping[date, DayKind] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Technician:
-    """An active technician and the skills they are certified for."""
+    """An active technician, the skills they are certified for and their weekly shifts (none: opening hours)."""
 
     id: int
     center_id: int
     name: str
     skills: frozenset[str]
+    shifts: tuple[Shift, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class StockLevel:
-    """Free stock of one part at one center (on hand minus reserved) and its restock lead time."""
+    """Free stock of one part at one center (on hand minus reserved, in Carecast and in the DMS), its restock lead
+    time and the day the next delivery arrives, when known."""
 
     available: int
     restock_days: int
+    restock_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +222,16 @@ def parts_for(
         level = stock.get(sku)
         in_stock = level is not None and level.available >= qty
         lead = 0 if in_stock else (level.restock_days if level is not None else policy.default_restock_days)
+        arrives = today + timedelta(days=lead)
+        if (
+            not in_stock
+            and level is not None
+            and level.restock_date is not None
+            and level.restock_date >= today
+        ):
+            arrives = min(arrives, level.restock_date)  # a delivery already on its way beats a new order
         name = candidates.part_names.get(sku, sku)
-        lines.append(PartLine(sku, name, qty, in_stock, today + timedelta(days=lead)))
+        lines.append(PartLine(sku, name, qty, in_stock, arrives))
     return tuple(lines)
 
 
@@ -226,13 +243,19 @@ def propose(
     calendar: WorkCalendar,
     now: datetime,
     policy: BookingPolicy | None = None,
+    center_busy: Mapping[int, Sequence[Interval]] | None = None,
 ) -> list[BookingOption]:
-    """Return up to `policy.max_options` ranked booking options for a risk."""
+    """Return up to `policy.max_options` ranked booking options for a risk; `busy` holds each technician's
+    booked, offered and absent periods, `center_busy` every job at each center (for its bays)."""
     policy = policy or BookingPolicy()
     found: list[tuple[tuple, BookingOption]] = []
     for center_rank, rc in enumerate(rank_centers(request, candidates=candidates, policy=policy)):
         parts = parts_for(request, center=rc.center, candidates=candidates, now=now, policy=policy)
         tz = ZoneInfo(rc.center.tz)
+        bays_full = saturated((center_busy or {}).get(rc.center.id, ()), capacity=rc.center.bays)
+        center_calendar = (
+            CenterCalendar(calendar, rc.center.calendar_days) if rc.center.calendar_days else calendar
+        )
         taken_days: set[date] = set()
         # Families first get a search for a weekend slot; everyone then gets the earliest days.
         searches = [True] if request.segment == "family" else []
@@ -244,10 +267,11 @@ def propose(
                 busy,
                 first_day=max(p.available_on for p in parts),
                 taken_days=taken_days,
-                calendar=calendar,
+                calendar=center_calendar,
                 now=now,
                 policy=policy,
                 weekend_only=weekend_only,
+                bays_full=bays_full,
             )
             if best is None:
                 if weekend_only:
@@ -308,9 +332,10 @@ def _best_slot(
     now: datetime,
     policy: BookingPolicy,
     weekend_only: bool = False,
+    bays_full: Sequence[Interval] = (),
 ) -> tuple[Interval, Technician] | None:
-    """Earliest free slot over the center's qualified technicians on a day not yet offered; ties go to the
-    technician with the fewest bookings."""
+    """Earliest free slot over the center's qualified technicians on a day not yet offered, outside the periods
+    the center's bays are all taken; ties go to the technician with the fewest bookings."""
     tz = ZoneInfo(rc.center.tz)
     last_day = now.astimezone(tz).date() + timedelta(days=policy.horizon_days)
     best: tuple[tuple[datetime, int, int], Interval, Technician] | None = None
@@ -319,13 +344,14 @@ def _best_slot(
         slots = free_slots(
             tz,
             rc.center.opening_hours,
-            tech_busy,
+            [*tech_busy, *bays_full] if bays_full else tech_busy,
             first_day=first_day,
             earliest=now + policy.min_lead,
             last_day=last_day,
             duration=JOBS[request.kind].duration,
             step=policy.slot_step,
             calendar=calendar,
+            shifts=tech.shifts,
         )
         slot = next(
             (

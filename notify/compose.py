@@ -17,6 +17,7 @@ from domain.evidence import (
     EvBatterySohEvidence,
     Evidence,
     HolidayTripEvidence,
+    MaintenanceDueEvidence,
     SummerCareEvidence,
     TyrePressureEvidence,
     WinterPrepEvidence,
@@ -197,6 +198,7 @@ def _facts(evidence: Evidence, *, fmt: Formatter) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "mean": None, "weak_battery": False, "trend_per_year": None, "remaining_km": None, "holiday": None,
         "holiday_start": None, "due_items": [], "long_trips": None, "hottest": None, "leak_per_week": None,
+        "schedule": None,
     }  # fmt: skip
     match evidence:
         case WinterPrepEvidence():
@@ -218,7 +220,22 @@ def _facts(evidence: Evidence, *, fmt: Formatter) -> dict[str, Any]:
             )
         case HolidayTripEvidence():
             facts |= _holiday(evidence, fmt=fmt)
+        case MaintenanceDueEvidence() if evidence.schedule_from is not None:
+            facts["schedule"] = _schedule(evidence, fmt=fmt)
     return facts
+
+
+def _schedule(evidence: MaintenanceDueEvidence, *, fmt: Formatter) -> dict[str, Any]:
+    """A schedule-based maintenance reminder's facts (a car without a service countdown): where the interval
+    counts from, the interval and the distance driven since."""
+    assert evidence.schedule_from is not None
+    return {
+        "since": fmt.day(evidence.schedule_from),
+        "visit": evidence.schedule_basis == "maintenance_visit",
+        "months": evidence.schedule_months,
+        "km": fmt.km(float(evidence.schedule_km)) if evidence.schedule_km is not None else None,
+        "driven": _positive(evidence.km_since, fmt.km),
+    }
 
 
 def _holiday(evidence: HolidayTripEvidence, *, fmt: Formatter) -> dict[str, Any]:

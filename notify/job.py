@@ -1,5 +1,7 @@
-"""One notifier pass: expire stale offers, take every case one step along its conversation (first notice,
-reminder, escalation, "all good now"), and re-plan risks whose offers all expired; one transaction per risk."""
+"""One notifier pass: expire stale offers and release those the dealer's data now rules out (accepted bookings it
+rules out are surfaced to their center, never moved), call off messages about cars that changed hands, take every
+case one step along its conversation (first notice, reminder, escalation, "all good now"), and re-plan risks whose
+offers expired or were released; one transaction per risk."""
 
 from __future__ import annotations
 
@@ -39,6 +41,9 @@ class PassReport:
     replanned: int = 0
     closed: int = 0
     verified: int = 0
+    released: int = 0  # risks whose open offers the dealer's data (or a change of owner) now ruled out
+    conflicts: int = 0  # accepted bookings newly surfaced to their center (booking_conflict feed items)
+    transferred: int = 0  # messages and deliveries called off: their car changed hands
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +71,13 @@ def run_pass(
     started = time.monotonic()
     cadence = cadence or CadencePolicy()
     expired = bookings.expire(conn, now=now)
+    with conn.transaction():
+        refill = bookings.release_conflicts(conn, now=now)
+        conflicts = repository.surface_conflicts(conn, now=now)
+        transferred = repository.cancel_transferred(conn)
     verified, refired = _verify_serviced(conn, now=now, params=verify or VerifyParams(), limit=limit)
     ids = repository.attention_risk_ids(conn, limit=limit)
-    candidates = repository.load_candidates(conn) if ids else Candidates((), ())
+    candidates = repository.load_candidates(conn, today=now.date()) if ids else Candidates((), ())
     ctx = _Context(candidates, calendar, policy, cadence, now, now + offer_ttl)
     notified = suggestions = without_options = skipped = failed = closed = replanned = 0
     for risk_id in ids:
@@ -89,14 +98,15 @@ def run_pass(
             suggestions += step.offered
             without_options += step.offered == 0 and step.purpose != "all_clear"
     # After the steps, which already gave fresh offers with every new notice.
-    replan_ids = repository.replan_risk_ids(conn, limit=limit)
+    replan_ids = repository.replan_risk_ids(conn, limit=limit, refill=refill)
     if replan_ids and not ids:
-        ctx = replace(ctx, candidates=repository.load_candidates(conn))
+        ctx = replace(ctx, candidates=repository.load_candidates(conn, today=now.date()))
     for risk_id in replan_ids:
         try:
             with conn.transaction():
                 row = repository.lock_case(conn, risk_id=risk_id, now=now)
-                offered = 0 if row is None else len(_offer(conn, row=row, ctx=ctx))
+                kept = set() if row is None else repository.live_ranks(conn, risk_id=risk_id)
+                offered = 0 if row is None else len(_offer(conn, row=row, ctx=ctx, kept_ranks=kept))
         except Exception:
             failed += 1
             log.exception("notify.replan_failed", risk_id=risk_id)
@@ -115,6 +125,9 @@ def run_pass(
         replanned,
         closed,
         verified,
+        len(refill),
+        conflicts,
+        transferred,
     )
     log.info(
         "notify.pass",
@@ -128,6 +141,9 @@ def run_pass(
         closed=closed,
         verified=verified,
         refired=refired,
+        released_risks=len(refill),
+        conflicts=conflicts,
+        transferred=transferred,
         skipped=skipped,
         failed=failed,
         elapsed_ms=report.elapsed_ms,
@@ -211,8 +227,11 @@ def _write_message(
     )
 
 
-def _offer(conn: psycopg.Connection, *, row: repository.CaseRow, ctx: _Context) -> list[BookingOption]:
-    """Propose and save up to three booking options for an open risk; return them."""
+def _offer(
+    conn: psycopg.Connection, *, row: repository.CaseRow, ctx: _Context, kept_ranks: set[int] | None = None
+) -> list[BookingOption]:
+    """Propose and save up to three booking options for an open risk; return them. Offers still on the table keep
+    their ranks (`kept_ranks`): the best new options take the free ones."""
     if row.risk_status != "open" or row.home_lat is None or row.home_lon is None:
         return []
     request = BookingRequest(
@@ -226,12 +245,19 @@ def _offer(conn: psycopg.Connection, *, row: repository.CaseRow, ctx: _Context) 
     )
     repository.lock_bookings(conn)
     ranked = rank_centers(request, candidates=ctx.candidates, policy=ctx.policy)
-    busy = repository.load_busy(
-        conn, technician_ids=[t.id for rc in ranked for t in rc.technicians], since=ctx.now
-    )
+    busy = repository.load_busy(conn, center_ids=[rc.center.id for rc in ranked], since=ctx.now)
     options = propose(
-        request, candidates=ctx.candidates, busy=busy, calendar=ctx.calendar, now=ctx.now, policy=ctx.policy
+        request,
+        candidates=ctx.candidates,
+        busy=busy.technicians,
+        center_busy=busy.centers,
+        calendar=ctx.calendar,
+        now=ctx.now,
+        policy=ctx.policy,
     )
+    if kept_ranks:
+        free = [r for r in range(1, ctx.policy.max_options + 1) if r not in kept_ranks]
+        options = [replace(o, rank=r) for o, r in zip(options, free, strict=False)]
     repository.save_suggestions(conn, row=row, options=options, expires_at=ctx.offers_expire_at)
     return options
 

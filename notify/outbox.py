@@ -1,18 +1,24 @@
 """The outbox: merge each owner's due messages into one dispatch (quiet hours, frequency cap), then deliver every
-dispatch to each channel independently, recording every attempt and retrying with backoff (at-least-once)."""
+dispatch to each channel independently, recording every attempt and retrying with backoff (at-least-once).
+
+Consent is opt-in per channel (customer_consent, docs/privacy.md): a dispatch gets deliveries only on the channels
+its owner granted, an owner with none gets no dispatch (the messages are withheld), and a delivery whose consent
+was withdrawn after its dispatch is cancelled at send time instead of sent."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 import psycopg
 import structlog
 from psycopg.rows import dict_row
 
 from core.db import query, scalar
+from domain.vocabulary import Channel as ChannelName
 from notify.channels import Channel, DeliveryError, Envelope
 from notify.compose import Message, compose_digest
 from notify.policy import CadencePolicy, Queued, due_batches
@@ -29,6 +35,8 @@ class OutboxReport:
     retrying: int
     dead: int
     elapsed_ms: int
+    withheld: int = 0  # owners whose due messages were cancelled: no channel with consent
+    cancelled: int = 0  # deliveries called off at send time: consent withdrawn since the dispatch
 
 
 def run_outbox(
@@ -43,14 +51,21 @@ def run_outbox(
 ) -> OutboxReport:
     """Dispatch due messages and deliver due deliveries on an autocommit connection; return the counts."""
     started = time.monotonic()
-    dispatched, deferred = dispatch_due(
+    dispatched, deferred, withheld = dispatch_due(
         conn, channels=channels, now=now, cadence=cadence or CadencePolicy(), limit=limit
     )
-    delivered, retrying, dead = deliver_due(
+    delivered, retrying, dead, cancelled = deliver_due(
         conn, channels=channels, now=now, retry=retry or RetryPolicy(), log=log, limit=limit
     )
     report = OutboxReport(
-        dispatched, deferred, delivered, retrying, dead, int((time.monotonic() - started) * 1000)
+        dispatched,
+        deferred,
+        delivered,
+        retrying,
+        dead,
+        int((time.monotonic() - started) * 1000),
+        withheld,
+        cancelled,
     )
     log.info(
         "notify.outbox",
@@ -60,6 +75,8 @@ def run_outbox(
         delivered=delivered,
         retrying=retrying,
         dead=dead,
+        withheld=withheld,
+        cancelled=cancelled,
         elapsed_ms=report.elapsed_ms,
     )
     return report
@@ -72,14 +89,15 @@ def dispatch_due(
     now: datetime,
     cadence: CadencePolicy,
     limit: int,
-) -> tuple[int, int]:
-    """Merge each owner's due messages into one dispatch with its deliveries; return (dispatched, deferred)."""
+) -> tuple[int, int, int]:
+    """Merge each owner's due messages into one dispatch with its deliveries; return (dispatched, deferred,
+    withheld): an owner who consents to no channel gets no dispatch, the messages are cancelled (withheld)."""
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(query("notify", "due_queued"), {"now": now, "limit": limit}).fetchall()
     by_owner: dict[int, list[dict]] = {}
     for row in rows:
         by_owner.setdefault(row["customer_id"], []).append(row)
-    dispatched = deferred = 0
+    dispatched = deferred = withheld = 0
     for owner, items in by_owner.items():
         first = items[0]
         owner_cadence = cadence
@@ -94,19 +112,26 @@ def dispatch_due(
             if owner in defer:
                 conn.execute(query("notify", "defer_owner"), {"customer_id": owner, "at": defer[owner]})
                 deferred += 1
-            elif owner in send and _dispatch(conn, owner=owner, ids=send[owner], channels=channels, now=now):
-                dispatched += 1
-    return dispatched, deferred
+            elif owner in send:
+                outcome = _dispatch(conn, owner=owner, ids=send[owner], channels=channels, now=now)
+                dispatched += outcome == "dispatched"
+                withheld += outcome == "withheld"
+    return dispatched, deferred, withheld
 
 
 def _dispatch(
     conn: psycopg.Connection, *, owner: int, ids: list[int], channels: Mapping[str, Channel], now: datetime
-) -> bool:
+) -> Literal["dispatched", "withheld"] | None:
+    """Dispatch the batch; return "dispatched", "withheld" (no consented channel) or None (taken elsewhere)."""
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(query("notify", "lock_batch"), {"ids": ids}).fetchall()
     if not rows:
-        return False
+        return None
     owner_row = rows[0]
+    targets = _targets(owner_row["channels"] or {}, channels=channels, consented=owner_row["consented"])
+    if not targets:
+        conn.execute(query("notify", "withhold_messages"), {"ids": [r["id"] for r in rows]})
+        return "withheld"
     merged = compose_digest(
         [Message(r["locale"], r["subject"], r["body"]) for r in rows],
         name=owner_row["name"],
@@ -124,21 +149,27 @@ def _dispatch(
     conn.execute(
         query("notify", "mark_sent"), {"ids": [r["id"] for r in rows], "dispatch_id": dispatch_id, "now": now}
     )
-    for channel, target in _targets(owner_row["channels"] or {}, channels=channels):
+    for channel, target in targets:
         conn.execute(
             query("notify", "insert_delivery"),
             {"dispatch_id": dispatch_id, "channel": channel, "target": target, "now": now},
         )
-    return True
+    return "dispatched"
 
 
-def _targets(contact: Mapping[str, object], *, channels: Mapping[str, Channel]) -> list[tuple[str, str]]:
-    """The in-app feed always; webhook and e-mail when the owner has an address and the channel is configured."""
-    targets = [("in_app", "feed")]
-    if "webhook" in channels and isinstance(contact.get("webhook_url"), str):
-        targets.append(("webhook", str(contact["webhook_url"])))
-    if "email" in channels and isinstance(contact.get("email"), str):
-        targets.append(("email", str(contact["email"])))
+def _targets(
+    contact: Mapping[str, object], *, channels: Mapping[str, Channel], consented: Collection[str]
+) -> list[tuple[str, str]]:
+    """Return (channel, target) for each channel the owner consented to: the in-app feed; webhook and e-mail
+    when the owner also has an address there and the channel is configured in this process."""
+    targets = []
+    if ChannelName.IN_APP in consented:
+        targets.append((ChannelName.IN_APP.value, "feed"))
+    addresses = ((ChannelName.WEBHOOK, "webhook_url"), (ChannelName.EMAIL, "email"))
+    for name, field in addresses:
+        address = contact.get(field)
+        if name in consented and name in channels and isinstance(address, str):
+            targets.append((name.value, address))
     return targets
 
 
@@ -150,15 +181,20 @@ def deliver_due(
     retry: RetryPolicy,
     log: structlog.stdlib.BoundLogger,
     limit: int,
-) -> tuple[int, int, int]:
-    """Try every due delivery once, each on its own; return (delivered, retrying, dead)."""
+) -> tuple[int, int, int, int]:
+    """Try every due delivery once, each on its own; return (delivered, retrying, dead, cancelled)."""
     ids = [r[0] for r in conn.execute(query("notify", "due_deliveries"), {"now": now, "limit": limit})]
-    delivered = retrying = dead = 0
+    delivered = retrying = dead = cancelled = 0
     for delivery_id in ids:
         with conn.transaction():
             with conn.cursor(row_factory=dict_row) as cur:
                 row = cur.execute(query("notify", "lock_delivery"), {"id": delivery_id}).fetchone()
             if row is None:
+                continue
+            if not row["consented"]:
+                reason = f"cancelled: no consent for {row['channel']} (withdrawn after dispatch)"
+                conn.execute(query("notify", "cancel_delivery"), {"id": delivery_id, "reason": reason})
+                cancelled += 1
                 continue
             channel = channels.get(row["channel"])
             try:
@@ -190,7 +226,7 @@ def deliver_due(
         delivered += ok
         retrying += status == "pending"
         dead += status == "dead"
-    return delivered, retrying, dead
+    return delivered, retrying, dead, cancelled
 
 
 def _envelope(row: Mapping) -> Envelope:

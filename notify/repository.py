@@ -8,13 +8,14 @@ from datetime import date, datetime, time
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from core import bookings
 from core.db import query
 from notify.booking import BookingOption, Candidates, Center, Interval, StockLevel, Technician
 from notify.compose import Message
+from notify.slots import DayKind, Shift
 
 # pg_advisory_xact_lock key of the booking section; any constant no other Carecast process uses.
 _BOOKING_LOCK_KEY = 0x6E_6F_74_69  # "noti"
@@ -84,13 +85,35 @@ def serviced_cases(
     return conn.cursor(row_factory=dict_row).execute(query("notify", "serviced_cases"), params).fetchall()
 
 
-def replan_risk_ids(conn: psycopg.Connection, *, limit: int) -> list[int]:
-    """Return notified, unbooked open risks whose offers all expired."""
-    return [row[0] for row in conn.execute(query("notify", "replan_risks"), {"limit": limit})]
+def replan_risk_ids(conn: psycopg.Connection, *, limit: int, refill: Sequence[int] = ()) -> list[int]:
+    """Return notified, unbooked open risks whose offers all expired, and those of `refill` (some offers just
+    released) still unbooked."""
+    params = {"limit": limit, "refill": list(refill)}
+    with conn.cursor(row_factory=tuple_row) as cur:
+        return [row[0] for row in cur.execute(query("notify", "replan_risks"), params)]
 
 
-def load_candidates(conn: psycopg.Connection) -> Candidates:
-    """Return every center, active technician, free stock level and part name."""
+def live_ranks(conn: psycopg.Connection, *, risk_id: int) -> set[int]:
+    """Return the ranks of the risk's offers still on the table."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        return {row[0] for row in cur.execute(query("notify", "live_ranks"), {"risk_id": risk_id})}
+
+
+def surface_conflicts(conn: psycopg.Connection, *, now: datetime) -> int:
+    """Add a 'booking_conflict' item to the center's feed for each accepted booking ahead the dealer's data now
+    rules out (once per booking); return how many were added."""
+    return conn.execute(query("notify", "surface_conflicts"), {"now": now}).rowcount
+
+
+def cancel_transferred(conn: psycopg.Connection) -> int:
+    """Call off queued messages and pending deliveries about vehicles their owner no longer owns; return how many."""
+    messages = conn.execute(query("notify", "cancel_transferred")).rowcount
+    return messages + conn.execute(query("notify", "cancel_transferred_deliveries")).rowcount
+
+
+def load_candidates(conn: psycopg.Connection, *, today: date) -> Candidates:
+    """Return every active center (bays, own calendar days from the day before `today`), active technician with
+    their shifts, free stock level and part name."""
     with conn.cursor(row_factory=dict_row) as cur:
         centers = tuple(
             Center(
@@ -102,16 +125,28 @@ def load_candidates(conn: psycopg.Connection) -> Candidates:
                 lon=r["lon_deg"],
                 tz=r["tz"],
                 opening_hours=r["opening_hours"],
+                bays=r["bays"],
+                calendar_days={date.fromisoformat(d): DayKind(k) for d, k in r["calendar_days"].items()},
             )
-            for r in cur.execute(query("notify", "centers"))
+            for r in cur.execute(query("notify", "centers"), {"today": today})
         )
         technicians = tuple(
-            Technician(id=r["id"], center_id=r["center_id"], name=r["name"], skills=frozenset(r["skills"]))
+            Technician(
+                id=r["id"],
+                center_id=r["center_id"],
+                name=r["name"],
+                skills=frozenset(r["skills"]),
+                shifts=tuple(
+                    Shift(w, time.fromisoformat(a), time.fromisoformat(b)) for w, a, b in r["shifts"]
+                ),
+            )
             for r in cur.execute(query("notify", "technicians"))
         )
         stock: dict[int, dict[str, StockLevel]] = {}
         for r in cur.execute(query("notify", "stock")):
-            stock.setdefault(r["center_id"], {})[r["sku"]] = StockLevel(r["available"], r["restock_days"])
+            stock.setdefault(r["center_id"], {})[r["sku"]] = StockLevel(
+                r["available"], r["restock_days"], r["restock_date"]
+            )
         names = {r["sku"]: r["name"] for r in cur.execute(query("notify", "part_names"))}
     return Candidates(centers=centers, technicians=technicians, stock=stock, part_names=names)
 
@@ -121,16 +156,28 @@ def lock_bookings(conn: psycopg.Connection) -> None:
     conn.execute(query("notify", "booking_lock"), {"key": _BOOKING_LOCK_KEY})
 
 
-def load_busy(
-    conn: psycopg.Connection, *, technician_ids: Sequence[int], since: datetime
-) -> dict[int, list[Interval]]:
-    """Return the accepted and still-offered slots ending after `since`, per technician."""
-    busy: dict[int, list[Interval]] = {}
-    if not technician_ids:
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """Periods that hold time: per technician (bookings, offers, DMS appointments, absences) and per center
+    (every job that takes a bay)."""
+
+    technicians: dict[int, list[Interval]]
+    centers: dict[int, list[Interval]]
+
+
+def load_busy(conn: psycopg.Connection, *, center_ids: Sequence[int], since: datetime) -> Busy:
+    """Return what holds the centers' technicians and bays after `since`."""
+    busy = Busy({}, {})
+    if not center_ids:
         return busy
-    rows = conn.execute(query("notify", "busy"), {"technician_ids": list(technician_ids), "since": since})
-    for tech_id, start, end in (tuple(r.values()) if isinstance(r, dict) else r for r in rows):
-        busy.setdefault(tech_id, []).append(Interval(start, end))
+    params = {"center_ids": list(center_ids), "since": since}
+    rows = conn.cursor(row_factory=tuple_row).execute(query("notify", "busy"), params).fetchall()
+    for center_id, tech_id, start, end, takes_bay in rows:
+        period = Interval(start, end)
+        if tech_id is not None:
+            busy.technicians.setdefault(tech_id, []).append(period)
+        if takes_bay:
+            busy.centers.setdefault(center_id, []).append(period)
     return busy
 
 

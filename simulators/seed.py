@@ -1,14 +1,21 @@
 """Idempotent upsert of a simulated fleet into the reference tables (centers, technicians, parts, stock,
-customers, vehicles), in one transaction."""
+customers, vehicles), in one transaction, through the master-data import's writers (core/masterdata): the one
+writer of those tables, so a simulated network is stored exactly as an imported one."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import psycopg
-from psycopg.types.json import Jsonb
 
-from core.db import query
+from core.masterdata.engine import write_records
+from domain.masterdata import ENTITIES, EntityName
+from domain.masterdata.centers import Center
+from domain.masterdata.customers import Customer, Vehicle
+from domain.masterdata.parts import Part, Stock
+from domain.masterdata.staff import Technician
 from simulators.fleet import Fleet
 
 
@@ -23,70 +30,59 @@ class SeedReport:
     vehicles: int
 
 
-def _ids(cur: psycopg.Cursor, name: str, params: list[dict[str, object]]) -> list[int]:
-    """Run the named upsert once per parameter set (pipelined) and return the id each one returned."""
-    cur.executemany(query("simulators", name), params, returning=True)
-    ids = []
-    while True:
-        row = cur.fetchone()
-        if row is None:
-            raise LookupError("an upsert returned no id")
-        ids.append(row[0] if not isinstance(row, dict) else next(iter(row.values())))
-        if not cur.nextset():
-            return ids
-
-
-def seed_fleet(conn: psycopg.Connection, *, fleet: Fleet) -> SeedReport:
-    """Upsert every row of `fleet` (by center code, employee number, SKU, CRM id, VIN) and commit."""
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute(query("simulators", "lock_seed"))
-        centers = [
+def fleet_records(
+    fleet: Fleet,
+) -> dict[EntityName, list[Center | Technician | Part | Stock | Customer | Vehicle]]:
+    """Return the fleet as master-data records, by entity, in import order."""
+    # a bay per technician: the simulated network is planned by technician availability alone
+    bays = Counter(t.center_code for t in fleet.technicians)
+    centers = [
+        Center.model_validate(
             {"code": c.code, "name": c.name, "city": c.city, "region": c.region, "lat_deg": c.lat_deg,
-             "lon_deg": c.lon_deg, "tz": c.tz, "opening_hours": Jsonb(c.opening_hours), "brands": list(c.brands)}
-            for c in fleet.centers
-        ]  # fmt: skip
-        center_ids = dict(
-            zip([c.code for c in fleet.centers], _ids(cur, "upsert_center", centers), strict=True)
+             "lon_deg": c.lon_deg, "tz": c.tz, "brands": c.brands, "bays": max(bays[c.code], 1),
+             **c.opening_hours}
         )
-        technicians = [
-            {
-                "center_id": center_ids[t.center_code],
-                "employee_no": f"{t.center_code}-{t.name}",
-                "name": t.name,
-                "skills": list(t.skills),
-            }
-            for t in fleet.technicians
-        ]
-        cur.executemany(query("simulators", "upsert_technician"), technicians)
-        parts: list[dict[str, object]] = [{"sku": sku, "name": name} for sku, name in fleet.parts.items()]
-        part_ids = dict(zip(list(fleet.parts), _ids(cur, "upsert_part", parts), strict=True))
-        stock = [
-            {"center_id": center_ids[s.center_code], "part_id": part_ids[s.sku], "on_hand": s.on_hand,
-             "restock_days": s.restock_days}
+        for c in fleet.centers
+    ]  # fmt: skip
+    technicians = [
+        Technician(
+            employee_no=f"{t.center_code}-{t.name}", center_code=t.center_code, name=t.name, skills=t.skills
+        )
+        for t in fleet.technicians
+    ]
+    customers = [
+        Customer.model_validate(
+            {"ref": c.crm_id, "name": c.name, "locale": c.locale, "tz": c.tz, "segment": c.segment,
+             "email": c.channels.get("email"), "phone": c.channels.get("phone"),
+             "app": bool(c.channels.get("app")), "consent_in_app": bool(c.channels.get("app")),
+             "consent_email": "email" in c.channels, "preferred_center_code": c.preferred_center_code}
+        )
+        for c in fleet.customers
+    ]  # fmt: skip
+    vehicles = [
+        # model keeps the brand ("Volkswagen Lavida"): messages and pages name the car by it
+        Vehicle(vin=v.vin, brand=v.brand, model=f"{v.brand} {v.model}", model_year=v.model_year,
+                powertrain=v.powertrain, owner_ref=v.crm_id, region=v.region)
+        for v in fleet.vehicles
+    ]  # fmt: skip
+    return {
+        EntityName.CENTERS: list(centers),
+        EntityName.TECHNICIANS: list(technicians),
+        EntityName.PARTS: [Part(sku=sku, name=name) for sku, name in fleet.parts.items()],
+        EntityName.STOCK: [
+            Stock(center_code=s.center_code, sku=s.sku, on_hand=s.on_hand, restock_days=s.restock_days)
             for s in fleet.stock
-        ]  # fmt: skip
-        cur.executemany(query("simulators", "upsert_part_stock"), stock)
-        customers = [
-            {"crm_id": c.crm_id, "name": c.name, "locale": c.locale, "tz": c.tz, "segment": str(c.segment),
-             "center_id": center_ids[c.preferred_center_code], "channels": Jsonb(c.channels)}
-            for c in fleet.customers
-        ]  # fmt: skip
-        crm_ids = [c.crm_id for c in fleet.customers]
-        customer_ids = dict(zip(crm_ids, _ids(cur, "upsert_customer", customers), strict=True))
-        consent = [
-            {"customer_id": customer_ids[c.crm_id], "channel": channel, "granted": granted}
-            for c in fleet.customers
-            for channel, granted in (
-                ("in_app", bool(c.channels.get("app"))),
-                ("email", "email" in c.channels),
-            )
-        ]
-        cur.executemany(query("simulators", "upsert_consent"), consent)
-        vehicles = [
-            {"vin": v.vin, "customer_id": customer_ids[v.crm_id], "model": f"{v.brand} {v.model}",
-             "model_year": v.model_year, "powertrain": str(v.powertrain), "region": v.region}
-            for v in fleet.vehicles
-        ]  # fmt: skip
-        cur.executemany(query("simulators", "upsert_vehicle"), vehicles)
+        ],
+        EntityName.CUSTOMERS: list(customers),
+        EntityName.VEHICLES: list(vehicles),
+    }
+
+
+def seed_fleet(conn: psycopg.Connection, *, fleet: Fleet, now: datetime | None = None) -> SeedReport:
+    """Upsert every row of `fleet` (by center code, employee number, SKU, CRM id, VIN) and commit."""
+    stamp = now or datetime.now(UTC)
+    with conn.transaction():
+        for entity, records in fleet_records(fleet).items():
+            write_records(conn, entity=ENTITIES[entity], records=records, now=stamp)
     counts = (fleet.centers, fleet.technicians, fleet.parts, fleet.customers, fleet.vehicles)
     return SeedReport(*(len(c) for c in counts))

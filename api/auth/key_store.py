@@ -61,6 +61,14 @@ def center_id_for_code(conn: psycopg.Connection, *, code: str) -> int:
     return row[0]
 
 
+def customer_id_for_ref(conn: psycopg.Connection, *, ref: str) -> int:
+    """Return the id of the customer with this reference."""
+    row = conn.cursor(row_factory=tuple_row).execute(query("api", "customer_by_ref"), {"ref": ref}).fetchone()
+    if row is None:
+        raise KeyCommandError(f"no customer with reference {ref!r}")
+    return row[0]
+
+
 def _insert_key(
     conn: psycopg.Connection, *, role: str, center_id: int | None, label: str, expires_in: timedelta | None
 ) -> str:

@@ -144,7 +144,8 @@ def _row_for_page(row: dict[str, Any], *, locale: str) -> dict[str, Any]:
 
 @router.get("")
 def board(request: Request, conn: Conn) -> Response:
-    """Show live suggestions (with evidence), booked visits, open cases, outreach tasks and survey alerts."""
+    """Show live suggestions (with evidence), booked visits, open cases, bookings to rebook (the dealer's data now
+    rules them out), outreach tasks and survey alerts."""
     session = _session(request, conn)
     if session is None:
         return RedirectResponse("/advisor/login", status_code=303)
@@ -165,6 +166,7 @@ def board(request: Request, conn: Conn) -> Response:
         suggested=[r for r in rows if r["status"] == "suggested"],
         booked=[r for r in rows if r["status"] == "accepted"],
         cases=repository.open_cases(conn, center_id=session.center_id, after_id=0, limit=100),
+        conflicts=[i for i in feed if i["kind"] == "booking_conflict"],
         outreach=[i for i in feed if i["kind"] == "outreach"],
         survey_alerts=[i for i in feed if i["kind"] == "low_feedback"],
         flash=t.get(done) if done in ("accepted", "declined") else None,

@@ -9,8 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CenterCaller, Conn
-from api.errors import ApiError
+from api.deps import AdminCaller, Conn
 from api.schemas.common import error_responses
 from api.schemas.manager import ManagerReport
 from api.store import repository
@@ -27,12 +26,10 @@ router = APIRouter(prefix="/v1/manager", tags=["managers"])
 )
 def report(
     conn: Conn,
-    caller: CenterCaller,
+    _admin: AdminCaller,
     days: Annotated[int, Query(ge=1, le=730, description="Look back this many days")] = 90,
 ) -> ManagerReport:
     """Return per-rule outcomes (precision, lead days) and per-center response times; admin keys only."""
-    if caller.role != "admin":
-        raise ApiError(403, "forbidden", "manager reports need an admin key")
     since = datetime.now(UTC) - timedelta(days=days)
     rules = [{**asdict(r), "precision": r.precision} for r in rule_outcomes(conn, since=since)]
     scores = repository.satisfaction(conn, since=since)

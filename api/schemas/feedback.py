@@ -45,7 +45,8 @@ class FeedItem(BaseModel):
     """Something the center's advisors should act on."""
 
     id: int
-    kind: Literal["low_feedback", "outreach"]
+    # booking_conflict: an accepted booking the dealer's data now rules out (detail.booking_id; reason why)
+    kind: Literal["low_feedback", "outreach", "booking_conflict"]
     reason: str = Field(examples=["due_for_maintenance"])
     detail: dict[str, Any]
     status: Literal["open", "done"]

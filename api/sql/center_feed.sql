@@ -1,4 +1,4 @@
--- A center's open feed items in id order: low feedback scores and outreach tasks.
+-- A center's open feed items in id order: low feedback scores, outreach tasks and booking conflicts.
 SELECT f.id, f.kind, f.reason, f.detail, f.status, f.created_at, f.risk_id, v.vin, v.model,
        c.name AS customer_name, c.channels ->> 'phone' AS phone
 FROM center_feed_item f

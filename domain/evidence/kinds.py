@@ -203,8 +203,18 @@ class HolidayTripEvidence(Evidence):
     lead_days: int | None = None
 
 
+class ScheduleBasis(StrEnum):
+    """What a schedule-based maintenance due date counts from, best first."""
+
+    MAINTENANCE_VISIT = "maintenance_visit"
+    IN_SERVICE = (
+        "in_service"  # no maintenance visit known: the registration date, else the day it came to Carecast
+    )
+
+
 class MaintenanceDueEvidence(Evidence):
-    """maintenance_due: the car's own service countdown and its daily distance; `threshold` is in days."""
+    """maintenance_due: the car's own service countdown and its daily distance; `threshold` is in days. A car
+    that reports no countdown is judged by the service schedule instead (the `schedule_*` keys are then set)."""
 
     model_config = _kind(RiskKind.MAINTENANCE_DUE)
 
@@ -214,3 +224,13 @@ class MaintenanceDueEvidence(Evidence):
     time_signal: str | None = None
     days_left: Number | None = None
     threshold_km: Number | None = None
+    schedule_basis: ScheduleBasis | None = None
+    """What the schedule counts from; absent for a countdown-based flag."""
+    schedule_from: date | None = None
+    """The day of that last maintenance visit, or the day the car entered service."""
+    schedule_months: int | None = None
+    """The service interval in months."""
+    schedule_km: Number | None = None
+    """The service interval in km."""
+    km_since: Number | None = None
+    """Distance driven since `schedule_from`, when the odometer then is known."""

@@ -1,8 +1,13 @@
 -- Cars whose owner has a preferred center and no open outreach task: their last known visit, how many of the
 -- last 30 days they drove, the latest distance-to-service reading and traction battery health.
 SELECT v.id AS vehicle_id, c.preferred_center_id AS center_id,
-       greatest(v.last_visit_at, v.created_at,
-                (SELECT max(k.serviced_at) FROM care_case k WHERE k.vehicle_id = v.id)) AS last_visit,
+       -- the real last visit (the service history, Carecast's own cases); with none known, since the car was
+       -- registered or came to Carecast
+       coalesce(greatest(v.last_visit_at,
+                         (SELECT max(s.visited_at) FROM service_visit s
+                          WHERE s.vehicle_id = v.id AND s.visited_at <= %(now)s),
+                         (SELECT max(k.serviced_at) FROM care_case k WHERE k.vehicle_id = v.id)),
+                v.registered_on::timestamptz, v.created_at) AS last_visit,
        (SELECT count(*) FROM telemetry_daily d
         WHERE d.vehicle_id = v.id AND d.day > %(now)s - INTERVAL '30 days' AND d.day <= %(now)s
           AND d.samples > 0) AS active_days,

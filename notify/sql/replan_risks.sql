@@ -1,9 +1,12 @@
--- Notified, unbooked open risks that had offers but none is live any more: they get fresh ones.
+-- Notified, unbooked open risks that had offers but none is live any more, and those that just lost some to the
+-- dealer's data (`refill`): they get fresh ones.
 SELECT r.id
 FROM risk r
 JOIN care_case k ON k.risk_id = r.id AND k.stage = 'notified' AND NOT k.muted
 WHERE r.status = 'open'
   AND EXISTS (SELECT 1 FROM booking_suggestion s WHERE s.risk_id = r.id)
-  AND NOT EXISTS (SELECT 1 FROM booking_suggestion s WHERE s.risk_id = r.id AND s.status IN ('suggested', 'accepted'))
+  AND NOT EXISTS (SELECT 1 FROM booking_suggestion s WHERE s.risk_id = r.id AND s.status = 'accepted')
+  AND (r.id = ANY(%(refill)s::bigint[])
+       OR NOT EXISTS (SELECT 1 FROM booking_suggestion s WHERE s.risk_id = r.id AND s.status = 'suggested'))
 ORDER BY r.id
 LIMIT %(limit)s

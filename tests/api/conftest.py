@@ -65,14 +65,19 @@ def add_center(conn: psycopg.Connection, *, code: str) -> tuple[int, int]:
 
 
 def add_customer(conn: psycopg.Connection, *, name: str, center_id: int) -> int:
-    """Insert a customer who prefers `center_id`; return the id."""
-    return _one(
+    """Insert a customer who prefers `center_id` and consents to the in-app feed; return the id."""
+    customer_id = _one(
         conn,
         """
         INSERT INTO customer (name, locale, tz, segment, preferred_center_id)
         VALUES (%(n)s, 'zh-CN', 'Asia/Shanghai', 'family', %(c)s) RETURNING id""",
         {"n": name, "c": center_id},
     )
+    conn.execute(
+        "INSERT INTO customer_consent (customer_id, channel, granted) VALUES (%s, 'in_app', true)",
+        (customer_id,),
+    )
+    return customer_id
 
 
 def add_vehicle(conn: psycopg.Connection, *, vin: str, customer_id: int) -> int:

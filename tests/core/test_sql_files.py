@@ -24,6 +24,8 @@ FILES = sorted(p for p in ROOT.glob("*/sql/*.sql"))
 NOT_PREPARABLE = {
     "api/sql/feed_listen.sql",
     "core/sql/refresh_daily.timescale.sql",
+    "core/sql/retention_policy.timescale.sql",  # TimescaleDB's catalog and functions (tests/timescale)
+    "core/sql/retention_telemetry.timescale.sql",
     "ingest/sql/copy_staging.sql",
     "ingest/sql/copy_telemetry.sql",
     "ingest/sql/create_staging.sql",

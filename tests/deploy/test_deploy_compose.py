@@ -30,9 +30,11 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def _acl_users() -> set[str]:
-    lines = (ROOT / "deploy" / "mosquitto" / "acl").read_text().splitlines()
-    return {line.split()[1] for line in lines if line.startswith("user ")}
+def _service_roles() -> set[str]:
+    """The service accounts `carecast vehicles setup-broker` makes: one role each, named like the account."""
+    from core.provisioning import SERVICE_ROLES
+
+    return set(SERVICE_ROLES)
 
 
 def test_database_is_pinned_timescaledb_with_healthcheck_and_volume(compose):
@@ -46,7 +48,7 @@ def test_database_is_pinned_timescaledb_with_healthcheck_and_volume(compose):
     assert db["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
 
 
-def test_broker_mounts_the_tested_config_acl_and_password_file(compose):
+def test_broker_mounts_the_tested_config_and_keeps_its_accounts_in_the_data_volume(compose):
     broker = compose["services"]["mosquitto"]
     assert re.fullmatch(rf"eclipse-mosquitto:2\.0\.\d+{DIGEST}", broker["image"])
     mounts = {}
@@ -58,15 +60,17 @@ def test_broker_mounts_the_tested_config_acl_and_password_file(compose):
             assert volume["bind"]["create_host_path"] is False
         mounts[target] = source
     assert mounts["/mosquitto/config/mosquitto.conf"] == "./deploy/mosquitto/mosquitto.conf"
-    assert mounts["/mosquitto/config/acl"] == "./deploy/mosquitto/acl"
-    assert mounts["/mosquitto/config/passwd"] == "./deploy/mosquitto/passwd"
+    # Accounts and ACLs are the dynamic-security plugin's (deploy/README.md): no password file, no acl file.
+    assert not {"/mosquitto/config/acl", "/mosquitto/config/passwd"} & set(mounts)
     assert mounts["/mosquitto/certs"] == "./deploy/mosquitto/certs"
     assert "certs/" in (ROOT / "deploy" / "mosquitto" / ".gitignore").read_text().split()
     assert mounts["/mosquitto/data"] in compose["volumes"]
-    assert (ROOT / "deploy" / "mosquitto" / "acl").is_file()
-    assert "passwd" in (ROOT / "deploy" / "mosquitto" / ".gitignore").read_text().split()
+    assert "dynamic-security.json" in (ROOT / "deploy" / "mosquitto" / ".gitignore").read_text().split()
     conf = (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
     assert "allow_anonymous false" in conf and "max_queued_messages 0" in conf and "persistence true" in conf
+    assert re.search(r"^plugin /usr/lib/mosquitto_dynamic_security\.so$", conf, re.M)  # the image's path
+    assert re.search(r"^plugin_opt_config_file /mosquitto/data/dynamic-security\.json$", conf, re.M)
+    assert not re.search(r"^(password_file|acl_file) ", conf, re.M)
 
 
 def test_vehicles_reach_the_broker_only_over_tls(compose):
@@ -117,8 +121,8 @@ def test_app_services_run_carecast_stages_after_migrate(compose):
     assert services["simulate"]["profiles"] == ["demo"]
 
 
-def test_mqtt_accounts_exist_in_the_acl_and_passwords_come_from_env(compose):
-    users = _acl_users()
+def test_mqtt_accounts_are_service_roles_and_passwords_come_from_env(compose):
+    users = _service_roles()
     for name in ("ingest", "simulate"):
         env = compose["services"][name]["environment"]
         assert env["CARECAST_MQTT__HOST"] == "mosquitto"

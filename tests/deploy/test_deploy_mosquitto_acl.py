@@ -1,15 +1,11 @@
-"""The production Mosquitto config (deploy/mosquitto/) for real: authentication and per-vehicle topic ACLs."""
+"""The production Mosquitto config (deploy/mosquitto/) for real: dynamic-security accounts and per-vehicle ACLs."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,141 +16,42 @@ import yaml
 
 from core.contracts import telemetry_subscription, telemetry_topic
 from core.log import configure_logging
+from core.provisioning import vehicle_commands
 from core.settings import LogSettings, MqttSettings
 from ingest.service import Ingester
 from ingest.settings import IngestSettings, IngestTuning
+from tests.dynsec_broker import Peer, SecuredBroker, connect_peer, free_port, start_secured_broker, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy" / "mosquitto"
-TOPIC_ROOT = "dt/carecast"  # the ACL is written for the default topic root
+TOPIC_ROOT = "dt/carecast"  # the roles are made for the default topic root
 VIN_A, VIN_B = "LSVAU2180N2183294", "LFV3A23C8L3045671"
 ACCOUNTS = {VIN_A: "pw-a", VIN_B: "pw-b", "carecast-ingest": "pw-ingest", "carecast-ingest-2": "pw-ingest-2"}
 
 
-def _wait_for(predicate, *, timeout: float = 10.0, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _binary(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
-    if not found:
-        pytest.fail(f"{name} is not installed (apt-get install mosquitto)")
-    return found
-
-
-@dataclass(frozen=True)
-class Broker:
-    """The private broker: plain port (the internal listener), TLS port (the vehicles') and its CA file."""
-
-    port: int
-    tls_port: int
-    ca: Path
-    log: Path
-
-
-def _certificate(workdir: Path) -> None:
-    """A self-signed server certificate for 127.0.0.1 in workdir/certs (the compose mount's layout)."""
-    certs = workdir / "certs"
-    certs.mkdir()
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-keyout", str(certs / "server.key"), "-out", str(certs / "server.crt"),
+@pytest.fixture(scope="module")
+def secured_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredBroker]:
+    """A private Mosquitto running deploy/mosquitto/mosquitto.conf, bootstrapped as deploy/README.md says: the
+    dynamic-security admin, the ingester accounts (a second one, as every instance has its own), then two cars
+    provisioned with the commands `carecast vehicles provision` sends."""
+    broker = start_secured_broker(
+        tmp_path_factory.mktemp("secured-mosquitto"),
+        service_accounts=[
+            (user, ACCOUNTS[user], "carecast-ingest") for user in ("carecast-ingest", "carecast-ingest-2")
         ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-
-
-def _private_config(workdir: Path, port: int, tls_port: int) -> Path:
-    """The production config with only the listeners and the container paths rewritten for a private broker."""
-    text = (DEPLOY / "mosquitto.conf").read_text()
-    for old, new in (
-        ("listener 1883\n", f"listener {port} 127.0.0.1\n"),
-        ("listener 8883\n", f"listener {tls_port} 127.0.0.1\n"),
-        ("/mosquitto/config/", f"{workdir}/"),
-        ("/mosquitto/data/", f"{workdir}/data/"),
-        ("/mosquitto/certs/", f"{workdir}/certs/"),
-    ):
-        assert old in text, f"deploy/mosquitto/mosquitto.conf no longer contains {old!r}; update this test"
-        text = text.replace(old, new)
-    if os.geteuid() == 0:
-        text += "user root\n"  # started as root, mosquitto would drop to its own user, locked out of tmp_path
-    conf = workdir / "mosquitto.conf"
-    conf.write_text(text)
-    return conf
-
-
-@pytest.fixture(scope="module")
-def secured_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    """A private Mosquitto running deploy/mosquitto/mosquitto.conf + acl with a generated password file."""
-    workdir = tmp_path_factory.mktemp("secured-mosquitto")
-    (workdir / "data").mkdir()
-    _certificate(workdir)
-    # A second ingester account, added as the acl's comment says (each instance has its own account).
-    acl = (DEPLOY / "acl").read_text()
-    block = acl[acl.index("user carecast-ingest\n") : acl.index("\n\n", acl.index("user carecast-ingest\n"))]
-    (workdir / "acl").write_text(
-        acl + "\n" + block.replace("user carecast-ingest", "user carecast-ingest-2") + "\n"
     )
-    passwd = workdir / "passwd"
-    for n, (user, password) in enumerate(ACCOUNTS.items()):
-        create = ["-c"] if n == 0 else []
-        subprocess.run([_binary("mosquitto_passwd"), *create, "-b", str(passwd), user, password], check=True)
-    port, tls_port = _free_port(), _free_port()
-    conf = _private_config(workdir, port, tls_port)
-    with open(workdir / "log", "wb") as log:
-        proc = subprocess.Popen([_binary("mosquitto"), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
-
-    def listening() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"mosquitto exited: {(workdir / 'log').read_text()}")
-        with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", port)) == 0
-
-    _wait_for(listening, what="the secured mosquitto to listen")
     try:
-        yield Broker(port, tls_port, workdir / "certs" / "server.crt", workdir / "log")
+        provisioner = broker.provisioner()
+        with provisioner.session() as admin:
+            for vin in (VIN_A, VIN_B):
+                replies = admin.run(vehicle_commands(provisioner.account(vin), ACCOUNTS[vin]))
+                assert [r.error for r in replies[2:]] == [None, None], replies
+        yield broker
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-@dataclass
-class Peer:
-    """One MQTT client with what it saw: CONNACK, SUBACK reason codes and received messages."""
-
-    client: mqtt.Client
-    connack: list[mqtt.ReasonCode] = field(default_factory=list)
-    suback: list[list[mqtt.ReasonCode]] = field(default_factory=list)
-    received: list[tuple[str, bytes]] = field(default_factory=list)
-    acked: set[int] = field(default_factory=set)
-
-    def publish(self, topic: str, payload: bytes) -> None:
-        """Publish at QoS 1 and wait for the broker's PUBACK."""
-        info = self.client.publish(topic, payload, qos=1)
-        _wait_for(lambda: info.mid in self.acked, what=f"PUBACK for {topic}")
-
-    def subscribe(self, topic_filter: str) -> mqtt.ReasonCode:
-        """Subscribe at QoS 1 and return the broker's reason code for it."""
-        self.client.subscribe(topic_filter, qos=1)
-        _wait_for(lambda: self.suback, what=f"SUBACK for {topic_filter}")
-        return self.suback[-1][0]
+        broker.stop()
 
 
 @pytest.fixture(scope="module")
-def broker(secured_broker: Broker) -> int:
+def broker(secured_broker: SecuredBroker) -> int:
     """The plain (internal) port of the secured broker."""
     return secured_broker.port
 
@@ -164,29 +61,15 @@ def connect(broker: int) -> Iterator:
     peers: list[Peer] = []
 
     def _connect(user: str | None, password: str | None = None, *, expect_ok: bool = True) -> Peer:
-        client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex[:8]}", protocol=mqtt.MQTTv311
-        )
-        peer = Peer(client)
-        client.on_connect = lambda c, u, flags, rc, props: peer.connack.append(rc)
-        client.on_subscribe = lambda c, u, mid, rcs, props: peer.suback.append(list(rcs))
-        client.on_message = lambda c, u, msg: peer.received.append((msg.topic, msg.payload))
-        client.on_publish = lambda c, u, mid, rc, props: peer.acked.add(mid)
-        client.reconnect_delay_set(min_delay=0.1, max_delay=0.1)  # refused clients retry; keep teardown quick
-        if user is not None:
-            client.username_pw_set(user, password)
-        client.connect("127.0.0.1", broker)
-        client.loop_start()
+        peer = connect_peer(broker, user, password)
         peers.append(peer)
-        _wait_for(lambda: peer.connack, what=f"CONNACK for {user}")
         if expect_ok:
             assert not peer.connack[0].is_failure, f"{user} refused: {peer.connack[0]}"
         return peer
 
     yield _connect
     for peer in peers:
-        peer.client.disconnect()
-        peer.client.loop_stop()
+        peer.close()
 
 
 @pytest.mark.parametrize(
@@ -199,9 +82,7 @@ def test_vehicle_publishes_its_own_topic_and_the_ingester_receives_it(connect, s
     vehicle = connect(VIN_A, ACCOUNTS[VIN_A])
     payload = uuid.uuid4().hex.encode()
     vehicle.publish(telemetry_topic(TOPIC_ROOT, VIN_A), payload)
-    _wait_for(
-        lambda: (telemetry_topic(TOPIC_ROOT, VIN_A), payload) in ingester.received, what="the telemetry"
-    )
+    wait_for(lambda: (telemetry_topic(TOPIC_ROOT, VIN_A), payload) in ingester.received, what="the telemetry")
 
 
 def test_vehicle_cannot_publish_for_another_vehicle(connect):
@@ -212,7 +93,7 @@ def test_vehicle_cannot_publish_for_another_vehicle(connect):
     # connection, so the marker goes out on a second connection of the same vehicle once the first is acked.
     connect(VIN_A, ACCOUNTS[VIN_A]).publish(telemetry_topic(TOPIC_ROOT, VIN_B), forbidden)
     connect(VIN_A, ACCOUNTS[VIN_A]).publish(telemetry_topic(TOPIC_ROOT, VIN_A), marker)
-    _wait_for(lambda: any(p == marker for _, p in ingester.received), what="the marker message")
+    wait_for(lambda: any(p == marker for _, p in ingester.received), what="the marker message")
     assert all(p != forbidden for _, p in ingester.received)
 
 
@@ -223,7 +104,7 @@ def test_vehicle_cannot_read_fleet_telemetry(connect):
     snoop.subscribe(telemetry_subscription(TOPIC_ROOT))  # Mosquitto grants it, then filters every delivery
     payload = uuid.uuid4().hex.encode()
     connect(VIN_A, ACCOUNTS[VIN_A]).publish(telemetry_topic(TOPIC_ROOT, VIN_A), payload)
-    _wait_for(lambda: any(p == payload for _, p in ingester.received), what="the telemetry at the ingester")
+    wait_for(lambda: any(p == payload for _, p in ingester.received), what="the telemetry at the ingester")
     # The broker answers in order on one connection: a delivery to the snoop would precede this PUBACK.
     snoop.publish(telemetry_topic(TOPIC_ROOT, VIN_B), b"round-trip")
     assert snoop.received == []
@@ -238,7 +119,7 @@ def test_ingester_account_cannot_publish(connect):
         telemetry_topic(TOPIC_ROOT, VIN_A), forged
     )
     connect(VIN_B, ACCOUNTS[VIN_B]).publish(telemetry_topic(TOPIC_ROOT, VIN_B), marker)
-    _wait_for(lambda: any(p == marker for _, p in ingester.received), what="the marker message")
+    wait_for(lambda: any(p == marker for _, p in ingester.received), what="the marker message")
     assert all(p != forged for _, p in ingester.received)
 
 
@@ -256,7 +137,7 @@ def test_only_the_ingester_account_writes_ingester_status(connect):
     # A second connection for each publish: Mosquitto 2.0 may close a connection after a denied PUBLISH.
     connect(VIN_A, ACCOUNTS[VIN_A]).publish(status, b"forged-online")
     connect("carecast-ingest-2", ACCOUNTS["carecast-ingest-2"]).publish(status, b"online")
-    _wait_for(lambda: any(p == b"online" for _, p in watcher.received), what="the ingester's own status")
+    wait_for(lambda: any(p == b"online" for _, p in watcher.received), what="the ingester's own status")
     assert all(p != b"forged-online" for _, p in watcher.received)
 
 
@@ -312,7 +193,7 @@ def test_a_vehicle_using_the_ingester_client_id_cannot_disturb_it(secured_broker
                 telemetry_topic(TOPIC_ROOT, VIN_A),
                 orjson.dumps({"v": 1, "vin": VIN_A, "samples": [sample]}),
             )
-        _wait_for(
+        wait_for(
             lambda: conn.execute("SELECT count(*) FROM telemetry").fetchone()[0] == 200,
             timeout=20,
             what="all 200 acknowledged messages stored",
@@ -323,32 +204,17 @@ def test_a_vehicle_using_the_ingester_client_id_cannot_disturb_it(secured_broker
         assert ingester.stop(timeout=15)
 
 
-def _tls_client(broker: Broker, user: str, *, ca: Path | None) -> Peer:
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv311)
-    peer = Peer(client)
-    client.on_connect = lambda c, u, flags, rc, props: peer.connack.append(rc)
-    client.on_publish = lambda c, u, mid, rc, props: peer.acked.add(mid)
-    client.username_pw_set(user, ACCOUNTS[user])
-    if ca is not None:
-        client.tls_set(ca_certs=str(ca))
-    client.connect("127.0.0.1", broker.tls_port)
-    client.loop_start()
-    return peer
-
-
 def test_vehicles_connect_over_tls_and_plain_mqtt_is_refused_on_the_tls_port(secured_broker, connect):
     ingester = connect("carecast-ingest", ACCOUNTS["carecast-ingest"])
     assert ingester.subscribe(telemetry_subscription(TOPIC_ROOT)).value == 1
-    car = _tls_client(secured_broker, VIN_A, ca=secured_broker.ca)
+    car = connect_peer(secured_broker.tls_port, VIN_A, ACCOUNTS[VIN_A], ca=secured_broker.ca)
     try:
-        _wait_for(lambda: car.connack, what="CONNACK over TLS")
         assert not car.connack[0].is_failure
         payload = uuid.uuid4().hex.encode()
         car.publish(telemetry_topic(TOPIC_ROOT, VIN_A), payload)
-        _wait_for(lambda: any(p == payload for _, p in ingester.received), what="the telemetry sent over TLS")
+        wait_for(lambda: any(p == payload for _, p in ingester.received), what="the telemetry sent over TLS")
     finally:
-        car.client.disconnect()
-        car.client.loop_stop()
+        car.close()
     plain = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
     plain.username_pw_set(VIN_A, ACCOUNTS[VIN_A])
     with pytest.raises((OSError, mqtt.WebsocketConnectionError)):  # the TLS listener drops a plain CONNECT
@@ -366,11 +232,11 @@ def test_the_broker_drops_payloads_over_the_contract_limit(connect):
     too_large, largest = b"x" * (262144 + 1), b"y" * 262144
     car.publish(telemetry_topic(TOPIC_ROOT, VIN_A), too_large)
     car.publish(telemetry_topic(TOPIC_ROOT, VIN_A), largest)
-    _wait_for(lambda: any(p == largest for _, p in ingester.received), what="the largest allowed payload")
+    wait_for(lambda: any(p == largest for _, p in ingester.received), what="the largest allowed payload")
     assert all(p != too_large for _, p in ingester.received)
 
 
-def test_the_compose_health_check_tells_a_running_broker_from_a_dead_one(secured_broker: Broker):
+def test_the_compose_health_check_tells_a_running_broker_from_a_dead_one(secured_broker: SecuredBroker):
     """docker-compose.yml's check on the mosquitto service, run as the container runs it: refused as anonymous
     ("not authorised") means the broker is up; nothing listening means it is not."""
     sub = shutil.which("mosquitto_sub")
@@ -388,4 +254,4 @@ def test_the_compose_health_check_tells_a_running_broker_from_a_dead_one(secured
 
     up = check(secured_broker.port)
     assert up.returncode == 0, up.stderr
-    assert check(_free_port()).returncode != 0
+    assert check(free_port()).returncode != 0

@@ -98,14 +98,18 @@ def run_step(step: Step, *, env: dict[str, str], state: Path, cwd: Path) -> tupl
     return done.returncode, done.stdout
 
 
-def run_document(path: Path, *, env: dict[str, str], cwd: Path) -> int:
-    """Run every `run` block of `path` in order; fail at the first command that breaks. Return the count."""
+def run_document(path: Path, *, env: dict[str, str], cwd: Path, transcript: list[str] | None = None) -> int:
+    """Run every `run` block of `path` in order; fail at the first command that breaks. Return the count.
+
+    `transcript` gets each command and its output, as a terminal would show them (to update the document)."""
     state = cwd / "state.sh"
     state.write_text("")
     ran = 0
     for block in (b for b in shell_blocks(path) if b.run):
         for step in steps(block):
             status, output = run_step(step, env=env, state=state, cwd=cwd)
+            if transcript is not None:
+                transcript += [f"$ {step.command}", output.rstrip("\n")]
             where = f"{path.relative_to(ROOT)}:{step.line}: $ {step.command}"
             assert status == 0, f"{where}\nexit status {status}:\n{output}"
             problems = output_problems(step.expected, output)

@@ -3,7 +3,8 @@ and the output printed under each, and whether a real run's output says what the
 
 A shell block (```console, ```bash, ```sh, ```shell) is preceded by one marker line:
 `<!-- walkthrough: run -->` (tests/docs/test_walkthrough.py runs it) or `<!-- walkthrough: skip: <reason> -->`.
-In a `console` block, `$ ` starts a command and the lines under it are what it printed.
+In a `console` block, `$ ` starts a command and the lines under it are what it printed. Any other fenced block
+preceded by `<!-- walkthrough: file NAME -->` is a file the reader saves as NAME before running the commands.
 
 What "says the same" means, since ids, keys, times and counts differ from run to run:
 * JSON (pretty or one document per line, as `jq .` / `jq -c` print it): the run's output parses, has every key the
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 SHELL_LANGS = frozenset({"console", "bash", "sh", "shell"})
+FILE_MARKER = re.compile(r"^<!-- walkthrough: file (?P<name>[\w.-]+) -->$")
 MARKER = re.compile(r"^<!-- walkthrough: (?:(?P<run>run)|skip: (?P<reason>\S.*?)) -->$")
 FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)\s*$")  # also inside a list item
 EXACT = frozenset({"code", "status"})
@@ -88,6 +90,19 @@ def shell_blocks(path: Path) -> list[Block]:
             )
         i = end + 1
     return blocks
+
+
+def documented_files(path: Path) -> dict[str, str]:
+    """The fenced blocks a document asks the reader to save, by file name: `<!-- walkthrough: file NAME -->`
+    on the line before the fence."""
+    lines = path.read_text().splitlines()
+    found: dict[str, str] = {}
+    for i, line in enumerate(lines[:-1]):
+        marker = FILE_MARKER.match(line.strip())
+        if marker and FENCE.match(lines[i + 1]):
+            end = next(j for j in range(i + 2, len(lines)) if lines[j].lstrip().startswith("```"))
+            found[marker["name"]] = "\n".join(lines[i + 2 : end]) + "\n"
+    return found
 
 
 def steps(block: Block) -> list[Step]:

@@ -7,7 +7,17 @@ import re
 
 import pytest
 
-from domain.vocabulary import BookingStatus, CaseStage, CloseReason, Outcome, RiskKind, RiskStatus, Severity
+from domain.vocabulary import (
+    BookingStatus,
+    CaseStage,
+    Channel,
+    CloseReason,
+    DeliveryStatus,
+    Outcome,
+    RiskKind,
+    RiskStatus,
+    Severity,
+)
 
 # (table, column) -> the enum its CHECK must equal
 COLUMNS = {
@@ -15,6 +25,10 @@ COLUMNS = {
     ("care_case", "stage"): CaseStage,
     ("care_case", "close_reason"): CloseReason,
     ("care_case", "outcome"): Outcome,
+    ("care_delivery", "channel"): Channel,
+    ("care_delivery", "status"): DeliveryStatus,
+    ("customer_consent", "channel"): Channel,
+    ("webhook_delivery", "status"): DeliveryStatus,
     ("risk", "status"): RiskStatus,
     ("risk", "kind"): RiskKind,
     ("risk", "severity"): Severity,

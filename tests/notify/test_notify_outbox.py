@@ -12,8 +12,6 @@ from email.header import decode_header, make_header
 import psycopg
 import pytest
 import structlog
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 
 from core.egress import EgressSettings
 from domain.workdays import ChinaCalendar
@@ -23,7 +21,6 @@ from notify.job import run_pass
 from notify.outbox import run_outbox
 from notify.push import HttpPoster
 from notify.signing import RetryPolicy, verify
-from tests.conftest import free_port
 from tests.notify.test_notify_repository import NOW, seed_car, seed_reference
 from tests.webhook_receiver import Receiver, serving
 
@@ -35,25 +32,6 @@ SECRET = b"test-webhook-secret"
 def receiver() -> Iterator[Receiver]:
     with serving(Receiver(fail_first=2)) as server:
         yield server
-
-
-class Inbox(MessageHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list = []
-
-    def handle_message(self, message) -> None:
-        self.messages.append(message)
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, Inbox]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
 
 
 class BrokenChannel:

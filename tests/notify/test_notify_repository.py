@@ -100,6 +100,7 @@ def seed_car(
     region: str = "harbin",
     home: tuple[float, float] | None = (45.765, 126.61),
     kind: str = "battery_12v",
+    consent: tuple[str, ...] = ("in_app", "email", "webhook"),
 ) -> dict[str, int]:
     customer = insert(
         conn,
@@ -107,6 +108,11 @@ def seed_car(
         "VALUES ('刘女士', %(locale)s, %(tz)s, 'family', %(pref)s)",
         {"locale": locale, "tz": tz, "pref": preferred},
     )
+    for channel in consent:  # opt-in per channel (docs/privacy.md): the dealer recorded these
+        conn.execute(
+            "INSERT INTO customer_consent (customer_id, channel, granted) VALUES (%s, %s, true)",
+            (customer, channel),
+        )
     vehicle = insert(
         conn,
         "INSERT INTO vehicle (vin, customer_id, model, model_year, powertrain, region) "

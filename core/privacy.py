@@ -1,0 +1,121 @@
+"""A person's data rights: export everything Carecast holds on them, and erase their personal data while the
+anonymous statistics (telemetry, rollups, risks, visits under the vehicle's id) stay. docs/privacy.md says what
+each keeps and removes; `carecast customer` and the admin API (api/routes/privacy.py) call these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row, tuple_row
+
+from core.db import query
+from core.errors import CarecastError
+from core.privacy_models import (
+    BookingRecord,
+    Consent,
+    DeliveryRecord,
+    ErasureReport,
+    InboxRecord,
+    MessageRecord,
+    OwnedVehicle,
+    Person,
+    PersonalDataExport,
+    RiskRecord,
+    SurveyRecord,
+    TokenRecord,
+    VisitRecord,
+)
+
+
+class PrivacyError(CarecastError):
+    """A privacy request could not be carried out."""
+
+
+class UnknownCustomer(PrivacyError):
+    """No customer has this reference."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no customer with reference {ref!r}")
+        self.ref = ref
+
+
+class ErasureBlocked(PrivacyError):
+    """Erasure must wait: a vehicle of the person still holds broker credentials whose user name is its VIN."""
+
+    def __init__(self, vins: list[str]) -> None:
+        listed = ", ".join(vins)
+        super().__init__(
+            f"vehicle(s) {listed} still hold broker credentials (user name = VIN); deprovision them first: "
+            "carecast vehicles deprovision VIN"
+        )
+        self.vins = vins
+
+
+def _one(cur: psycopg.Cursor[tuple[Any, ...]], name: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    row = cur.execute(query("core", name), params).fetchone()
+    if row is None:  # every statement passed here returns exactly one row
+        raise LookupError(f"core/sql/{name}.sql returned no row")
+    return row
+
+
+def _rows(conn: psycopg.Connection, name: str, customer_id: int) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query("core", name), {"customer_id": customer_id}).fetchall()
+
+
+def export_person(conn: psycopg.Connection, *, ref: str, now: datetime) -> PersonalDataExport:
+    """Return everything held on the customer `ref` as one document; raise UnknownCustomer."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        person = cur.execute(query("core", "privacy_customer"), {"ref": ref}).fetchone()
+    if person is None:
+        raise UnknownCustomer(ref)
+    customer_id = person.pop("id")
+    return PersonalDataExport(
+        exported_at=now,
+        person=Person(**person),
+        consent=[Consent(**r) for r in _rows(conn, "privacy_consent", customer_id)],
+        vehicles=[OwnedVehicle(**r) for r in _rows(conn, "privacy_vehicles", customer_id)],
+        risks=[RiskRecord(**r) for r in _rows(conn, "privacy_risks", customer_id)],
+        messages=[MessageRecord(**r) for r in _rows(conn, "privacy_messages", customer_id)],
+        deliveries=[DeliveryRecord(**r) for r in _rows(conn, "privacy_deliveries", customer_id)],
+        inbox=[InboxRecord(**r) for r in _rows(conn, "privacy_inbox", customer_id)],
+        surveys=[SurveyRecord(**r) for r in _rows(conn, "privacy_surveys", customer_id)],
+        bookings=[BookingRecord(**r) for r in _rows(conn, "privacy_bookings", customer_id)],
+        visits=[VisitRecord(**r) for r in _rows(conn, "privacy_visits", customer_id)],
+        owner_tokens=[TokenRecord(**r) for r in _rows(conn, "privacy_tokens", customer_id)],
+    )
+
+
+def erase_person(conn: psycopg.Connection, *, ref: str, now: datetime) -> ErasureReport:
+    """Erase the personal data of customer `ref` in one transaction and return what changed; idempotent.
+
+    Raises UnknownCustomer, or ErasureBlocked while one of the person's vehicles holds broker credentials.
+    """
+    # A tuple cursor whatever the connection's row factory (the API's pool hands out dict rows).
+    with conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
+        found = cur.execute(query("core", "privacy_lock"), {"ref": ref}).fetchone()
+        if found is None:
+            raise UnknownCustomer(ref)
+        params = {"customer_id": found[0], "now": now}
+        blocked = [r[0] for r in cur.execute(query("core", "privacy_erase_blocked"), params).fetchall()]
+        if blocked:
+            raise ErasureBlocked(blocked)
+        erased_at = _one(cur, "privacy_erase_customer", params)[0]
+        consent = cur.execute(query("core", "privacy_erase_consent"), params).rowcount
+        tokens = cur.execute(query("core", "privacy_erase_tokens"), params).rowcount
+        messages, cancelled, inbox = _one(cur, "privacy_erase_messages", params)
+        surveys, _alerts = _one(cur, "privacy_erase_surveys", params)
+        vehicles = cur.execute(query("core", "privacy_erase_vehicles"), params).rowcount
+    return ErasureReport(
+        ref=ref,
+        erased_at=erased_at,
+        consent_deleted=consent,
+        tokens_revoked=tokens,
+        messages_scrubbed=messages,
+        deliveries_cancelled=cancelled,
+        inbox_scrubbed=inbox,
+        surveys_scrubbed=surveys,
+        vehicles_pseudonymised=vehicles,
+    )
