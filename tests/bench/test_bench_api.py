@@ -1,4 +1,6 @@
-"""`python -m bench.api --quick` seeds, serves, measures and ends with the JSON line (shape only, no timings)."""
+"""`python -m bench.api --quick` seeds, serves, measures and ends with the JSON line (shape only, no timings).
+
+One worker configuration (2) is enough to keep the code path alive; the default run measures 1 and 2."""
 
 from __future__ import annotations
 
@@ -12,7 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_quick_api_benchmark_prints_table_and_json():
     done = subprocess.run(
-        [sys.executable, "-m", "bench.api", "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=180
+        [sys.executable, "-m", "bench.api", "--quick", "--workers", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
