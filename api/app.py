@@ -31,9 +31,12 @@ from api.routes import (
     health,
     identity,
     manager,
+    owner_page,
+    owner_requests,
     owners,
     privacy,
     provisioning,
+    receipts,
     vehicles,
     visits,
     webhooks,
@@ -177,16 +180,19 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(calendar.router)
     app.include_router(vehicles.router)
     app.include_router(owners.router)
+    app.include_router(owner_requests.router)
     app.include_router(identity.router)
     app.include_router(manager.router)
     app.include_router(provisioning.router)
     app.include_router(advisor.router)
+    app.include_router(owner_page.router)
     app.include_router(bookings.router)
     app.include_router(feedback.router)
     app.include_router(admin_import.router)
     app.include_router(privacy.router)
     app.include_router(health.router)
     app.include_router(visits.router)
+    app.include_router(receipts.router)
     _install_docs(app)
     return app
 

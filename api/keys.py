@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
@@ -28,6 +28,7 @@ from api.auth.key_store import (
     rotate,
 )
 from api.settings import KeysSettings
+from core import owner_links
 from core.cli import CONTEXT_SETTINGS, run_command
 from core.db import connect
 
@@ -139,6 +140,37 @@ def owner_token_command(
             customer_id = customer_id_for_ref(conn, ref=ref)
         assert customer_id is not None
         return _issued(create_owner_token(conn, customer_id=customer_id, expires_in=expires_in))
+
+
+@command.command(name="owner-link")
+@click.option(
+    "--customer", "ref", required=True, metavar="REF", help="The customer's reference (as imported)."
+)
+@click.option("--vin", default=None, help="Which of the customer's cars.  [default: their newest]")
+@click.pass_context
+def owner_link_command(ctx: click.Context, ref: str, vin: str | None) -> int:
+    """Mint an owner page link for support staff to send.
+
+    The link (<public url>/o/<token>) shows the car's most urgent open finding, its offered slots and visit, and books with one tap; it
+    expires after CARECAST_OWNER_LINKS__TTL_DAYS. It is printed once, on stdout.
+    """
+    settings = ctx.find_object(KeysSettings) or KeysSettings()
+    with _connect(ctx) as conn:
+        customer_id = customer_id_for_ref(conn, ref=ref)
+        try:
+            token = owner_links.mint_for_customer(
+                conn,
+                customer_id=customer_id,
+                vin=vin,
+                now=datetime.now(UTC),
+                ttl=timedelta(days=settings.owner_links.ttl_days),
+                created_by="support",
+            )
+        except owner_links.OwnerLinkError as exc:
+            raise click.ClickException(str(exc)) from exc
+    print(owner_links.link_url(settings.owner_links.public_url, token))
+    print(f"expires in {settings.owner_links.ttl_days} days; shown only once", file=sys.stderr)
+    return 0
 
 
 @command.command(name="rotate")

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, SecretStr
 
 from core.egress import EgressSettings
+from core.messaging import MessagingSettings
 from core.settings import (
     BaseProcessSettings,
     MasterdataSettings,
     MqttSettings,
+    OwnerLinkSettings,
+    PickupSettings,
     ProvisioningSettings,
     SohSettings,
 )
@@ -42,6 +45,9 @@ class ApiOptions(BaseModel):
     # legitimate bodies are a booking completion with 50 parts and a survey answer with 2,000 characters of text,
     # both well under 64 KiB even with every character JSON-escaped (see docs/api.md, "Request bodies").
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Largest photo an owner may attach to a request (decoded bytes; larger: 413). It travels base64-encoded in
+    # the JSON body (a third larger), so it must stay under max_body_bytes: raise both together.
+    request_photo_max_bytes: int = Field(default=40 * 1024, ge=1024, le=4 * 1024 * 1024)
     # Advisor page sessions last this long.
     session_hours: float = Field(default=12.0, gt=0)
     # Send the session cookie only over HTTPS (turn off for plain-HTTP development).
@@ -58,6 +64,12 @@ class ApiSettings(BaseProcessSettings):
     # The traction battery's end-of-life threshold the owner's health summary and SOH chart show (shared with the
     # EV battery rule in detection).
     soh: SohSettings = Field(default_factory=SohSettings)
+    # Provider callbacks (receipts, inbound SMS) and the size of an owner's reply (CARECAST_MESSAGES__…).
+    messages: MessagingSettings = Field(default_factory=MessagingSettings)
+    # The owner page (/o/<token>): public URL, link lifetime, the reschedule/cancel cutoff (shared with notify).
+    owner_links: OwnerLinkSettings = Field(default_factory=OwnerLinkSettings)
+    # Pickup and delivery: the average city speed that turns distance into driving time (docs/owner-booking.md).
+    pickup: PickupSettings = Field(default_factory=PickupSettings)
     # Limits of POST /v1/admin/import/{entity} (shared with `carecast import`).
     masterdata: MasterdataSettings = Field(default_factory=MasterdataSettings)
     # The broker's provisioning admin for /v1/admin/vehicles/{vin}/mqtt-credentials (docs/provisioning.md).
@@ -65,4 +77,6 @@ class ApiSettings(BaseProcessSettings):
 
 
 class KeysSettings(BaseProcessSettings):
-    """Settings of ``python -m api.keys``: only the database and logging."""
+    """Settings of ``python -m api.keys``: the database, logging and the owner links it may mint."""
+
+    owner_links: OwnerLinkSettings = Field(default_factory=OwnerLinkSettings)

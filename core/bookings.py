@@ -1,5 +1,6 @@
-"""The one writer of ``booking_suggestion`` statuses: notify offers options (insert), releases and expires them
-(also those the dealer's data now rules out); the API accepts and declines them. Timestamps come from the caller's ``now`` (the clock convention of
+"""The one writer of ``booking_suggestion`` statuses: notify offers options (insert, with the estimate shown to
+the owner), releases and expires them (also those the dealer's data now rules out); the API accepts (with the
+owner's pickup and delivery) and declines them. Timestamps come from the caller's ``now`` (the clock convention of
 core/cases.py). Which transitions are allowed is decided in domain/lifecycle.py."""
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import tuple_row
+from psycopg.types.json import Jsonb
 
 from core.db import query
+from domain.pickup import PickupPlan
+from domain.pricing import Estimate
 
 
 def insert(conn: psycopg.Connection, *, options: Sequence[Mapping[str, Any]]) -> None:
@@ -25,6 +29,32 @@ def accept(conn: psycopg.Connection, *, booking_id: int, by: str, now: datetime)
     """Mark the option accepted; the database refuses an overlapping accepted slot of the same technician
     (ExclusionViolation) and a second accepted option of the risk (UniqueViolation)."""
     conn.execute(query("core", "booking_accept"), {"booking_id": booking_id, "by": by, "now": now})
+
+
+def set_pickup(
+    conn: psycopg.Connection,
+    *,
+    booking_id: int,
+    address: str,
+    lat: float,
+    lon: float,
+    plan: PickupPlan,
+    estimate: Estimate | None,
+) -> None:
+    """Record the owner's pickup and delivery on an option (with the estimate including its fee)."""
+    conn.execute(
+        query("core", "booking_pickup"),
+        {
+            "booking_id": booking_id,
+            "address": address,
+            "lat": lat,
+            "lon": lon,
+            "pickup_at": plan.pickup_at,
+            "delivery_at": plan.delivery_at,
+            "distance_km": plan.distance_km,
+            "estimate": None if estimate is None else Jsonb(estimate.model_dump(mode="json")),
+        },
+    )
 
 
 def decline(conn: psycopg.Connection, *, booking_id: int) -> None:

@@ -38,6 +38,7 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "ingest": ("ingest.__main__", "Store vehicle telemetry from MQTT in PostgreSQL until stopped."),
         "detect": ("detection.__main__", "Raise, update and resolve risks from the daily telemetry rollup."),
         "notify": ("notify.__main__", "Turn risks into care messages and bookings, and deliver them."),
+        "mail-in": ("notify.mailin", "Receive owners' e-mail replies and put them on their center's feed."),
         "api": ("api.__main__", "Serve the HTTP API for service centers, owners and managers."),
         "simulate": ("simulators.__main__", "Publish a simulated fleet's telemetry over MQTT."),
     },

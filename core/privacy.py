@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 
+from core import owner_links
 from core.db import query
 from core.errors import CarecastError
 from core.privacy_models import (
@@ -105,8 +106,11 @@ def erase_person(conn: psycopg.Connection, *, ref: str, now: datetime) -> Erasur
         erased_at = _one(cur, "privacy_erase_customer", params)[0]
         consent = cur.execute(query("core", "privacy_erase_consent"), params).rowcount
         tokens = cur.execute(query("core", "privacy_erase_tokens"), params).rowcount
+        tokens += owner_links.revoke(conn, customer_id=found[0], now=now)  # the owner page links in messages
         messages, cancelled, inbox = _one(cur, "privacy_erase_messages", params)
         surveys, _alerts = _one(cur, "privacy_erase_surveys", params)
+        cur.execute(query("core", "privacy_erase_requests"), params)  # owner requests: text and photo
+        cur.execute(query("core", "privacy_erase_pickups"), params)  # pickup addresses on bookings
         vehicles = cur.execute(query("core", "privacy_erase_vehicles"), params).rowcount
     return ErasureReport(
         ref=ref,

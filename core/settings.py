@@ -63,6 +63,25 @@ class SohSettings(BaseModel):
     threshold_pct: float = Field(default=DEFAULT_THRESHOLD_PCT, gt=0, lt=100)
 
 
+class OwnerLinkSettings(BaseModel):
+    """The owner page links in care messages (core/owner_links.py): where they point, how long they work, and the
+    center's rule for changing a booking from the page."""
+
+    # The public base URL of the API as an owner's phone reaches it; links are <public_url>/o/<token>.
+    public_url: str = "http://127.0.0.1:8000"
+    # A link stops working this many days after it was minted (the page then says so and asks for a new one).
+    ttl_days: int = Field(default=30, ge=1, le=366)
+    # Owners may reschedule or cancel a booked visit from the page until this many hours before its slot.
+    change_cutoff_hours: float = Field(default=24.0, ge=0)
+
+
+class PickupSettings(BaseModel):
+    """Pickup and delivery (domain/pickup.py), read by the API when an owner books with pickup."""
+
+    # Average door-to-door city driving speed: the driving time each way = great-circle distance / this speed.
+    speed_kmh: float = Field(default=25.0, gt=0, le=200)
+
+
 class RetentionSettings(BaseModel):
     """How long what accumulates is kept (docs/privacy.md), applied by detection's leader (core/retention.py).
 

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from core.metrics import MetricsEndpoint
 from detection.job import PassReport
-from domain.vocabulary import RiskKind
+from domain.vocabulary import RULE_KINDS
 
 # "ok": every rule ran; "rule_errors": the pass finished but a rule (or the anomaly scoring) failed; "failed": the
 # pass raised (database gone, a bug) and saved nothing after the failing step.
@@ -77,7 +77,7 @@ class DetectionMetrics(MetricsEndpoint):
             self.passes.labels(result=result)
         for scope in ("all", "changed"):
             self.pass_seconds.labels(scope=scope)
-        for kind in RiskKind:
+        for kind in RULE_KINDS:
             self.evaluated.labels(kind=kind)
             self.flags.labels(kind=kind)
             for change in CHANGES:

@@ -23,6 +23,24 @@ class RiskKind(StrEnum):
     TYRE_PRESSURE = "tyre_pressure"
     SUMMER_CARE = "summer_care"
     HOLIDAY_TRIP = "holiday_trip"
+    # Filed by the owner (POST /v1/vehicles/{vin}/requests), not by a rule: detection never flags or resolves it.
+    OWNER_REQUEST = "owner_request"
+
+
+# The kinds detection's rules flag (every kind but the owner's own requests).
+RULE_KINDS: tuple[RiskKind, ...] = tuple(k for k in RiskKind if k is not RiskKind.OWNER_REQUEST)
+
+
+class RequestCategory(StrEnum):
+    """What an owner-started request is about (the owner picks one)."""
+
+    NOISE = "noise"
+    WARNING_LIGHT = "warning_light"
+    MAINTENANCE = "maintenance"
+    TYRES = "tyres"
+    BRAKES = "brakes"
+    BATTERY = "battery"
+    OTHER = "other"
 
 
 class Severity(StrEnum):
@@ -78,6 +96,8 @@ class Channel(StrEnum):
     IN_APP = "in_app"
     EMAIL = "email"
     WEBHOOK = "webhook"
+    SMS = "sms"  # through the configured HTTP gateway (docs/messages.md)
+    WECHAT = "wechat"  # WeChat template message / OEM-app push through a signed webhook
 
 
 class DeliveryStatus(StrEnum):

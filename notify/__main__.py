@@ -15,13 +15,15 @@ import click
 from core.cli import CONTEXT_SETTINGS, INSTANT, run_command
 from core.db import connect
 from core.log import configure_logging
+from core.messaging import MessagingSettings
 from core.service import Job, run_periodic
 from domain.workdays import ChinaCalendar
 from notify.aftercare import run_aftercare
-from notify.channels import Channel, EmailChannel, InAppChannel, WebhookChannel
+from notify.channels import Channel, EmailChannel, InAppChannel, SmsChannel, WebhookChannel, WechatChannel
 from notify.job import PassReport, run_pass
 from notify.metrics import NotifyMetrics, read_backlog
 from notify.outbox import run_outbox
+from notify.progress import run_progress
 from notify.push import HttpPoster, deliver_pushes
 from notify.settings import NotifyOptions, NotifySettings
 
@@ -29,16 +31,33 @@ from notify.settings import NotifyOptions, NotifySettings
 PUSH_INTERVAL_S = 5.0
 
 
-def _channels(options: NotifyOptions, *, conn, poster: HttpPoster) -> dict[str, Channel]:
+def _channels(
+    options: NotifyOptions, *, conn, poster: HttpPoster, messages: MessagingSettings
+) -> dict[str, Channel]:
     """Return the configured channels; the in-app feed always."""
     channels: dict[str, Channel] = {"in_app": InAppChannel(conn)}
     if options.webhook_secret is not None:
         secret = options.webhook_secret.get_secret_value().encode()
         channels["webhook"] = WebhookChannel(secret, poster=poster)
     if options.smtp_host:
+        reply = messages.reply_secret
         channels["email"] = EmailChannel(
-            host=options.smtp_host, port=options.smtp_port, sender=options.smtp_sender
+            host=options.smtp_host,
+            port=options.smtp_port,
+            sender=options.smtp_sender,
+            reply_secret=None if reply is None else reply.get_secret_value().encode(),
+            reply_domain=messages.reply_domain,
         )
+    if messages.sms_gateway_url and messages.sms_api_key is not None:
+        channels["sms"] = SmsChannel(
+            url=messages.sms_gateway_url,
+            api_key=messages.sms_api_key.get_secret_value(),
+            sender=messages.sms_sender,
+            poster=poster,
+        )
+    if messages.wechat_url and messages.wechat_secret is not None:
+        secret = messages.wechat_secret.get_secret_value().encode()
+        channels["wechat"] = WechatChannel(url=messages.wechat_url, secret=secret, poster=poster)
     return channels
 
 
@@ -51,9 +70,11 @@ def command(once: bool, now: datetime | None) -> int:
     """Turn risks into care messages and bookings, and deliver them.
 
     Each pass takes every open case one step along its conversation with the owner (first notice with booking
-    options, reminder, escalation, "all good now"), sends feedback surveys after visits, and delivers the outbox
-    (in-app, webhook, e-mail) with retries; service centers' webhooks are pushed every few seconds. Without
-    --once a pass runs every CARECAST_NOTIFY__INTERVAL_S seconds until SIGTERM or Ctrl-C.
+    options, reminder, escalation, "all good now"), tells owners how their visit progresses, sends feedback
+    surveys after visits, and delivers the outbox (in-app, webhook, e-mail, SMS, WeChat / app push), rendering
+    each message with the slots still free when it goes out, with retries; service centers' webhooks are pushed
+    every few seconds. Without --once a pass runs every CARECAST_NOTIFY__INTERVAL_S seconds until SIGTERM or
+    Ctrl-C.
     """
     if now is not None and not once:
         raise click.UsageError("--now only makes sense with --once")
@@ -83,13 +104,15 @@ def command(once: bool, now: datetime | None) -> int:
             aftercare = run_aftercare(
                 conn, now=now, log=log, cadence=options.cadence(), outreach=options.outreach()
             )
+            run_progress(conn, now=now, log=log, cadence=options.cadence())
             outbox = run_outbox(
                 conn,
-                channels=_channels(options, conn=conn, poster=poster),
+                channels=_channels(options, conn=conn, poster=poster, messages=settings.messages),
                 now=now,
                 log=log,
                 cadence=options.cadence(),
                 retry=options.retry(),
+                links=settings.owner_links,
             )
             backlog = read_backlog(conn, now=now)
             metrics.observe_pass(report, aftercare=aftercare, outbox=outbox, backlog=backlog)

@@ -12,13 +12,16 @@ the center's bays (never more jobs at once than bays). Segments shift the rankin
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from domain import pricing
+from domain.pickup import haversine_km
+from domain.pricing import CenterPrices, Estimate
 from domain.vocabulary import RiskKind
 from domain.workdays import WorkCalendar
 from notify.slots import CenterCalendar, DayKind, Interval, Shift, free_slots, saturated
@@ -50,6 +53,8 @@ JOBS: Mapping[RiskKind, Job] = MappingProxyType(
         RiskKind.SUMMER_CARE: Job("general", (("AC-SVC-KIT", 1),), timedelta(minutes=45)),
         # multi-point check before a long holiday drive; the due items found are fixed at the same visit
         RiskKind.HOLIDAY_TRIP: Job("general", (("TRIP-CHECK-SVC", 1),), timedelta(minutes=45)),
+        # the owner's own request: a diagnosis hour with a general technician; parts are quoted at the visit
+        RiskKind.OWNER_REQUEST: Job("general", (), timedelta(minutes=60)),
     }
 )
 
@@ -70,6 +75,7 @@ class Center:
     opening_hours: Mapping[str, Sequence[str] | None]
     bays: int = 4
     calendar_days: Mapping[date, DayKind] = field(default_factory=dict)
+    prices: CenterPrices = CenterPrices(hourly_rate=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +107,7 @@ class Candidates:
     technicians: tuple[Technician, ...]
     stock: Mapping[int, Mapping[str, StockLevel]] = field(default_factory=dict)
     part_names: Mapping[str, str] = field(default_factory=dict)
+    part_prices: Mapping[str, Decimal | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,19 +174,12 @@ class BookingOption:
     distance_km: float
     parts: tuple[PartLine, ...]
     reason: str
+    estimate: Estimate | None = None  # the price shown to the owner; None when a price is missing
 
     @property
     def after_deadline(self) -> bool:
         """Return True when the slot does not finish before the predicted date."""
         return "after_deadline" in self.reason.split("+")
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Return the great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
 
 
 def rank_centers(
@@ -235,6 +235,18 @@ def parts_for(
     return tuple(lines)
 
 
+def job_estimate(kind: RiskKind, *, center: Center, candidates: Candidates) -> Estimate | None:
+    """Return the price of `kind`'s job at `center` (labour = the job's duration), None when a price is missing."""
+    job = JOBS[kind]
+    return pricing.estimate(
+        job_code=str(kind),
+        labour_hours=Decimal(int(job.duration.total_seconds())) / 3600,
+        parts=[(sku, candidates.part_names.get(sku, sku), qty) for sku, qty in job.parts],
+        prices=center.prices,
+        part_prices=candidates.part_prices,
+    )
+
+
 def propose(
     request: BookingRequest,
     *,
@@ -251,6 +263,7 @@ def propose(
     found: list[tuple[tuple, BookingOption]] = []
     for center_rank, rc in enumerate(rank_centers(request, candidates=candidates, policy=policy)):
         parts = parts_for(request, center=rc.center, candidates=candidates, now=now, policy=policy)
+        price = job_estimate(request.kind, center=rc.center, candidates=candidates)
         tz = ZoneInfo(rc.center.tz)
         bays_full = saturated((center_busy or {}).get(rc.center.id, ()), capacity=rc.center.bays)
         center_calendar = (
@@ -265,7 +278,7 @@ def propose(
                 request,
                 rc,
                 busy,
-                first_day=max(p.available_on for p in parts),
+                first_day=max((p.available_on for p in parts), default=now.astimezone(tz).date()),
                 taken_days=taken_days,
                 calendar=center_calendar,
                 now=now,
@@ -293,6 +306,7 @@ def propose(
                 distance_km=round(rc.distance_km, 1),
                 parts=parts,
                 reason=_reason(request, rc, parts, late=late, alternative=nth > 0),
+                estimate=price,
             )
             weekend = slot.start.astimezone(tz).weekday() >= 5
             found.append(

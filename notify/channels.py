@@ -1,4 +1,6 @@
-"""Delivery channels behind one small interface: the in-app feed, signed webhooks and e-mail over SMTP."""
+"""Delivery channels behind one small interface: the in-app feed, signed webhooks, e-mail over SMTP (with a
+Reply-To that routes the owner's answer back to the center), SMS through an HTTP gateway and WeChat template
+messages / OEM-app push through a signed webhook (docs/messages.md)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import psycopg
 
 from core.db import query
 from core.errors import CarecastError
+from core.messaging import reply_address
 from notify.signing import signature
 
 
@@ -118,8 +121,18 @@ class EmailChannel:
 
     name = "email"
 
-    def __init__(self, *, host: str, port: int, sender: str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        sender: str,
+        timeout_s: float = 10.0,
+        reply_secret: bytes | None = None,
+        reply_domain: str = "reply.carecast.invalid",
+    ) -> None:
         self._host, self._port, self._sender, self._timeout_s = host, port, sender, timeout_s
+        self._reply_secret, self._reply_domain = reply_secret, reply_domain
 
     def send(self, envelope: Envelope) -> str:
         """Hand the message to the SMTP server and return its acceptance."""
@@ -129,6 +142,11 @@ class EmailChannel:
         message["Subject"] = envelope.subject
         message["Message-ID"] = f"<{envelope.delivery_key}@carecast>"
         message["Content-Language"] = envelope.locale
+        if self._reply_secret is not None:
+            # `carecast mail-in` receives the answer and puts it on the center's feed (core/messaging.py).
+            message["Reply-To"] = reply_address(
+                self._reply_secret, dispatch_id=envelope.dispatch_id, domain=self._reply_domain
+            )
         message.set_content(envelope.body)
         try:
             with smtplib.SMTP(self._host, self._port, timeout=self._timeout_s) as smtp:
@@ -136,3 +154,76 @@ class EmailChannel:
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"smtp: {exc}") from exc
         return "accepted"
+
+
+def _post_json(poster: Poster, url: str, payload: dict[str, object], headers: Mapping[str, str]) -> str:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    status = poster.post(
+        url, body=body, headers={"Content-Type": "application/json; charset=utf-8", **headers}
+    )
+    if not 200 <= status < 300:
+        raise DeliveryError(f"http {status}")
+    return f"http {status}"
+
+
+class SmsChannel:
+    """Sends a text message through an HTTP SMS gateway: one JSON POST to the configured URL with the API key as a
+    bearer token and the delivery key as client reference and Idempotency-Key (the gateway drops retries of a
+    message it accepted, and names the delivery in its receipt to POST /v1/receipts/sms). The owner's phone
+    number is the target. Goes through the egress-checked poster like every customer-facing URL."""
+
+    name = "sms"
+
+    def __init__(self, *, url: str, api_key: str, sender: str, poster: Poster, max_chars: int = 1000) -> None:
+        self._url, self._api_key, self._sender, self._poster = url, api_key, sender, poster
+        self._max_chars = max_chars
+
+    def send(self, envelope: Envelope) -> str:
+        """Hand the text to the gateway once and return its HTTP status."""
+        text = f"{envelope.subject}\n{envelope.body}".strip()
+        if len(text) > self._max_chars:
+            text = text[: self._max_chars - 1] + "…"
+        payload: dict[str, object] = {
+            "to": envelope.target,
+            "from": self._sender,
+            "text": text,
+            "client_ref": envelope.delivery_key,
+            "locale": envelope.locale,
+        }
+        headers = {"Authorization": f"Bearer {self._api_key}", "Idempotency-Key": envelope.delivery_key}
+        return _post_json(self._poster, self._url, payload, headers)
+
+
+class WechatChannel:
+    """WeChat template message / OEM-app push through the push provider's webhook: a JSON POST naming the owner's
+    WeChat openid (or app push id) as target, signed like Carecast's webhooks (notify/signing.py). The provider
+    reports delivery and reading to POST /v1/receipts/wechat with the delivery id."""
+
+    name = "wechat"
+
+    def __init__(self, *, url: str, secret: bytes, poster: Poster) -> None:
+        self._url, self._secret, self._poster = url, secret, poster
+
+    def send(self, envelope: Envelope) -> str:
+        """Post the message once and return the HTTP status."""
+        payload: dict[str, object] = {
+            "delivery_id": envelope.delivery_key,
+            "dispatch_id": envelope.dispatch_id,
+            "openid": envelope.target,
+            "locale": envelope.locale,
+            "title": envelope.subject,
+            "body": envelope.body,
+            "created_at": envelope.created_at.isoformat(),
+        }
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        timestamp = int(envelope.created_at.timestamp())
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Carecast-Delivery": envelope.delivery_key,
+            "X-Carecast-Timestamp": str(timestamp),
+            "X-Carecast-Signature": signature(self._secret, timestamp=timestamp, body=body),
+        }
+        status = self._poster.post(self._url, body=body, headers=headers)
+        if not 200 <= status < 300:
+            raise DeliveryError(f"http {status}")
+        return f"http {status}"

@@ -90,12 +90,15 @@ def compose(
     options: Sequence[BookingOption],
     now: datetime,
     purpose: str = "first_notice",
+    link: str | None = None,
 ) -> Message:
-    """Return the subject and body telling the owner what was found, why it matters and when to come in."""
+    """Return the subject and body telling the owner what was found, why it matters and when to come in; `link`
+    is the owner page URL (core/owner_links.py) the message ends with, when there is one."""
     if purpose == "all_clear":
         return compose_all_clear(notice, recipient=recipient)
     template = template_for(notice.kind, recipient.locale)
-    subject, body = _render(template, _context(notice, recipient=recipient, options=options, now=now))
+    context = _context(notice, recipient=recipient, options=options, now=now)
+    subject, body = _render(template, {**context, "link": link})
     follow_up = _ENV.get_template(f"_purpose.{recipient.locale}.j2").module
     intro = str(follow_up.intro(purpose)).strip()  # type: ignore[attr-defined]
     subject = str(follow_up.prefix(purpose)) + subject  # type: ignore[attr-defined]
@@ -276,3 +279,22 @@ def _decline(per_year: float | None, *, fmt: Formatter) -> str | None:
 
 def _positive(value: float | None, render: Callable[[float], str]) -> str | None:
     return render(float(value)) if value is not None and value > 0 else None
+
+
+def compose_progress(
+    stage: str, *, recipient: Recipient, model: str, vin: str, center: str, no_fault: bool = False
+) -> Message:
+    """Return the progress message of a workshop visit: `stage` is checked_in, ready (for pickup) or done."""
+    if recipient.locale not in LOCALES:
+        raise ValueError(f"unsupported locale {recipient.locale!r}")
+    template = _ENV.get_template(f"progress.{recipient.locale}.j2")
+    context = {
+        "name": recipient.name,
+        "model": model,
+        "vin_tail": vin[-6:],
+        "center": center,
+        "stage": stage,
+        "no_fault": no_fault,
+    }
+    subject, body = _render(template, context)
+    return Message(recipient.locale, subject, body)

@@ -166,6 +166,8 @@ def _step(conn: psycopg.Connection, *, risk_id: int, ctx: _Context) -> _Step | N
     row = repository.lock_case(conn, risk_id=risk_id, now=ctx.now)
     if row is None:
         return None
+    if row.kind == RiskKind.OWNER_REQUEST:
+        return _owner_request_step(conn, row=row, ctx=ctx)
     view = CaseView(
         risk_status=row.risk_status,
         severity=row.severity,
@@ -195,6 +197,18 @@ def _step(conn: psycopg.Connection, *, risk_id: int, ctx: _Context) -> _Step | N
             conn, risk_id=row.risk_id, vehicle_id=row.vehicle_id, severity=row.severity, now=ctx.now
         )
     return _Step(decision.purpose, len(options))
+
+
+def _owner_request_step(conn: psycopg.Connection, *, row: repository.CaseRow, ctx: _Context) -> _Step:
+    """The owner asked for a visit: offer slots once (no care message, no reminders: the owner polls
+    …/booking-options); expired or released offers are re-planned like any other case's."""
+    if row.risk_status != RiskStatus.OPEN or row.stage != "detected":
+        return _Step(None, 0)
+    options = _offer(conn, row=row, ctx=ctx)
+    cases.record_notice(
+        conn, risk_id=row.risk_id, vehicle_id=row.vehicle_id, severity=row.severity, now=ctx.now
+    )
+    return _Step("owner_request", len(options))
 
 
 def _write_message(

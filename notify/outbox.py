@@ -3,7 +3,11 @@ dispatch to each channel independently, recording every attempt and retrying wit
 
 Consent is opt-in per channel (customer_consent, docs/privacy.md): a dispatch gets deliveries only on the channels
 its owner granted, an owner with none gets no dispatch (the messages are withheld), and a delivery whose consent
-was withdrawn after its dispatch is cancelled at send time instead of sent."""
+was withdrawn after its dispatch is cancelled at send time instead of sent.
+
+A conversation message is rendered when it is dispatched, not when it was queued (notify/render.py): the slots it
+offers are the risk's options that can still be honoured at that moment, so a message that waited through quiet
+hours or the frequency cap never offers a past or taken slot."""
 
 from __future__ import annotations
 
@@ -18,10 +22,12 @@ import structlog
 from psycopg.rows import dict_row
 
 from core.db import query, scalar
+from core.settings import OwnerLinkSettings
 from domain.vocabulary import Channel as ChannelName
 from notify.channels import Channel, DeliveryError, Envelope
 from notify.compose import Message, compose_digest
 from notify.policy import CadencePolicy, Queued, due_batches
+from notify.render import render, renders_at_delivery
 from notify.signing import RetryPolicy
 
 
@@ -48,11 +54,12 @@ def run_outbox(
     cadence: CadencePolicy | None = None,
     retry: RetryPolicy | None = None,
     limit: int = 1000,
+    links: OwnerLinkSettings | None = None,
 ) -> OutboxReport:
     """Dispatch due messages and deliver due deliveries on an autocommit connection; return the counts."""
     started = time.monotonic()
     dispatched, deferred, withheld = dispatch_due(
-        conn, channels=channels, now=now, cadence=cadence or CadencePolicy(), limit=limit
+        conn, channels=channels, now=now, cadence=cadence or CadencePolicy(), limit=limit, links=links
     )
     delivered, retrying, dead, cancelled = deliver_due(
         conn, channels=channels, now=now, retry=retry or RetryPolicy(), log=log, limit=limit
@@ -89,6 +96,7 @@ def dispatch_due(
     now: datetime,
     cadence: CadencePolicy,
     limit: int,
+    links: OwnerLinkSettings | None = None,
 ) -> tuple[int, int, int]:
     """Merge each owner's due messages into one dispatch with its deliveries; return (dispatched, deferred,
     withheld): an owner who consents to no channel gets no dispatch, the messages are cancelled (withheld)."""
@@ -113,14 +121,22 @@ def dispatch_due(
                 conn.execute(query("notify", "defer_owner"), {"customer_id": owner, "at": defer[owner]})
                 deferred += 1
             elif owner in send:
-                outcome = _dispatch(conn, owner=owner, ids=send[owner], channels=channels, now=now)
+                outcome = _dispatch(
+                    conn, owner=owner, ids=send[owner], channels=channels, now=now, links=links
+                )
                 dispatched += outcome == "dispatched"
                 withheld += outcome == "withheld"
     return dispatched, deferred, withheld
 
 
 def _dispatch(
-    conn: psycopg.Connection, *, owner: int, ids: list[int], channels: Mapping[str, Channel], now: datetime
+    conn: psycopg.Connection,
+    *,
+    owner: int,
+    ids: list[int],
+    channels: Mapping[str, Channel],
+    now: datetime,
+    links: OwnerLinkSettings | None = None,
 ) -> Literal["dispatched", "withheld"] | None:
     """Dispatch the batch; return "dispatched", "withheld" (no consented channel) or None (taken elsewhere)."""
     with conn.cursor(row_factory=dict_row) as cur:
@@ -132,8 +148,9 @@ def _dispatch(
     if not targets:
         conn.execute(query("notify", "withhold_messages"), {"ids": [r["id"] for r in rows]})
         return "withheld"
+    messages = [_rendered(conn, row=r, owner=owner, now=now, links=links) for r in rows]
     merged = compose_digest(
-        [Message(r["locale"], r["subject"], r["body"]) for r in rows],
+        messages,
         name=owner_row["name"],
         locale=owner_row["customer_locale"],
         vehicles=len({r["vehicle_id"] for r in rows}),
@@ -157,15 +174,46 @@ def _dispatch(
     return "dispatched"
 
 
+def _rendered(
+    conn: psycopg.Connection,
+    *,
+    row: Mapping,
+    owner: int,
+    now: datetime,
+    links: OwnerLinkSettings | None = None,
+) -> Message:
+    """Return the message as it reads now, stored back on its row (what the owner gets is what is kept)."""
+    if row["risk_id"] is None or not renders_at_delivery(row["purpose"]):
+        return Message(row["locale"], row["subject"], row["body"])
+    message = render(
+        conn, risk_id=row["risk_id"], customer_id=owner, purpose=row["purpose"], now=now, links=links
+    )
+    if message is None:
+        return Message(row["locale"], row["subject"], row["body"])
+    params = {"id": row["id"], "locale": message.locale, "subject": message.subject, "body": message.body}
+    conn.execute(query("notify", "rerender_message"), params)
+    return message
+
+
+# Channels that need an address of the owner's (customer.channels field) and a channel configured in the process.
+_ADDRESSES = (
+    (ChannelName.WEBHOOK, "webhook_url"),
+    (ChannelName.EMAIL, "email"),
+    (ChannelName.SMS, "phone"),
+    (ChannelName.WECHAT, "wechat_openid"),
+)
+
+
 def _targets(
     contact: Mapping[str, object], *, channels: Mapping[str, Channel], consented: Collection[str]
 ) -> list[tuple[str, str]]:
-    """Return (channel, target) for each channel the owner consented to: the in-app feed; webhook and e-mail
-    when the owner also has an address there and the channel is configured in this process."""
+    """Return (channel, target) for each channel the owner consented to: the in-app feed; webhook, e-mail, SMS
+    and WeChat / app push when the owner also has an address there and the channel is configured in this
+    process."""
     targets = []
     if ChannelName.IN_APP in consented:
         targets.append((ChannelName.IN_APP.value, "feed"))
-    addresses = ((ChannelName.WEBHOOK, "webhook_url"), (ChannelName.EMAIL, "email"))
+    addresses = _ADDRESSES
     for name, field in addresses:
         address = contact.get(field)
         if name in consented and name in channels and isinstance(address, str):

@@ -99,6 +99,17 @@ def quiet_until(at: datetime, *, tz: str, policy: CadencePolicy) -> datetime:
     return datetime.combine(day, end, zone).astimezone(at.tzinfo)
 
 
+PROGRESS_PREFIX = "progress_"
+
+
+def skips_cap(purpose: str, *, policy: CadencePolicy) -> bool:
+    """Return True for messages the frequency cap never holds back (quiet hours still do): critical escalations
+    (unless configured otherwise) and the progress of a visit under way (a "checked in" a day late is useless)."""
+    return purpose.startswith(PROGRESS_PREFIX) or (
+        policy.critical_skips_cap and purpose == "escalation_critical"
+    )
+
+
 def send_after(
     purpose: str,
     *,
@@ -109,7 +120,7 @@ def send_after(
 ) -> datetime:
     """Return the earliest instant a message may go out: after the frequency cap and outside quiet hours."""
     earliest = now
-    capped = not (policy.critical_skips_cap and purpose == "escalation_critical")
+    capped = not skips_cap(purpose, policy=policy)
     if capped and last_sent_at is not None:
         earliest = max(earliest, last_sent_at + policy.min_gap)
     return quiet_until(earliest, tz=tz, policy=policy)
@@ -145,9 +156,9 @@ def due_batches(
     for owner, items in by_owner.items():
         if not any(q.send_after <= now for q in items):
             continue
-        urgent = any(q.purpose == "escalation_critical" for q in items)
+        urgent = next((q.purpose for q in items if skips_cap(q.purpose, policy=policy)), None)
         at = send_after(
-            "escalation_critical" if urgent else "batch",
+            urgent or "batch",
             now=now,
             tz=tz_of[owner],
             last_sent_at=last_sent.get(owner),

@@ -13,6 +13,7 @@ from psycopg.types.json import Jsonb
 
 from core import bookings
 from core.db import query
+from domain.pricing import CenterPrices
 from notify.booking import BookingOption, Candidates, Center, Interval, StockLevel, Technician
 from notify.compose import Message
 from notify.slots import DayKind, Shift
@@ -127,6 +128,9 @@ def load_candidates(conn: psycopg.Connection, *, today: date) -> Candidates:
                 opening_hours=r["opening_hours"],
                 bays=r["bays"],
                 calendar_days={date.fromisoformat(d): DayKind(k) for d, k in r["calendar_days"].items()},
+                prices=CenterPrices(
+                    hourly_rate=r["hourly_rate"], tax_rate=r["tax_rate"], tax_included=r["prices_include_tax"]
+                ),
             )
             for r in cur.execute(query("notify", "centers"), {"today": today})
         )
@@ -147,8 +151,14 @@ def load_candidates(conn: psycopg.Connection, *, today: date) -> Candidates:
             stock.setdefault(r["center_id"], {})[r["sku"]] = StockLevel(
                 r["available"], r["restock_days"], r["restock_date"]
             )
-        names = {r["sku"]: r["name"] for r in cur.execute(query("notify", "part_names"))}
-    return Candidates(centers=centers, technicians=technicians, stock=stock, part_names=names)
+        parts = cur.execute(query("notify", "part_names")).fetchall()
+    return Candidates(
+        centers=centers,
+        technicians=technicians,
+        stock=stock,
+        part_names={r["sku"]: r["name"] for r in parts},
+        part_prices={r["sku"]: r["price"] for r in parts},
+    )
 
 
 def lock_bookings(conn: psycopg.Connection) -> None:
@@ -241,5 +251,6 @@ def _suggestion_params(row: CaseRow, option: BookingOption, *, expires_at: datet
         "distance_km": option.distance_km,
         "parts": Jsonb(parts),
         "reason": option.reason,
+        "estimate": None if option.estimate is None else Jsonb(option.estimate.model_dump(mode="json")),
         "expires_at": min(expires_at, option.slot_start),
     }

@@ -7,7 +7,8 @@ from datetime import time, timedelta
 from pydantic import BaseModel, Field, SecretStr
 
 from core.egress import EgressSettings
-from core.settings import BaseProcessSettings
+from core.messaging import MessagingSettings
+from core.settings import BaseProcessSettings, OwnerLinkSettings
 from notify.booking import BookingPolicy
 from notify.outreach import OutreachParams
 from notify.policy import CadencePolicy
@@ -94,3 +95,13 @@ class NotifySettings(BaseProcessSettings):
     notify: NotifyOptions = Field(default_factory=NotifyOptions)
     # Where centers' webhooks may point (CARECAST_EGRESS__ALLOW_LOOPBACK; the API reads the same group).
     egress: EgressSettings = Field(default_factory=EgressSettings)
+    # SMS, WeChat / app push, the e-mail reply address (CARECAST_MESSAGES__…, docs/messages.md).
+    messages: MessagingSettings = Field(default_factory=MessagingSettings)
+    # The owner page link each delivered care message carries (CARECAST_OWNER_LINKS__…, shared with the API).
+    owner_links: OwnerLinkSettings = Field(default_factory=OwnerLinkSettings)
+
+
+class MailInSettings(BaseProcessSettings):
+    """Settings of ``carecast mail-in``: the database, logging and where replies are received."""
+
+    messages: MessagingSettings = Field(default_factory=MessagingSettings)

@@ -19,6 +19,7 @@ import orjson
 import psycopg
 from psycopg.rows import dict_row
 
+from core import owner_links
 from core.db import one, scalar
 from domain.vocabulary import RiskKind
 from simulators.demo import customer_id_of, ingesting, run_stage, serving_api, stage_env, wait_until
@@ -92,6 +93,18 @@ def walk_case(settings: SimulatorSettings, *, scenario: Scenario, workdir: Path,
         )
         owner = owner.splitlines()[-1]
         now = datetime.now(UTC)
+        with psycopg.connect(url, autocommit=True) as conn:
+            token = owner_links.mint_for_customer(
+                conn,
+                customer_id=customer_id_of(url, vin),
+                vin=vin,
+                now=now,
+                ttl=timedelta(days=30),
+                created_by="demo",
+            )
+        link = owner_links.link_url(base, token)
+        with urllib.request.urlopen(link, timeout=10) as page:  # noqa: S310 (our own API on 127.0.0.1)
+            step(now, "owner", "open owner page (phone)", page.status, link)
         status, body = _http("GET", f"{base}/v1/vehicles/{vin}/booking-options", owner)
         offers = [
             i for i in body.get("items", []) if i["kind"] == "battery_12v" and i["status"] == "suggested"

@@ -139,7 +139,13 @@ def logout(request: Request, conn: Conn, form: Form) -> Response:
 def _row_for_page(row: dict[str, Any], *, locale: str) -> dict[str, Any]:
     local = row["slot_start"].astimezone(ZoneInfo(row["tz"]))
     lines = evidence_lines(row["kind"], row["evidence"], locale=locale)
-    return {**row, "slot_local": local.strftime("%Y-%m-%d %H:%M"), "evidence_lines": lines}
+    pickup = row["pickup_at"].astimezone(ZoneInfo(row["tz"])) if row.get("pickup_at") else None
+    return {
+        **row,
+        "slot_local": local.strftime("%Y-%m-%d %H:%M"),
+        "pickup_local": pickup.strftime("%Y-%m-%d %H:%M") if pickup else None,
+        "evidence_lines": lines,
+    }
 
 
 @router.get("")

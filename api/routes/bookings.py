@@ -10,11 +10,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path
 
-from api.deps import CenterScope, Conn, OwnerCaller
+from api.deps import CenterScope, Conn, OwnerCaller, Settings
 from api.routes.vehicles import Vin
-from api.schemas.bookings import BookingState, CompleteRequest, DeclineRequest
+from api.schemas.bookings import AcceptRequest, BookingState, CompleteRequest, DeclineRequest
 from api.schemas.common import ErrorResponse, NulFreeStr, error_responses
 from api.store import bookings as booking_store
+from domain.pickup import PickupAddress
 
 router = APIRouter(tags=["bookings"])
 
@@ -125,16 +126,38 @@ def center_complete(
     responses=RESPONSES,
 )
 def owner_accept(
-    conn: Conn, owner: OwnerCaller, vin: Vin, option_id: Id, idempotency_key: IdempotencyKey = None
+    conn: Conn,
+    settings: Settings,
+    owner: OwnerCaller,
+    vin: Vin,
+    option_id: Id,
+    body: AcceptRequest | None = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """Reserve the slot and the parts at the center; the other options are released."""
+    """Reserve the slot and the parts at the center; the other options are released. With ``pickup`` the center's
+    driver collects the car (422 ``pickup_refused`` when the center does not offer it or the address is too far)."""
+    pickup = body.pickup if body is not None else None
+    choice = (
+        None
+        if pickup is None
+        else PickupAddress(pickup.address, pickup.lat, pickup.lon, ready_at=pickup.window_start)
+    )
+    request: dict[str, Any] = {"booking": option_id, "vin": vin}
+    if pickup is not None:
+        request["pickup"] = pickup.model_dump(mode="json")
     return booking_store.idempotent(
         conn,
         scope=f"owner:{owner.customer_id}:accept",
         key=idempotency_key,
-        request={"booking": option_id, "vin": vin},
+        request=request,
         action=lambda: booking_store.accept(
-            conn, booking_id=option_id, by="owner", vin=vin, customer_id=owner.customer_id
+            conn,
+            booking_id=option_id,
+            by="owner",
+            pickup=choice,
+            pickup_speed_kmh=settings.pickup.speed_kmh,
+            vin=vin,
+            customer_id=owner.customer_id,
         ),
     )
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import RequestModel, UtcDateTime
+from api.schemas.common import PickupInfo, RequestModel, UtcDateTime
+from domain.pricing import Estimate
 
 Stage = Literal["detected", "notified", "booked", "checked_in", "serviced", "verified", "closed"]
 
@@ -31,6 +32,24 @@ class DeclineRequest(RequestModel):
     remind: bool = True
 
 
+class PickupRequest(RequestModel):
+    """Collect the car here: the center's driver comes the driving time before the slot and brings it back."""
+
+    address: str = Field(min_length=1, max_length=500, examples=["Zhongshan Rd 12, Nangang, Harbin"])
+    lat: float = Field(ge=-90, le=90, examples=[45.76])
+    lon: float = Field(ge=-180, le=180, examples=[126.65])
+    window_start: AwareDatetime | None = Field(
+        default=None,
+        description="The earliest time the car can be collected; the slot's pickup may not be earlier",
+    )
+
+
+class AcceptRequest(RequestModel):
+    """Optional choices when the owner books an option; no body = bring the car to the center."""
+
+    pickup: PickupRequest | None = None
+
+
 class BookingState(BaseModel):
     """A booking option and the case it belongs to, after the action."""
 
@@ -46,3 +65,7 @@ class BookingState(BaseModel):
     accepted_by: Literal["owner", "center"] | None = None
     outcome: Literal["fault_confirmed", "no_fault_found"] | None = None
     muted: bool = False
+    estimate: Estimate | None = Field(
+        default=None, description="The price shown to the owner (with the pickup fee)"
+    )
+    pickup: PickupInfo | None = None

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import PartLine, RiskSummary, TechnicianRef, UtcDateTime
+from api.schemas.common import PartLine, PickupInfo, RiskSummary, TechnicianRef, UtcDateTime
+from domain.pricing import Estimate
 from domain.vocabulary import Locale, Powertrain, RiskKind, Segment, Severity
 
 BookingStatus = Literal["suggested", "accepted", "declined", "expired"]
@@ -48,6 +49,12 @@ class SuggestedBooking(BaseModel):
     distance_km: float = Field(description="From the car's home area to the center")
     reason: str = Field(description="Why this center, slot and technician were chosen")
     created_at: UtcDateTime
+    estimate: Estimate | None = Field(
+        default=None, description="The price the owner was shown; null when the center or a part has no price"
+    )
+    pickup: PickupInfo | None = Field(
+        default=None, description="Collect the car at the owner's address (null: the owner brings it)"
+    )
 
 
 class SuggestedBookingPage(BaseModel):
@@ -94,6 +101,10 @@ class OpenCase(BaseModel):
     checked_in_at: UtcDateTime | None = None
     serviced_at: UtcDateTime | None = None
     updated_at: UtcDateTime
+    estimate: Estimate | None = Field(
+        default=None, description="The price the owner was shown for the booking"
+    )
+    pickup: PickupInfo | None = Field(default=None, description="Pickup and delivery of the booking")
 
 
 class OpenCasePage(BaseModel):

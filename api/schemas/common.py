@@ -222,6 +222,18 @@ class PartLine(BaseModel):
     )
 
 
+class PickupInfo(BaseModel):
+    """Pickup and delivery as the owner chose it: the driver collects the car at `pickup_at` and brings it back
+    at `delivery_at` (the workshop slot plus the driving time each way)."""
+
+    address: str = Field(examples=["Zhongshan Rd 12, Nangang, Harbin"])
+    lat: float
+    lon: float
+    distance_km: float = Field(description="From the address to the center, great circle")
+    pickup_at: UtcDateTime
+    delivery_at: UtcDateTime
+
+
 class TechnicianRef(BaseModel):
     """The technician the slot is planned with."""
 

@@ -46,7 +46,8 @@ class FeedItem(BaseModel):
 
     id: int
     # booking_conflict: an accepted booking the dealer's data now rules out (detail.booking_id; reason why)
-    kind: Literal["low_feedback", "outreach", "booking_conflict"]
+    # owner_reply: the owner answered a care message by e-mail or SMS (detail.text, detail.channel, detail.from)
+    kind: Literal["low_feedback", "outreach", "booking_conflict", "owner_reply"]
     reason: str = Field(examples=["due_for_maintenance"])
     detail: dict[str, Any]
     status: Literal["open", "done"]

@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.centers import BookingStatus
-from api.schemas.common import PartLine, RiskSummary, UtcDateTime
+from api.schemas.common import PartLine, PickupInfo, RiskSummary, UtcDateTime
+from domain.pricing import Estimate
 from domain.vocabulary import Locale
 
 
@@ -43,6 +44,13 @@ class BookingOption(BaseModel):
     parts: list[PartLine]
     deadline: date | None = None
     distance_km: float
+    estimate: Estimate | None = Field(
+        default=None,
+        description="The price before booking (docs/owner-booking.md); null when not all is priced",
+    )
+    pickup: PickupInfo | None = Field(
+        default=None, description="Pickup and delivery, when the owner chose it"
+    )
 
 
 class VehicleAlert(RiskSummary):

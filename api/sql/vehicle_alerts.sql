@@ -13,7 +13,12 @@ SELECT r.id, r.kind, r.severity, r.confidence, r.diagnosis, r.predicted_date, r.
                       'id', b.id, 'rank', b.rank, 'status', b.status,
                       'center', jsonb_build_object('id', sc.id, 'name', sc.name, 'city', sc.city),
                       'slot_start', b.slot_start, 'slot_end', b.slot_end, 'technician_name', t.name,
-                      'parts', b.parts, 'deadline', b.deadline, 'distance_km', b.distance_km) ORDER BY b.rank, b.id)
+                      'parts', b.parts, 'deadline', b.deadline, 'distance_km', b.distance_km,
+                      'estimate', b.estimate,
+                      'pickup', CASE WHEN b.pickup_at IS NOT NULL THEN jsonb_build_object(
+                          'address', b.pickup_address, 'lat', b.pickup_lat, 'lon', b.pickup_lon,
+                          'distance_km', b.pickup_distance_km, 'pickup_at', b.pickup_at,
+                          'delivery_at', b.delivery_at) END) ORDER BY b.rank, b.id)
            FROM booking_suggestion b
            JOIN service_center sc ON sc.id = b.center_id
            JOIN technician t ON t.id = b.technician_id

@@ -14,9 +14,12 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from api.errors import ApiError
+from api.store import pickup as pickup_store
 from core import bookings, cases
 from core.db import query
+from core.settings import PickupSettings
 from domain import lifecycle
+from domain.pickup import PickupAddress
 from domain.vocabulary import BookingStatus, CaseStage
 
 
@@ -85,12 +88,23 @@ def _hold_slot(
             raise ApiError(409, "slot_taken", "this slot was just taken; choose another option") from exc
 
 
-def accept(conn: psycopg.Connection, *, booking_id: int, by: str, **scope: Any) -> dict[str, Any]:
-    """Accept an option: hold the technician's slot (the database refuses overlaps) and reserve the parts."""
+def accept(
+    conn: psycopg.Connection,
+    *,
+    booking_id: int,
+    by: str,
+    pickup: PickupAddress | None = None,
+    pickup_speed_kmh: float = PickupSettings().speed_kmh,
+    **scope: Any,
+) -> dict[str, Any]:
+    """Accept an option: hold the technician's slot (the database refuses overlaps) and reserve the parts; with
+    `pickup`, the center's driver collects the car (422 when the center cannot)."""
     with conn.transaction():
         row, current = _lock(conn, booking_id=booking_id, **scope)
         if _verdict(lifecycle.accept, current):
             now = datetime.now(UTC)
+            if pickup is not None:
+                pickup_store.apply(conn, booking_id=booking_id, choice=pickup, speed_kmh=pickup_speed_kmh)
             _hold_slot(conn, booking_id=booking_id, by=by, now=now)
             _parts(conn, row, sign=+1)
             bookings.release_others(conn, risk_id=row["risk_id"], booking_id=booking_id)

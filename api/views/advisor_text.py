@@ -7,7 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain.evidence import Comparison, SummerCareEvidence, WinterPrepEvidence, parse_evidence
+from domain.evidence import (
+    Comparison,
+    OwnerRequestEvidence,
+    SummerCareEvidence,
+    WinterPrepEvidence,
+    parse_evidence,
+)
 from domain.vocabulary import LOCALES
 
 TEXT: dict[str, dict[str, str]] = {
@@ -29,6 +35,8 @@ TEXT: dict[str, dict[str, str]] = {
         "evidence": "Evidence",
         "technician": "Technician",
         "parts": "Parts",
+        "estimate": "Price shown to the owner",
+        "pickup": "Pickup",
         "accept": "Accept",
         "decline": "Decline",
         "accepted": "Booking accepted.",
@@ -62,6 +70,8 @@ TEXT: dict[str, dict[str, str]] = {
         "evidence": "依据",
         "technician": "技师",
         "parts": "配件",
+        "estimate": "已向车主展示的报价",
+        "pickup": "上门取送车",
         "accept": "接受",
         "decline": "拒绝",
         "accepted": "预约已接受。",
@@ -133,6 +143,9 @@ def evidence_lines(kind: str, evidence: Mapping[str, Any], *, locale: str) -> li
         )
         for r in typed.readings
     ]
+    if isinstance(typed, OwnerRequestEvidence):
+        said = ("车主：" if zh else "Owner: ") + (typed.text or "")
+        lines.append(EvidenceLine(str(typed.category or "other"), said + (" 📷" if typed.photo else "")))
     if isinstance(typed, WinterPrepEvidence | SummerCareEvidence) and typed.mean_c is not None:
         label = _MEAN[zh].format(days=typed.window_days or typed.days_used)
         lines.append(

@@ -23,7 +23,11 @@ def write_centers(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: da
             "code": c.code, "name": c.name, "address": c.address, "city": c.city, "region": c.region,
             "lat_deg": c.lat_deg, "lon_deg": c.lon_deg, "tz": c.tz, "opening_hours": c.opening_hours(),
             "bays": c.bays, "hourly_rate": None if c.hourly_rate is None else str(c.hourly_rate),
-            "brands": list(c.brands), "active": c.active,
+            "brands": list(c.brands), "active": c.active, "tax_rate": str(c.tax_rate),
+            "prices_include_tax": c.prices_include_tax, "pickup_offered": c.pickup_offered,
+            "pickup_radius_km": c.pickup_radius_km,
+            "pickup_fee": None if c.pickup_fee is None else str(c.pickup_fee),
+            "pickup_windows": c.pickup_window_list(),
         }
         for _, c in typed(rows, Center)
     ]  # fmt: skip

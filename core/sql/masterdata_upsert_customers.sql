@@ -10,7 +10,7 @@ FROM jsonb_to_recordset(%(rows)s::jsonb) AS r (
 ON CONFLICT (ref) DO UPDATE SET
     name = EXCLUDED.name, locale = EXCLUDED.locale, tz = EXCLUDED.tz, segment = EXCLUDED.segment,
     preferred_center_id = EXCLUDED.preferred_center_id, advisor_id = EXCLUDED.advisor_id,
-    channels = (c.channels - '{email,phone,app}'::text[]) || EXCLUDED.channels, updated_at = EXCLUDED.updated_at
+    channels = (c.channels - '{email,phone,app,wechat_openid}'::text[]) || EXCLUDED.channels, updated_at = EXCLUDED.updated_at
 WHERE c.erased_at IS NULL
   AND (c.name, c.locale, c.tz, c.segment, c.preferred_center_id, c.advisor_id, c.channels)
     IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.locale, EXCLUDED.tz, EXCLUDED.segment, EXCLUDED.preferred_center_id,

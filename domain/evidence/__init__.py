@@ -39,6 +39,7 @@ from domain.evidence.kinds import (
     HolidayTripEvidence,
     LevelShift,
     MaintenanceDueEvidence,
+    OwnerRequestEvidence,
     ScheduleBasis,
     SummerCareEvidence,
     TripItem,
@@ -69,6 +70,7 @@ __all__ = [
     "LevelShift",
     "MaintenanceDueEvidence",
     "Number",
+    "OwnerRequestEvidence",
     "Reading",
     "ScheduleBasis",
     "Shape",
@@ -93,6 +95,7 @@ AnyEvidence = (
     | SummerCareEvidence
     | HolidayTripEvidence
     | MaintenanceDueEvidence
+    | OwnerRequestEvidence
 )
 
 # The evidence models of each risk kind, the usual one first.
@@ -106,6 +109,7 @@ MODELS: dict[RiskKind, tuple[type[Evidence], ...]] = {
     RiskKind.SUMMER_CARE: (SummerCareEvidence,),
     RiskKind.HOLIDAY_TRIP: (HolidayTripEvidence,),
     RiskKind.MAINTENANCE_DUE: (MaintenanceDueEvidence,),
+    RiskKind.OWNER_REQUEST: (OwnerRequestEvidence,),
 }
 
 

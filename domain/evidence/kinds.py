@@ -9,10 +9,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from domain.evidence.common import Comparison, Evidence, Number, Reading, Shape
-from domain.vocabulary import RiskKind
+from domain.vocabulary import RequestCategory, RiskKind
 
 
 def _kind(kind: RiskKind) -> ConfigDict:
@@ -234,3 +234,18 @@ class MaintenanceDueEvidence(Evidence):
     """The service interval in km."""
     km_since: Number | None = None
     """Distance driven since `schedule_from`, when the odometer then is known."""
+
+
+# An owner's description of a concern may be this long (the API refuses longer ones).
+MAX_REQUEST_TEXT = 2000
+
+
+class OwnerRequestEvidence(Evidence):
+    """owner_request: what the owner described (no readings; the workshop diagnoses it at the visit)."""
+
+    model_config = _kind(RiskKind.OWNER_REQUEST)
+
+    category: RequestCategory | None = None
+    text: str | None = Field(default=None, max_length=MAX_REQUEST_TEXT)
+    photo: bool = False
+    """True when a photo is stored with the request (owner_request_photo)."""

@@ -22,9 +22,12 @@ class Customer(Record):
     segment: Segment = Segment.FAMILY
     email: Email | None = None
     phone: Phone | None = None
+    wechat_openid: Code | None = Field(default=None, description="WeChat openid or OEM-app push id")
     app: bool = Field(default=True, description="the customer uses the owner app")
     consent_in_app: bool | None = None
     consent_email: bool | None = None
+    consent_sms: bool | None = None
+    consent_wechat: bool | None = None
     preferred_center_code: Code | None = None
     advisor_employee_no: Code | None = None
 
@@ -35,11 +38,18 @@ class Customer(Record):
             out["email"] = self.email
         if self.phone is not None:
             out["phone"] = self.phone
+        if self.wechat_openid is not None:
+            out["wechat_openid"] = self.wechat_openid
         return out
 
     def consents(self) -> dict[Channel, bool]:
         """Return the consent given per channel (channels left empty are not in it)."""
-        given = {Channel.IN_APP: self.consent_in_app, Channel.EMAIL: self.consent_email}
+        given = {
+            Channel.IN_APP: self.consent_in_app,
+            Channel.EMAIL: self.consent_email,
+            Channel.SMS: self.consent_sms,
+            Channel.WECHAT: self.consent_wechat,
+        }
         return {channel: granted for channel, granted in given.items() if granted is not None}
 
 

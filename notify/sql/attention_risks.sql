@@ -7,6 +7,7 @@ WHERE (r.status = 'open' AND coalesce(k.stage, 'detected') IN ('detected', 'noti
    OR (r.status <> 'open' AND k.stage IN ('detected', 'notified'))
    OR (k.stage NOT IN ('detected', 'notified')
        AND EXISTS (SELECT 1 FROM care_message m
-                   WHERE m.risk_id = r.id AND m.status = 'queued' AND m.purpose <> 'survey'))
+                   WHERE m.risk_id = r.id AND m.status = 'queued' AND m.purpose <> 'survey'
+                     AND left(m.purpose, 9) <> 'progress_'))
 ORDER BY r.id
 LIMIT %(limit)s

@@ -10,7 +10,7 @@ import pytest
 from detection import judging
 from detection.job import KindCounts, run_pass
 from detection.rules import RULES
-from domain.vocabulary import RiskKind
+from domain.vocabulary import RULE_KINDS, RiskKind
 
 NOW = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -62,7 +62,7 @@ def test_pass_raises_updates_and_resolves_risks(conn, fleet, days_until, pool):
     assert report.failed_rules == () and report.vehicles == 6 and report.rows == 6 * 30
     assert report.storage_mode == "postgres"
     assert {k: (c.flagged, c.opened) for k, c in report.kinds.items()} == {
-        k: (0, 0) if k in UNSEEDED else (1, 1) for k in RiskKind
+        k: (0, 0) if k in UNSEEDED else (1, 1) for k in RULE_KINDS
     }
     assert report.kinds["battery_12v"].evaluated == 6
     assert report.kinds["maintenance_due"].evaluated == 2
@@ -81,7 +81,7 @@ def test_pass_raises_updates_and_resolves_risks(conn, fleet, days_until, pool):
     later = NOW + timedelta(hours=1)
     again = run_pass(pool, now=later)
     assert {k: (c.opened, c.updated, c.resolved) for k, c in again.kinds.items()} == {
-        k: (0, 0, 0) if k in UNSEEDED else (0, 1, 0) for k in RiskKind
+        k: (0, 0, 0) if k in UNSEEDED else (0, 1, 0) for k in RULE_KINDS
     }
     after = _open(conn)
     # Same rows, no duplicates.
@@ -118,7 +118,7 @@ def test_a_failing_rule_is_counted_and_the_others_still_run(conn, fleet, days_un
     )
     report = run_pass(pool, now=NOW, refresh_days=30, rules=((broken, None), *RULES))
     assert report.failed_rules == ("broken_rule",)
-    assert set(report.kinds) == set(RiskKind)
+    assert set(report.kinds) == set(RULE_KINDS)
     assert (cars.worn_pads, "brake_pads") in _open(conn)
 
 

@@ -28,7 +28,7 @@ def test_one_case_from_injected_fault_to_survey_answer(database, mqtt, tmp_path)
 
     assert "battery_12v" in outcome.found[walk.vin]
     statuses = {action: status for action, status, _ in walk.steps}
-    for action in ("list booking options", "accept option", "check in", "complete", "fetch survey",
+    for action in ("open owner page (phone)", "list booking options", "accept option", "check in", "complete", "fetch survey",
                    "answer survey", "read feed"):  # fmt: skip
         assert statuses[action] == 200, f"{action}: HTTP {statuses[action]}"
     stages = [

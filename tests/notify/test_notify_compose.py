@@ -9,7 +9,7 @@ import jinja2
 import pytest
 
 from domain.evidence import parse_evidence
-from domain.vocabulary import LOCALES, RiskKind
+from domain.vocabulary import LOCALES, RULE_KINDS, RiskKind
 from notify.booking import JOBS, BookingOption, Center, PartLine, Technician
 from notify.compose import Notice, Recipient, compose, template_for
 
@@ -230,7 +230,7 @@ def notice(kind: RiskKind) -> Notice:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("kind", list(RiskKind))
+@pytest.mark.parametrize("kind", RULE_KINDS)
 def test_notify_every_template_renders_key_facts(kind: RiskKind, locale: str) -> None:
     _, _, values, threshold, predicted, band = CASES[kind]
     name = "张伟" if locale == "zh-CN" else "Zhang Wei"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.vocabulary import LOCALES, RiskKind
+from domain.vocabulary import LOCALES, RULE_KINDS, RiskKind
 from notify.compose import Message, Recipient, compose, compose_digest
 from tests.notify.test_notify_compose import notice, options
 
@@ -24,7 +24,7 @@ SEGMENT_WORDS = {
 )
 @pytest.mark.parametrize("segment", ["business", "family", "ev", "premium"])
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("kind", list(RiskKind))
+@pytest.mark.parametrize("kind", RULE_KINDS)
 def test_notify_followups_render_for_every_kind_locale_segment(kind, locale, segment, purpose) -> None:
     message = compose(
         notice(kind), recipient=Recipient("Liu", locale, "Asia/Shanghai", segment), options=options(), now=NOW,

@@ -1,0 +1,36 @@
+"""Database reads of the owner page (/o/<token>): the link's case, its options and its survey."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from core.db import query
+from core.owner_links import OwnerLink
+
+
+def _params(link: OwnerLink) -> dict[str, Any]:
+    return {"customer_id": link.customer_id, "vehicle_id": link.vehicle_id, "risk_id": link.risk_id}
+
+
+def case(conn: psycopg.Connection, *, link: OwnerLink) -> dict[str, Any] | None:
+    """Return the car, its owner and the link's risk with its case and newest message; None when not theirs."""
+    return (
+        conn.cursor(row_factory=dict_row).execute(query("api", "owner_page_case"), _params(link)).fetchone()
+    )
+
+
+def options(conn: psycopg.Connection, *, link: OwnerLink, now: datetime) -> list[dict[str, Any]]:
+    """Return the risk's options still ahead and its accepted one, the accepted one first."""
+    params = {**_params(link), "now": now}
+    return conn.cursor(row_factory=dict_row).execute(query("api", "owner_page_options"), params).fetchall()
+
+
+def survey(conn: psycopg.Connection, *, link: OwnerLink) -> dict[str, Any] | None:
+    """Return the risk's after-visit survey sent to this owner, if any."""
+    return (
+        conn.cursor(row_factory=dict_row).execute(query("api", "owner_page_survey"), _params(link)).fetchone()
+    )
