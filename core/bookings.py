@@ -14,6 +14,16 @@ from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 from core.db import query
+from core.sql import (
+    BOOKING_ACCEPT,
+    BOOKING_DECLINE,
+    BOOKING_EXPIRE,
+    BOOKING_INSERT,
+    BOOKING_PICKUP,
+    BOOKING_RELEASE_CONFLICTS,
+    BOOKING_RELEASE_OFFERS,
+    BOOKING_RELEASE_OTHERS,
+)
 from domain.pickup import PickupPlan
 from domain.pricing import Estimate
 
@@ -22,13 +32,13 @@ def insert(conn: psycopg.Connection, *, options: Sequence[Mapping[str, Any]]) ->
     """Insert booking options (the columns of booking_insert.sql); an option already offered is left alone."""
     if options:
         with conn.cursor() as cur:
-            cur.executemany(query("core", "booking_insert"), options)
+            cur.executemany(query(BOOKING_INSERT), options)
 
 
 def accept(conn: psycopg.Connection, *, booking_id: int, by: str, now: datetime) -> None:
     """Mark the option accepted; the database refuses an overlapping accepted slot of the same technician
     (ExclusionViolation) and a second accepted option of the risk (UniqueViolation)."""
-    conn.execute(query("core", "booking_accept"), {"booking_id": booking_id, "by": by, "now": now})
+    conn.execute(query(BOOKING_ACCEPT), {"booking_id": booking_id, "by": by, "now": now})
 
 
 def set_pickup(
@@ -43,7 +53,7 @@ def set_pickup(
 ) -> None:
     """Record the owner's pickup and delivery on an option (with the estimate including its fee)."""
     conn.execute(
-        query("core", "booking_pickup"),
+        query(BOOKING_PICKUP),
         {
             "booking_id": booking_id,
             "address": address,
@@ -59,22 +69,22 @@ def set_pickup(
 
 def decline(conn: psycopg.Connection, *, booking_id: int) -> None:
     """Mark the option declined."""
-    conn.execute(query("core", "booking_decline"), {"booking_id": booking_id})
+    conn.execute(query(BOOKING_DECLINE), {"booking_id": booking_id})
 
 
 def release_others(conn: psycopg.Connection, *, risk_id: int, booking_id: int) -> None:
     """Expire the risk's other open options once one is accepted."""
-    conn.execute(query("core", "booking_release_others"), {"risk_id": risk_id, "booking_id": booking_id})
+    conn.execute(query(BOOKING_RELEASE_OTHERS), {"risk_id": risk_id, "booking_id": booking_id})
 
 
 def release_offers(conn: psycopg.Connection, *, risk_id: int) -> int:
     """Expire the risk's open options (a new notice brings fresh ones); return how many."""
-    return conn.execute(query("core", "booking_release_offers"), {"risk_id": risk_id}).rowcount
+    return conn.execute(query(BOOKING_RELEASE_OFFERS), {"risk_id": risk_id}).rowcount
 
 
 def expire(conn: psycopg.Connection, *, now: datetime) -> int:
     """Expire every option that can no longer be honoured at `now`; return how many."""
-    return conn.execute(query("core", "booking_expire"), {"now": now}).rowcount
+    return conn.execute(query(BOOKING_EXPIRE), {"now": now}).rowcount
 
 
 def release_conflicts(conn: psycopg.Connection, *, now: datetime) -> list[int]:
@@ -82,5 +92,5 @@ def release_conflicts(conn: psycopg.Connection, *, now: datetime) -> list[int]:
     or booked in the DMS: booking_slot_conflict) or made to a previous owner of the car; return the ids of their
     risks, each once."""
     with conn.cursor(row_factory=tuple_row) as cur:
-        rows = cur.execute(query("core", "booking_release_conflicts"), {"now": now}).fetchall()
+        rows = cur.execute(query(BOOKING_RELEASE_CONFLICTS), {"now": now}).fetchall()
     return sorted({risk_id for (risk_id,) in rows})

@@ -10,6 +10,15 @@ from typing import Any
 import psycopg
 
 from core.db import query
+from core.sql import (
+    CASE_CLOSE,
+    CASE_CLOSE_VERIFIED,
+    CASE_MOVE,
+    CASE_MUTE,
+    CASE_NOTICE,
+    CASE_SERVICED_ELSEWHERE,
+    CASE_UNBOOK,
+)
 from domain.vocabulary import CaseStage, CloseReason
 
 
@@ -18,7 +27,7 @@ def record_notice(
 ) -> None:
     """Mark the case notified (created if new), remembering the severity the owner was told."""
     params = {"risk_id": risk_id, "vehicle_id": vehicle_id, "severity": severity, "now": now}
-    conn.execute(query("core", "case_notice"), params)
+    conn.execute(query(CASE_NOTICE), params)
 
 
 def close(
@@ -26,12 +35,12 @@ def close(
 ) -> None:
     """Close the case without a visit (created if new), with why."""
     params = {"risk_id": risk_id, "vehicle_id": vehicle_id, "close_reason": reason, "now": now}
-    conn.execute(query("core", "case_close"), params)
+    conn.execute(query(CASE_CLOSE), params)
 
 
 def close_verified(conn: psycopg.Connection, *, risk_id: int, now: datetime) -> None:
     """Close a serviced case whose fix the telemetry verified, and its risk (a new finding opens a new one)."""
-    conn.execute(query("core", "case_close_verified"), {"risk_id": risk_id, "now": now})
+    conn.execute(query(CASE_CLOSE_VERIFIED), {"risk_id": risk_id, "now": now})
 
 
 def move(
@@ -59,7 +68,7 @@ def move(
         "mute": mute,
         "now": now,
     }
-    conn.execute(query("core", "case_move"), params)
+    conn.execute(query(CASE_MOVE), params)
     if outcome is not None:
         # The booking's visit happened: the service history gets it too. Imported here because
         # core.service_history moves cases through this module.
@@ -74,14 +83,14 @@ def serviced_elsewhere(
     """A visit outside the booking's own steps (the dealer system) fixed the risk: the case (created if new) is
     serviced with a confirmed fault at `serviced_at`, and telemetry verifies it as after a booking."""
     params = {"risk_id": risk_id, "vehicle_id": vehicle_id, "serviced_at": serviced_at, "now": now}
-    conn.execute(query("core", "case_serviced_elsewhere"), params)
+    conn.execute(query(CASE_SERVICED_ELSEWHERE), params)
 
 
 def mute(conn: psycopg.Connection, *, risk_id: int, vehicle_id: int, now: datetime) -> None:
     """The owner said "don't remind me": no more reminders for this case."""
-    conn.execute(query("core", "case_mute"), {"risk_id": risk_id, "vehicle_id": vehicle_id, "now": now})
+    conn.execute(query(CASE_MUTE), {"risk_id": risk_id, "vehicle_id": vehicle_id, "now": now})
 
 
 def unbook(conn: psycopg.Connection, *, risk_id: int, mute: bool, now: datetime) -> None:
     """A booked visit was declined: the case goes back to notified so new times are offered (unless muted)."""
-    conn.execute(query("core", "case_unbook"), {"risk_id": risk_id, "mute": mute, "now": now})
+    conn.execute(query(CASE_UNBOOK), {"risk_id": risk_id, "mute": mute, "now": now})

@@ -42,10 +42,23 @@ def make_pool(settings: DatabaseSettings, *, name: str, dict_rows: bool = True) 
     return pool
 
 
+@dataclass(frozen=True, slots=True)
+class SqlFile:
+    """One statement: ``{package}/sql/{name}.sql``, named by a constant in ``{package}/sql/__init__.py`` (so its
+    callers are found by the constant)."""
+
+    package: str
+    name: str
+
+
+def query(sql: SqlFile) -> str:
+    """Return the text of the statement file (read once)."""
+    return _text(sql)
+
+
 @cache
-def query(package: str, name: str) -> str:
-    """Return the text of ``{package}/sql/{name}.sql`` (loaded once)."""
-    return resources.files(package).joinpath("sql", f"{name}.sql").read_text("utf-8")
+def _text(sql: SqlFile) -> str:
+    return resources.files(sql.package).joinpath("sql", f"{sql.name}.sql").read_text("utf-8")
 
 
 def one(conn: psycopg.Connection[R], statement: QueryNoTemplate, params: Params | None = None) -> R:

@@ -13,6 +13,18 @@ from psycopg.rows import dict_row, tuple_row
 
 from core.db import query
 from core.errors import CarecastError
+from core.sql import (
+    DMS_APPOINTMENT_DELETE,
+    DMS_APPOINTMENT_GET,
+    DMS_APPOINTMENT_UPSERT,
+    DMS_PARTS,
+    DMS_RESERVATION_DELETE,
+    DMS_RESERVATION_GET,
+    DMS_RESERVATION_LOCK,
+    DMS_RESERVATION_PRUNE,
+    DMS_RESERVATION_UPSERT,
+    DMS_TECHNICIAN,
+)
 
 
 class DmsError(CarecastError):
@@ -95,7 +107,7 @@ def put_appointment(conn: psycopg.Connection, *, appointment: Appointment, now: 
     if appointment.employee_no is not None:
         params = {"center_id": appointment.center_id, "employee_no": appointment.employee_no}
         with conn.cursor(row_factory=tuple_row) as cur:
-            found = cur.execute(query("core", "dms_technician"), params).fetchone()
+            found = cur.execute(query(DMS_TECHNICIAN), params).fetchone()
         if found is None:
             raise UnknownTechnician(
                 f"no technician of this center has employee number {appointment.employee_no!r}"
@@ -111,7 +123,7 @@ def put_appointment(conn: psycopg.Connection, *, appointment: Appointment, now: 
         "now": now,
     }
     with conn.cursor(row_factory=tuple_row) as cur:
-        row = cur.execute(query("core", "dms_appointment_upsert"), params).fetchone()
+        row = cur.execute(query(DMS_APPOINTMENT_UPSERT), params).fetchone()
     return Stored(created=bool(row and row[0]), changed=row is not None)
 
 
@@ -121,14 +133,14 @@ def get_appointment(
     """Return the stored appointment, None when unknown."""
     params = {"center_id": center_id, "external_ref": external_ref}
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(query("core", "dms_appointment_get"), params).fetchone()
+        row = cur.execute(query(DMS_APPOINTMENT_GET), params).fetchone()
     return None if row is None else AppointmentRecord(**row)
 
 
 def delete_appointment(conn: psycopg.Connection, *, center_id: int, external_ref: str) -> bool:
     """Delete the appointment; return whether there was one."""
     params = {"center_id": center_id, "external_ref": external_ref}
-    return conn.execute(query("core", "dms_appointment_delete"), params).rowcount > 0
+    return conn.execute(query(DMS_APPOINTMENT_DELETE), params).rowcount > 0
 
 
 def put_reservation(conn: psycopg.Connection, *, reservation: Reservation, now: datetime) -> Stored:
@@ -141,18 +153,18 @@ def put_reservation(conn: psycopg.Connection, *, reservation: Reservation, now: 
     if any(line.quantity <= 0 for line in reservation.lines):
         raise DmsError("quantities must be positive")
     with conn.cursor(row_factory=tuple_row) as cur:
-        part_ids: dict[str, int] = dict(cur.execute(query("core", "dms_parts"), {"skus": skus}).fetchall())
+        part_ids: dict[str, int] = dict(cur.execute(query(DMS_PARTS), {"skus": skus}).fetchall())
     missing = sorted(set(skus) - part_ids.keys())
     if missing:
         raise UnknownParts(f"unknown SKU(s): {', '.join(missing)}")
     key = {"center_id": reservation.center_id, "external_ref": reservation.external_ref}
     with conn.transaction():
-        conn.execute(query("core", "dms_reservation_lock"), key)
+        conn.execute(query(DMS_RESERVATION_LOCK), key)
         before = get_reservation(conn, center_id=reservation.center_id, external_ref=reservation.external_ref)
-        conn.execute(query("core", "dms_reservation_prune"), key | {"part_ids": list(part_ids.values())})
+        conn.execute(query(DMS_RESERVATION_PRUNE), key | {"part_ids": list(part_ids.values())})
         with conn.cursor() as cur:
             cur.executemany(
-                query("core", "dms_reservation_upsert"),
+                query(DMS_RESERVATION_UPSERT),
                 [
                     key | {"part_id": part_ids[line.sku], "quantity": line.quantity,
                            "released": reservation.released, "now": now}
@@ -169,7 +181,7 @@ def get_reservation(
     """Return the stored reservation, None when unknown."""
     params = {"center_id": center_id, "external_ref": external_ref}
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(query("core", "dms_reservation_get"), params).fetchall()
+        rows = cur.execute(query(DMS_RESERVATION_GET), params).fetchall()
     if not rows:
         return None
     return ReservationRecord(
@@ -183,7 +195,7 @@ def get_reservation(
 def delete_reservation(conn: psycopg.Connection, *, center_id: int, external_ref: str) -> bool:
     """Delete every line of the reservation; return whether there was one."""
     params = {"center_id": center_id, "external_ref": external_ref}
-    return conn.execute(query("core", "dms_reservation_delete"), params).rowcount > 0
+    return conn.execute(query(DMS_RESERVATION_DELETE), params).rowcount > 0
 
 
 def _state(record: ReservationRecord | None) -> tuple | None:

@@ -18,6 +18,7 @@ from psycopg.rows import tuple_row
 
 from core.db import query
 from core.settings import DatabaseSettings
+from core.sql import LEADER_HOLDER, LEADER_RELEASE, LEADER_TRY
 
 # libpq connection parameters: the server side of a vanished host is noticed in about 25 s.
 _KEEPALIVE = "keepalives=1 keepalives_idle=10 keepalives_interval=5 keepalives_count=3"
@@ -79,7 +80,7 @@ class LeaderLock:
         """Give the lock up (closing the session releases it in any case)."""
         if self._conn is not None and not self._conn.closed:
             try:
-                self._conn.execute(query("core", "leader_release"), {"key": self._key})
+                self._conn.execute(query(LEADER_RELEASE), {"key": self._key})
                 self._log.info(f"{self._name}.lock_released", key=self._key)
             except psycopg.Error:
                 pass
@@ -94,14 +95,14 @@ class LeaderLock:
             )
             self._conn = psycopg.connect(dsn, autocommit=True)
         with self._conn.cursor(row_factory=tuple_row) as cur:
-            row = cur.execute(query("core", "leader_try"), {"key": self._key}).fetchone()
+            row = cur.execute(query(LEADER_TRY), {"key": self._key}).fetchone()
         return bool(row and row[0])
 
     def _holder(self) -> int | None:
         if self._conn is None:
             return None
         with self._conn.cursor(row_factory=tuple_row) as cur:
-            row = cur.execute(query("core", "leader_holder"), {"key": self._key}).fetchone()
+            row = cur.execute(query(LEADER_HOLDER), {"key": self._key}).fetchone()
         return None if row is None else int(row[0])
 
     def _close(self) -> None:

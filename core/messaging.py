@@ -16,7 +16,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field, SecretStr
 
-from core.db import query
+from core.db import SqlFile, query
+from core.sql import DELIVERY_RECEIPT, FEED_OWNER_REPLY, REPLY_TARGET_DISPATCH, REPLY_TARGET_PHONE
 
 ReceiptStatus = Literal["delivered", "failed", "read"]
 ReplyChannel = Literal["email", "sms"]
@@ -118,7 +119,7 @@ def record_receipt(
         "at": at,
         "provider_ref": provider_ref,
     }
-    return conn.execute(query("core", "delivery_receipt"), params).fetchone() is not None
+    return conn.execute(query(DELIVERY_RECEIPT), params).fetchone() is not None
 
 
 # --- owners' replies -----------------------------------------------------------------------------------------
@@ -148,12 +149,12 @@ class Reply:
 
 def target_of_dispatch(conn: psycopg.Connection, *, dispatch_id: int) -> ReplyTarget | None:
     """Return where a reply to a dispatch goes: its latest case's center (booked, offered or preferred)."""
-    return _target(conn, "reply_target_dispatch", {"dispatch_id": dispatch_id})
+    return _target(conn, REPLY_TARGET_DISPATCH, {"dispatch_id": dispatch_id})
 
 
 def target_of_phone(conn: psycopg.Connection, *, phone: str) -> ReplyTarget | None:
     """Return where an SMS from `phone` goes: the owner's latest open case's center."""
-    return _target(conn, "reply_target_phone", {"phone": normalise_phone(phone)})
+    return _target(conn, REPLY_TARGET_PHONE, {"phone": normalise_phone(phone)})
 
 
 def normalise_phone(phone: str) -> str:
@@ -161,9 +162,9 @@ def normalise_phone(phone: str) -> str:
     return re.sub(r"[^0-9]", "", phone)
 
 
-def _target(conn: psycopg.Connection, name: str, params: dict[str, object]) -> ReplyTarget | None:
+def _target(conn: psycopg.Connection, name: SqlFile, params: dict[str, object]) -> ReplyTarget | None:
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(query("core", name), params).fetchone()
+        row = cur.execute(query(name), params).fetchone()
     if row is None or row["center_id"] is None:
         return None
     return ReplyTarget(row["center_id"], row["vehicle_id"], row["risk_id"], row["customer_id"])
@@ -189,4 +190,4 @@ def record_reply(conn: psycopg.Connection, *, target: ReplyTarget, reply: Reply,
         "detail": Jsonb(detail),
         "now": reply.received_at,
     }
-    return conn.execute(query("core", "feed_owner_reply"), params).rowcount > 0
+    return conn.execute(query(FEED_OWNER_REPLY), params).rowcount > 0

@@ -19,6 +19,15 @@ from psycopg.rows import tuple_row
 
 from core.db import query
 from core.settings import OwnerLinkSettings
+from core.sql import (
+    OWNER_LINK_INSERT,
+    OWNER_LINK_INSERT_FOR_RISK,
+    OWNER_LINK_LOOKUP,
+    OWNER_LINK_OPEN_RISK,
+    OWNER_LINK_REVOKE,
+    OWNER_LINK_TOUCH,
+    OWNER_LINK_VEHICLE,
+)
 
 # "ol_" + 43 URL-safe characters (256 bits).
 PREFIX = "ol_"
@@ -88,10 +97,7 @@ def mint(
         "now": now,
         "expires_at": now + ttl,
     }
-    if (
-        conn.cursor(row_factory=tuple_row).execute(query("core", "owner_link_insert"), params).fetchone()
-        is None
-    ):
+    if conn.cursor(row_factory=tuple_row).execute(query(OWNER_LINK_INSERT), params).fetchone() is None:
         raise OwnerLinkError(f"vehicle {vehicle_id} is not customer {customer_id}'s")
     return token
 
@@ -108,9 +114,7 @@ def message_link(
         "expires_at": now + timedelta(days=settings.ttl_days),
     }
     if (
-        conn.cursor(row_factory=tuple_row)
-        .execute(query("core", "owner_link_insert_for_risk"), params)
-        .fetchone()
+        conn.cursor(row_factory=tuple_row).execute(query(OWNER_LINK_INSERT_FOR_RISK), params).fetchone()
         is None
     ):
         return None
@@ -128,12 +132,10 @@ def mint_for_customer(
 ) -> str:
     """Mint a link for the customer's car (by VIN, else their newest) showing its most urgent open risk."""
     cur = conn.cursor(row_factory=tuple_row)
-    row = cur.execute(
-        query("core", "owner_link_vehicle"), {"customer_id": customer_id, "vin": vin}
-    ).fetchone()
+    row = cur.execute(query(OWNER_LINK_VEHICLE), {"customer_id": customer_id, "vin": vin}).fetchone()
     if row is None:
         raise OwnerLinkError("the customer has no such car" if vin else "the customer has no car")
-    risk = cur.execute(query("core", "owner_link_open_risk"), {"vehicle_id": row[0]}).fetchone()
+    risk = cur.execute(query(OWNER_LINK_OPEN_RISK), {"vehicle_id": row[0]}).fetchone()
     return mint(
         conn,
         customer_id=customer_id,
@@ -150,7 +152,7 @@ def resolve(conn: psycopg.Connection, *, token: str, now: datetime) -> OwnerLink
     if not looks_like_token(token):
         return Refusal.UNKNOWN
     cur = conn.cursor(row_factory=tuple_row)
-    row = cur.execute(query("core", "owner_link_lookup"), {"hash": token_hash(token)}).fetchone()
+    row = cur.execute(query(OWNER_LINK_LOOKUP), {"hash": token_hash(token)}).fetchone()
     if row is None:
         return Refusal.UNKNOWN
     link_id, customer_id, vehicle_id, risk_id, expires_at, revoked_at, still_owner = row
@@ -158,13 +160,11 @@ def resolve(conn: psycopg.Connection, *, token: str, now: datetime) -> OwnerLink
         return Refusal.REVOKED
     if now >= expires_at:
         return Refusal.EXPIRED
-    conn.execute(query("core", "owner_link_touch"), {"id": link_id, "now": now})
+    conn.execute(query(OWNER_LINK_TOUCH), {"id": link_id, "now": now})
     return OwnerLink(link_id, customer_id, vehicle_id, risk_id, expires_at)
 
 
 def revoke(conn: psycopg.Connection, *, customer_id: int, now: datetime, link_id: int | None = None) -> int:
     """Revoke one of the customer's links (or all of them when `link_id` is None); return how many."""
     params = {"customer_id": customer_id, "id": link_id, "now": now}
-    return len(
-        conn.cursor(row_factory=tuple_row).execute(query("core", "owner_link_revoke"), params).fetchall()
-    )
+    return len(conn.cursor(row_factory=tuple_row).execute(query(OWNER_LINK_REVOKE), params).fetchall())

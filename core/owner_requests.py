@@ -10,6 +10,7 @@ from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 from core.db import query
+from core.sql import OWNER_REQUEST_INSERT, OWNER_REQUEST_PHOTO_INSERT
 from domain.evidence import OwnerRequestEvidence
 from domain.owner_request import severity_of
 from domain.vocabulary import RequestCategory
@@ -30,7 +31,7 @@ def file_request(
     row = (
         conn.cursor(row_factory=tuple_row)
         .execute(
-            query("core", "owner_request_insert"),
+            query(OWNER_REQUEST_INSERT),
             {
                 "vehicle_id": vehicle_id,
                 "severity": str(severity_of(category)),
@@ -46,7 +47,7 @@ def file_request(
     if photo is not None:
         content_type, data = photo
         conn.execute(
-            query("core", "owner_request_photo_insert"),
+            query(OWNER_REQUEST_PHOTO_INSERT),
             {"risk_id": row[0], "content_type": content_type, "data": data, "now": now},
         )
     return int(row[0])

@@ -11,7 +11,7 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 
 from core import owner_links
-from core.db import query
+from core.db import SqlFile, query
 from core.errors import CarecastError
 from core.privacy_models import (
     BookingRecord,
@@ -27,6 +27,29 @@ from core.privacy_models import (
     SurveyRecord,
     TokenRecord,
     VisitRecord,
+)
+from core.sql import (
+    PRIVACY_BOOKINGS,
+    PRIVACY_CONSENT,
+    PRIVACY_CUSTOMER,
+    PRIVACY_DELIVERIES,
+    PRIVACY_ERASE_BLOCKED,
+    PRIVACY_ERASE_CONSENT,
+    PRIVACY_ERASE_CUSTOMER,
+    PRIVACY_ERASE_MESSAGES,
+    PRIVACY_ERASE_PICKUPS,
+    PRIVACY_ERASE_REQUESTS,
+    PRIVACY_ERASE_SURVEYS,
+    PRIVACY_ERASE_TOKENS,
+    PRIVACY_ERASE_VEHICLES,
+    PRIVACY_INBOX,
+    PRIVACY_LOCK,
+    PRIVACY_MESSAGES,
+    PRIVACY_RISKS,
+    PRIVACY_SURVEYS,
+    PRIVACY_TOKENS,
+    PRIVACY_VEHICLES,
+    PRIVACY_VISITS,
 )
 
 
@@ -54,38 +77,38 @@ class ErasureBlocked(PrivacyError):
         self.vins = vins
 
 
-def _one(cur: psycopg.Cursor[tuple[Any, ...]], name: str, params: dict[str, Any]) -> tuple[Any, ...]:
-    row = cur.execute(query("core", name), params).fetchone()
+def _one(cur: psycopg.Cursor[tuple[Any, ...]], name: SqlFile, params: dict[str, Any]) -> tuple[Any, ...]:
+    row = cur.execute(query(name), params).fetchone()
     if row is None:  # every statement passed here returns exactly one row
         raise LookupError(f"core/sql/{name}.sql returned no row")
     return row
 
 
-def _rows(conn: psycopg.Connection, name: str, customer_id: int) -> list[dict[str, Any]]:
+def _rows(conn: psycopg.Connection, name: SqlFile, customer_id: int) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(query("core", name), {"customer_id": customer_id}).fetchall()
+        return cur.execute(query(name), {"customer_id": customer_id}).fetchall()
 
 
 def export_person(conn: psycopg.Connection, *, ref: str, now: datetime) -> PersonalDataExport:
     """Return everything held on the customer `ref` as one document; raise UnknownCustomer."""
     with conn.cursor(row_factory=dict_row) as cur:
-        person = cur.execute(query("core", "privacy_customer"), {"ref": ref}).fetchone()
+        person = cur.execute(query(PRIVACY_CUSTOMER), {"ref": ref}).fetchone()
     if person is None:
         raise UnknownCustomer(ref)
     customer_id = person.pop("id")
     return PersonalDataExport(
         exported_at=now,
         person=Person(**person),
-        consent=[Consent(**r) for r in _rows(conn, "privacy_consent", customer_id)],
-        vehicles=[OwnedVehicle(**r) for r in _rows(conn, "privacy_vehicles", customer_id)],
-        risks=[RiskRecord(**r) for r in _rows(conn, "privacy_risks", customer_id)],
-        messages=[MessageRecord(**r) for r in _rows(conn, "privacy_messages", customer_id)],
-        deliveries=[DeliveryRecord(**r) for r in _rows(conn, "privacy_deliveries", customer_id)],
-        inbox=[InboxRecord(**r) for r in _rows(conn, "privacy_inbox", customer_id)],
-        surveys=[SurveyRecord(**r) for r in _rows(conn, "privacy_surveys", customer_id)],
-        bookings=[BookingRecord(**r) for r in _rows(conn, "privacy_bookings", customer_id)],
-        visits=[VisitRecord(**r) for r in _rows(conn, "privacy_visits", customer_id)],
-        owner_tokens=[TokenRecord(**r) for r in _rows(conn, "privacy_tokens", customer_id)],
+        consent=[Consent(**r) for r in _rows(conn, PRIVACY_CONSENT, customer_id)],
+        vehicles=[OwnedVehicle(**r) for r in _rows(conn, PRIVACY_VEHICLES, customer_id)],
+        risks=[RiskRecord(**r) for r in _rows(conn, PRIVACY_RISKS, customer_id)],
+        messages=[MessageRecord(**r) for r in _rows(conn, PRIVACY_MESSAGES, customer_id)],
+        deliveries=[DeliveryRecord(**r) for r in _rows(conn, PRIVACY_DELIVERIES, customer_id)],
+        inbox=[InboxRecord(**r) for r in _rows(conn, PRIVACY_INBOX, customer_id)],
+        surveys=[SurveyRecord(**r) for r in _rows(conn, PRIVACY_SURVEYS, customer_id)],
+        bookings=[BookingRecord(**r) for r in _rows(conn, PRIVACY_BOOKINGS, customer_id)],
+        visits=[VisitRecord(**r) for r in _rows(conn, PRIVACY_VISITS, customer_id)],
+        owner_tokens=[TokenRecord(**r) for r in _rows(conn, PRIVACY_TOKENS, customer_id)],
     )
 
 
@@ -96,22 +119,22 @@ def erase_person(conn: psycopg.Connection, *, ref: str, now: datetime) -> Erasur
     """
     # A tuple cursor whatever the connection's row factory (the API's pool hands out dict rows).
     with conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
-        found = cur.execute(query("core", "privacy_lock"), {"ref": ref}).fetchone()
+        found = cur.execute(query(PRIVACY_LOCK), {"ref": ref}).fetchone()
         if found is None:
             raise UnknownCustomer(ref)
         params = {"customer_id": found[0], "now": now}
-        blocked = [r[0] for r in cur.execute(query("core", "privacy_erase_blocked"), params).fetchall()]
+        blocked = [r[0] for r in cur.execute(query(PRIVACY_ERASE_BLOCKED), params).fetchall()]
         if blocked:
             raise ErasureBlocked(blocked)
-        erased_at = _one(cur, "privacy_erase_customer", params)[0]
-        consent = cur.execute(query("core", "privacy_erase_consent"), params).rowcount
-        tokens = cur.execute(query("core", "privacy_erase_tokens"), params).rowcount
+        erased_at = _one(cur, PRIVACY_ERASE_CUSTOMER, params)[0]
+        consent = cur.execute(query(PRIVACY_ERASE_CONSENT), params).rowcount
+        tokens = cur.execute(query(PRIVACY_ERASE_TOKENS), params).rowcount
         tokens += owner_links.revoke(conn, customer_id=found[0], now=now)  # the owner page links in messages
-        messages, cancelled, inbox = _one(cur, "privacy_erase_messages", params)
-        surveys, _alerts = _one(cur, "privacy_erase_surveys", params)
-        cur.execute(query("core", "privacy_erase_requests"), params)  # owner requests: text and photo
-        cur.execute(query("core", "privacy_erase_pickups"), params)  # pickup addresses on bookings
-        vehicles = cur.execute(query("core", "privacy_erase_vehicles"), params).rowcount
+        messages, cancelled, inbox = _one(cur, PRIVACY_ERASE_MESSAGES, params)
+        surveys, _alerts = _one(cur, PRIVACY_ERASE_SURVEYS, params)
+        cur.execute(query(PRIVACY_ERASE_REQUESTS), params)  # owner requests: text and photo
+        cur.execute(query(PRIVACY_ERASE_PICKUPS), params)  # pickup addresses on bookings
+        vehicles = cur.execute(query(PRIVACY_ERASE_VEHICLES), params).rowcount
     return ErasureReport(
         ref=ref,
         erased_at=erased_at,

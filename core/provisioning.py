@@ -21,6 +21,14 @@ from core import dynsec
 from core.db import query
 from core.dynsec import Acl, AdminRefused, BrokerUnavailable, CommandFailed, ProvisioningError, Reply
 from core.settings import MqttSettings, ProvisioningSettings
+from core.sql import (
+    CREDENTIAL_DELETE,
+    CREDENTIAL_GET,
+    CREDENTIAL_LIST,
+    CREDENTIAL_REVOKE,
+    CREDENTIAL_UNPROVISIONED,
+    CREDENTIAL_UPSERT,
+)
 from domain.provisioning import IssuedCredentials, VehicleAccount, new_password, vehicle_account
 
 __all__ = [
@@ -232,7 +240,7 @@ class Provisioner:
         with self.session() as admin:
             _tolerating_missing(admin.run([dynsec.disable_client(account.username)]))
         with conn.cursor(row_factory=class_row(CredentialState)) as cur:
-            row = cur.execute(query("core", "credential_revoke"), {"vin": vin, "now": now}).fetchone()
+            row = cur.execute(query(CREDENTIAL_REVOKE), {"vin": vin, "now": now}).fetchone()
         assert row is not None  # _require found it
         return row
 
@@ -245,13 +253,13 @@ class Provisioner:
                 admin.run([dynsec.delete_client(account.username), dynsec.delete_role(account.rolename)])
             )
         with conn.cursor(row_factory=tuple_row) as cur:
-            cur.execute(query("core", "credential_delete"), {"vin": vin})
+            cur.execute(query(CREDENTIAL_DELETE), {"vin": vin})
         return had or replies[0].error is None
 
     def unprovisioned(self, conn: psycopg.Connection) -> list[str]:
         """Return the VINs of registered vehicles without credentials, sorted."""
         with conn.cursor(row_factory=tuple_row) as cur:
-            return [r[0] for r in cur.execute(query("core", "credential_unprovisioned"))]
+            return [r[0] for r in cur.execute(query(CREDENTIAL_UNPROVISIONED))]
 
     def state(self, conn: psycopg.Connection, *, vin: str) -> CredentialState | None:
         """Return the vehicle's credential state, None when it has none; UnknownVehicle when it is not registered."""
@@ -260,7 +268,7 @@ class Provisioner:
     def _require(self, conn: psycopg.Connection, vin: str) -> CredentialState | None:
         self.account(vin)  # InvalidVin first
         with conn.cursor(row_factory=tuple_row) as cur:
-            row = cur.execute(query("core", "credential_get"), {"vin": vin}).fetchone()
+            row = cur.execute(query(CREDENTIAL_GET), {"vin": vin}).fetchone()
         if row is None:
             raise UnknownVehicle(f"{vin} is not a registered vehicle; register it first")
         if row[1] is None:
@@ -270,7 +278,7 @@ class Provisioner:
     def _record(self, conn: psycopg.Connection, account: VehicleAccount, *, now: datetime) -> None:
         with conn.cursor(row_factory=tuple_row) as cur:
             cur.execute(
-                query("core", "credential_upsert"),
+                query(CREDENTIAL_UPSERT),
                 {"vin": account.vin, "username": account.username, "now": now},
             )
 
@@ -339,4 +347,4 @@ class Provisioner:
     def list_credentials(self, conn: psycopg.Connection) -> list[CredentialState]:
         """Return every vehicle with credentials, by VIN."""
         with conn.cursor(row_factory=class_row(CredentialState)) as cur:
-            return cur.execute(query("core", "credential_list")).fetchall()
+            return cur.execute(query(CREDENTIAL_LIST)).fetchall()

@@ -17,8 +17,16 @@ from typing import Any
 import psycopg
 from psycopg.rows import tuple_row
 
-from core.db import query, storage_info
+from core.db import SqlFile, query, storage_info
 from core.settings import RetentionSettings
+from core.sql import (
+    RETENTION_IDEMPOTENCY,
+    RETENTION_MESSAGES,
+    RETENTION_POLICY_TIMESCALE,
+    RETENTION_TELEMETRY_POSTGRES,
+    RETENTION_TELEMETRY_TIMESCALE,
+    RETENTION_UNSENT,
+)
 
 # Rows (telemetry) or dispatches (outbox) per DELETE: short transactions that never hold the locks ingest and
 # notify wait for for long.
@@ -57,28 +65,26 @@ def apply_retention(
         if mode == "timescale":
             drop_after = f"{settings.telemetry_days} days"
             changed = bool(
-                cur.execute(query("core", "retention_policy.timescale"), {"drop_after": drop_after}).rowcount
+                cur.execute(query(RETENTION_POLICY_TIMESCALE), {"drop_after": drop_after}).rowcount
             )
-            chunks = _first(
-                cur.execute(query("core", "retention_telemetry.timescale"), {"cutoff": telemetry_cutoff})
-            )
+            chunks = _first(cur.execute(query(RETENTION_TELEMETRY_TIMESCALE), {"cutoff": telemetry_cutoff}))
         else:
-            rows = _slices(cur, "retention_telemetry.postgres", cutoff=telemetry_cutoff, limit=slice_rows)
+            rows = _slices(cur, RETENTION_TELEMETRY_POSTGRES, cutoff=telemetry_cutoff, limit=slice_rows)
         outbox = [0, 0, 0, 0, 0]
         if settings.messages_days:
             cutoff = now - timedelta(days=settings.messages_days)
             while True:
                 slice_counts = cur.execute(
-                    query("core", "retention_messages"), {"cutoff": cutoff, "limit": slice_rows}
+                    query(RETENTION_MESSAGES), {"cutoff": cutoff, "limit": slice_rows}
                 ).fetchone() or (0, 0, 0, 0, 0)
                 outbox = [a + int(b) for a, b in zip(outbox, slice_counts, strict=True)]
                 if slice_counts[0] < slice_rows:
                     break
-            outbox[4] += _slices(cur, "retention_unsent", cutoff=cutoff, limit=slice_rows)
+            outbox[4] += _slices(cur, RETENTION_UNSENT, cutoff=cutoff, limit=slice_rows)
         replays = 0
         if settings.idempotency_days:
             cutoff = now - timedelta(days=settings.idempotency_days)
-            replays = _slices(cur, "retention_idempotency", cutoff=cutoff, limit=slice_rows)
+            replays = _slices(cur, RETENTION_IDEMPOTENCY, cutoff=cutoff, limit=slice_rows)
     dispatches, deliveries, attempts, inbox_items, messages = outbox
     report = RetentionReport(
         mode=mode,
@@ -117,11 +123,11 @@ def _first(cur: psycopg.Cursor[Any]) -> int:
     return 0 if row is None else int(row[0])
 
 
-def _slices(cur: psycopg.Cursor[Any], name: str, *, cutoff: datetime, limit: int) -> int:
+def _slices(cur: psycopg.Cursor[Any], name: SqlFile, *, cutoff: datetime, limit: int) -> int:
     """Run a slice DELETE until it comes back short; return the rows deleted."""
     deleted = 0
     while True:
-        n = cur.execute(query("core", name), {"cutoff": cutoff, "limit": limit}).rowcount
+        n = cur.execute(query(name), {"cutoff": cutoff, "limit": limit}).rowcount
         deleted += n
         if n < limit:
             return deleted

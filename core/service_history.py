@@ -24,6 +24,14 @@ from psycopg.rows import dict_row, tuple_row
 
 from core import bookings, cases
 from core.db import query
+from core.sql import (
+    BOOKING_VISIT,
+    VEHICLE_LAST_VISIT,
+    VISIT_FIXED_RISKS,
+    VISIT_LOOKUP,
+    VISIT_OWNER,
+    VISIT_UPSERT,
+)
 from domain import lifecycle
 from domain.service_visit import ServiceVisit, VisitProblemCode, VisitSource, booking_work, invalid
 
@@ -126,8 +134,8 @@ def _record(conn: psycopg.Connection, visit: ServiceVisit, *, now: datetime) -> 
         "parts": sorted(set(visit.parts)), "now": now,
     }  # fmt: skip
     with conn.cursor(row_factory=tuple_row) as cur:
-        row = cur.execute(query("core", "visit_upsert"), params).fetchone()
-        owner = None if row is not None else cur.execute(query("core", "visit_owner"), params).fetchone()
+        row = cur.execute(query(VISIT_UPSERT), params).fetchone()
+        owner = None if row is not None else cur.execute(query(VISIT_OWNER), params).fetchone()
     if row is None:
         if owner is not None and owner[0] != ids.vehicle_id:
             raise _Refused(
@@ -143,7 +151,7 @@ def _record(conn: psycopg.Connection, visit: ServiceVisit, *, now: datetime) -> 
 def _resolve(conn: psycopg.Connection, visit: ServiceVisit) -> _Ids:
     params = {"vin": visit.vin, "center_code": visit.center_code, "employee_no": visit.technician_employee_no}
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(query("core", "visit_lookup"), params).fetchone()
+        row = cur.execute(query(VISIT_LOOKUP), params).fetchone()
     assert row is not None  # the statement always returns one row
     if row["vehicle_id"] is None:
         raise _Refused(VisitProblemCode.UNKNOWN_VEHICLE, f"no vehicle with VIN {visit.vin}")
@@ -158,7 +166,7 @@ def _resolve(conn: psycopg.Connection, visit: ServiceVisit) -> _Ids:
 
 
 def _touch_last_visit(conn: psycopg.Connection, *, vehicle_id: int, visited_at: datetime) -> None:
-    conn.execute(query("core", "vehicle_last_visit"), {"vehicle_id": vehicle_id, "visited_at": visited_at})
+    conn.execute(query(VEHICLE_LAST_VISIT), {"vehicle_id": vehicle_id, "visited_at": visited_at})
 
 
 def _service_fixed_risks(
@@ -170,7 +178,7 @@ def _service_fixed_risks(
         return 0
     params = {"vehicle_id": vehicle_id, "kinds": kinds, "visited_at": visit.visited_at, "echo": ECHO}
     with conn.cursor(row_factory=dict_row) as cur:
-        risks = cur.execute(query("core", "visit_fixed_risks"), params).fetchall()
+        risks = cur.execute(query(VISIT_FIXED_RISKS), params).fetchall()
     moved = 0
     for risk in risks:
         if not lifecycle.serviced_elsewhere(risk["stage"]):
@@ -187,7 +195,7 @@ def record_booking_visit(conn: psycopg.Connection, *, risk_id: int, now: datetim
     """Add the visit of a case's Carecast booking, once its outcome is recorded, to the service history (source
     ``carecast``, keyed by the booking id); return True when it was new. Cases without a booking add nothing."""
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(query("core", "booking_visit"), {"risk_id": risk_id}).fetchone()
+        row = cur.execute(query(BOOKING_VISIT), {"risk_id": risk_id}).fetchone()
     if row is None:
         return False
     params: dict[str, Any] = {
@@ -197,7 +205,7 @@ def record_booking_visit(conn: psycopg.Connection, *, risk_id: int, now: datetim
         "parts": sorted({str(p["sku"]) for p in row["parts_used"] or () if p.get("sku")}), "now": now,
     }  # fmt: skip
     with conn.cursor(row_factory=tuple_row) as cur:
-        if cur.execute(query("core", "visit_upsert"), params).fetchone() is None:
+        if cur.execute(query(VISIT_UPSERT), params).fetchone() is None:
             return False
     _touch_last_visit(conn, vehicle_id=row["vehicle_id"], visited_at=now)
     return True

@@ -15,10 +15,22 @@ from psycopg import ClientCursor
 from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
-from core.db import StorageMode, query, storage_info
+from core.db import SqlFile, StorageMode, query, storage_info
+from core.sql import REFRESH_DAILY_POSTGRES, REFRESH_DAILY_TIMESCALE
 from detection.errors import DetectionError
 from detection.flags import RiskFlag, RuleResult
 from detection.frame import FRAME_COLUMNS, NUMERIC_COLUMNS, SERVICE_HISTORY_COLUMNS, empty_frame, epoch_day
+from detection.sql import (
+    LOAD_DAILY,
+    LOAD_SERVICE,
+    LOAD_SERVICE_HISTORY,
+    LOAD_WATERMARK,
+    RECEIVED_SINCE,
+    RESOLVE_RISKS,
+    SAVE_WATERMARK,
+    UPSERT_QUALITY_FLAG,
+    UPSERT_RISK,
+)
 from domain.vocabulary import RiskKind
 
 
@@ -31,13 +43,20 @@ class SaveCounts:
     resolved: int = 0
 
 
+# The rollup's refresh, by storage engine (a continuous aggregate on TimescaleDB, a table on plain PostgreSQL).
+REFRESH_DAILY: dict[StorageMode, SqlFile] = {
+    "postgres": REFRESH_DAILY_POSTGRES,
+    "timescale": REFRESH_DAILY_TIMESCALE,
+}
+
+
 def refresh_daily(conn: psycopg.Connection, *, start: datetime, end: datetime) -> StorageMode:
     """Recompute ``telemetry_daily`` for [start, end) with the storage mode's refresh SQL; return the mode."""
     # TimescaleDB's refresh_continuous_aggregate runs its own transactions and refuses a transaction block.
     if not conn.autocommit:
         raise DetectionError("refresh_daily needs an autocommit connection")
     mode = storage_info(conn).mode
-    conn.execute(query("core", f"refresh_daily.{mode}"), {"start": start, "end": end})
+    conn.execute(query(REFRESH_DAILY[mode]), {"start": start, "end": end})
     return mode
 
 
@@ -54,7 +73,7 @@ class Arrivals:
 def load_watermark(conn: psycopg.Connection) -> datetime | None:
     """Return the highest telemetry.received_at a pass has rolled up, or None before the first pass."""
     with conn.cursor(row_factory=tuple_row) as cur:
-        row = cur.execute(query("detection", "load_watermark")).fetchone()
+        row = cur.execute(query(LOAD_WATERMARK)).fetchone()
     return None if row is None else row[0]
 
 
@@ -62,7 +81,7 @@ def received_since(conn: psycopg.Connection, *, since: datetime | None, floor: d
     """Return what arrived after `since` (everything when None), counting event times after `floor` only."""
     params = {"since": since if since is not None else datetime.min.replace(tzinfo=UTC), "floor": floor}
     with conn.cursor(row_factory=tuple_row) as cur:
-        rows = cur.execute(query("detection", "received_since"), params).fetchall()
+        rows = cur.execute(query(RECEIVED_SINCE), params).fetchall()
     oldest = [r[1] for r in rows if r[1] is not None]
     return Arrivals(
         oldest_ts=min(oldest) if oldest else None,
@@ -74,7 +93,7 @@ def received_since(conn: psycopg.Connection, *, since: datetime | None, floor: d
 def save_watermark(conn: psycopg.Connection, *, received_at: datetime) -> None:
     """Advance the watermark to `received_at` (never moves it back)."""
     with conn.transaction():
-        conn.execute(query("detection", "save_watermark"), {"received_at": received_at})
+        conn.execute(query(SAVE_WATERMARK), {"received_at": received_at})
 
 
 class _CopyStream(io.RawIOBase):
@@ -100,13 +119,13 @@ class _CopyStream(io.RawIOBase):
         return n
 
 
-def _records(conn: psycopg.Connection, name: str, params: dict) -> pd.DataFrame:
+def _records(conn: psycopg.Connection, name: SqlFile, params: dict) -> pd.DataFrame:
     """Run a named query through ``COPY ... TO STDOUT (FORMAT csv)`` and parse it with pandas.
 
     A fleet's rollup is about a million rows: COPY streams it as text and pandas parses it in C, where fetching
     rows as Python tuples first took most of a pass and over a gigabyte of memory (bench/detection.py)."""
     # COPY takes no bind parameters: the values are bound client-side (quoted literals), never formatted by hand.
-    select = ClientCursor(conn).mogrify(query("detection", name).strip().rstrip(";"), params)
+    select = ClientCursor(conn).mogrify(query(name).strip().rstrip(";"), params)
     with conn.cursor() as cur, cur.copy(f"COPY ({select}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
         stream = io.BufferedReader(_CopyStream(copy), buffer_size=1 << 20)
         # The vehicle's labels repeat on every row: parsed as categories, then one shared string object per label.
@@ -140,14 +159,14 @@ def load_frame(
     ids = None if vehicle_ids is None else sorted(int(v) for v in vehicle_ids)
     if ids == []:
         return empty_frame()
-    frame = _records(conn, "load_daily", {"start": start, "now": now, "vehicle_ids": ids})
+    frame = _records(conn, LOAD_DAILY, {"start": start, "now": now, "vehicle_ids": ids})
     if frame.empty:
         return empty_frame()
     # Sorted here, not in SQL (see load_daily.sql); the service countdown is then placed by binary search on the
     # (vehicle, day) key instead of a merge, which copied every column of the fleet once more.
     frame = frame.sort_values(["vehicle_id", "day"], ignore_index=True)
     since = max(start, now - timedelta(days=service_days))
-    service = _records(conn, "load_service", {"start": since, "now": now, "vehicle_ids": ids})
+    service = _records(conn, LOAD_SERVICE, {"start": since, "now": now, "vehicle_ids": ids})
     keys = _day_keys(frame)
     found = np.zeros(0, dtype="int64")
     at = np.zeros(0, dtype="int64")
@@ -180,9 +199,7 @@ def load_service_history(
     ``frame.SERVICE_HISTORY_COLUMNS`` (days as `epoch_day`; NaN when unknown); visits after `now` are not seen."""
     ids = None if vehicle_ids is None else sorted(int(v) for v in vehicle_ids)
     with conn.cursor(row_factory=tuple_row) as cur:
-        rows = cur.execute(
-            query("detection", "load_service_history"), {"now": now, "vehicle_ids": ids}
-        ).fetchall()
+        rows = cur.execute(query(LOAD_SERVICE_HISTORY), {"now": now, "vehicle_ids": ids}).fetchall()
     data = {
         "last_maintenance_day": [np.nan if r[1] is None else float(epoch_day(r[1])) for r in rows],
         "in_service_day": [np.nan if r[2] is None else float(epoch_day(r[2])) for r in rows],
@@ -208,9 +225,7 @@ def save_result(conn: psycopg.Connection, *, result: RuleResult, now: datetime) 
     with conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
         if result.flags:
             # One pipelined batch instead of a round trip per flag (thousands on a full pass over a big fleet).
-            cur.executemany(
-                query("detection", "upsert_risk"), [_params(f, now) for f in result.flags], returning=True
-            )
+            cur.executemany(query(UPSERT_RISK), [_params(f, now) for f in result.flags], returning=True)
             for flag in result.flags:
                 row = cur.fetchone()
                 if row is None:
@@ -226,7 +241,7 @@ def _resolve(cur: psycopg.Cursor, *, kind: RiskKind, vehicle_ids: Iterable[int],
     ids = sorted(vehicle_ids)
     if not ids:
         return 0
-    cur.execute(query("detection", "resolve_risks"), {"kind": str(kind), "vehicle_ids": ids, "now": now})
+    cur.execute(query(RESOLVE_RISKS), {"kind": str(kind), "vehicle_ids": ids, "now": now})
     return len(cur.fetchall())
 
 
@@ -239,5 +254,5 @@ def save_quality(conn: psycopg.Connection, *, issues: pd.DataFrame, now: datetim
     ]  # fmt: skip
     if params:
         with conn.transaction(), conn.cursor() as cur:
-            cur.executemany(query("detection", "upsert_quality_flag"), params)
+            cur.executemany(query(UPSERT_QUALITY_FLAG), params)
     return len(params)

@@ -12,6 +12,7 @@ import psycopg
 
 from core.db import connect, query
 from core.settings import DatabaseSettings
+from ingest.sql import PRUNE_REJECTS
 
 # Rows per DELETE: short transactions, so pruning never holds locks the writers wait for.
 PRUNE_SLICE = 5000
@@ -23,7 +24,7 @@ def prune_rejects(conn: psycopg.Connection, *, cutoff: datetime, slice_rows: int
         raise ValueError("prune_rejects needs an autocommit connection: it commits one slice at a time")
     deleted = 0
     while True:
-        n = conn.execute(query("ingest", "prune_rejects"), {"cutoff": cutoff, "limit": slice_rows}).rowcount
+        n = conn.execute(query(PRUNE_REJECTS), {"cutoff": cutoff, "limit": slice_rows}).rowcount
         deleted += n
         if n < slice_rows:
             return deleted

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 import psycopg
 
 from core.db import query
+from ingest.sql import VEHICLE_IDS, VEHICLE_IDS_FOR
 
 # Past this many remembered unknown VINs, forget the expired ones (keeps a flood of bogus VINs from growing it).
 _UNKNOWN_PRUNE_AT = 10_000
@@ -37,7 +38,7 @@ class VehicleResolver:
 
     def _resolve(self, conn: psycopg.Connection, vins: Iterable[str]) -> dict[str, int]:
         if not self._warm:
-            self._known.update(conn.execute(query("ingest", "vehicle_ids")).fetchall())
+            self._known.update(conn.execute(query(VEHICLE_IDS)).fetchall())
             self._warm = True
         now = self._clock()
         wanted = set(vins)
@@ -45,9 +46,7 @@ class VehicleResolver:
         if len(self._unknown_until) > _UNKNOWN_PRUNE_AT:
             self._unknown_until = {v: t for v, t in self._unknown_until.items() if t > now}
         if missing:
-            found: dict[str, int] = dict(
-                conn.execute(query("ingest", "vehicle_ids_for"), {"vins": missing}).fetchall()
-            )
+            found: dict[str, int] = dict(conn.execute(query(VEHICLE_IDS_FOR), {"vins": missing}).fetchall())
             self._known.update(found)
             for vin in missing:
                 if vin in found:

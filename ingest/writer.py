@@ -15,6 +15,14 @@ from psycopg.types.json import Jsonb
 from core.db import query
 from core.signals import TELEMETRY_COLUMNS
 from ingest.decode import Decoded
+from ingest.sql import (
+    COLUMN_TYPES,
+    COPY_STAGING,
+    COPY_TELEMETRY,
+    CREATE_STAGING,
+    INSERT_REJECTS,
+    INSERT_TELEMETRY,
+)
 from ingest.vehicles import VehicleResolver
 
 # Enough of a rejected payload to see what was wrong without letting one bad sender fill the table.
@@ -67,17 +75,17 @@ class TelemetryWriter:
         self.vehicle_ids = resolver.known
         self._staged_on: psycopg.Connection | None = None
         self._types: list[str] = []
-        self._copy = sql.SQL(query("ingest", "copy_staging")).format(columns=_columns())
-        self._copy_direct = sql.SQL(query("ingest", "copy_telemetry")).format(columns=_columns())
-        self._insert = sql.SQL(query("ingest", "insert_telemetry")).format(columns=_columns())
+        self._copy = sql.SQL(query(COPY_STAGING)).format(columns=_columns())
+        self._copy_direct = sql.SQL(query(COPY_TELEMETRY)).format(columns=_columns())
+        self._insert = sql.SQL(query(INSERT_TELEMETRY)).format(columns=_columns())
 
     def _prepare(self, conn: psycopg.Connection) -> None:
         """Create the temp staging table once per connection and learn the column types for the binary COPY."""
         if self._staged_on is conn:
             return
         with conn.transaction():
-            conn.execute(query("ingest", "create_staging"))
-            types: dict[str, str] = dict(conn.execute(query("ingest", "column_types")).fetchall())
+            conn.execute(query(CREATE_STAGING))
+            types: dict[str, str] = dict(conn.execute(query(COLUMN_TYPES)).fetchall())
         self._types = [types[c] for c in TELEMETRY_COLUMNS]
         self._staged_on = conn
 
@@ -147,7 +155,7 @@ _REJECT_FIELDS = ("topic", "vin", "reason", "detail", "sample_index", "payload",
 def _store_rejects(conn: psycopg.Connection, rejects: list[tuple[Any, ...]]) -> Counter[str]:
     """Insert the reject rows (skipping those already recorded); return the stored ones by reason."""
     columns = dict(zip(_REJECT_FIELDS, map(list, zip(*rejects, strict=True)), strict=True))
-    stored = conn.execute(query("ingest", "insert_rejects"), columns).fetchall()
+    stored = conn.execute(query(INSERT_REJECTS), columns).fetchall()
     return Counter(reason for (reason,) in stored)
 
 

@@ -16,6 +16,13 @@ from core.db import query
 from notify.compose import Recipient, compose_survey
 from notify.outreach import CarActivity, OutreachParams, outreach_for
 from notify.policy import CadencePolicy, send_after
+from notify.sql import (
+    INSERT_MESSAGE,
+    INSERT_OUTREACH,
+    INSERT_SURVEY,
+    OUTREACH_CANDIDATES,
+    VISITS_WITHOUT_SURVEY,
+)
 from notify.survey import draw
 
 
@@ -51,7 +58,7 @@ def run_aftercare(
 def _surveys(conn: psycopg.Connection, *, now: datetime, cadence: CadencePolicy, limit: int) -> int:
     sent = 0
     with conn.cursor(row_factory=dict_row) as cur:
-        visits = cur.execute(query("notify", "visits_without_survey"), {"limit": limit}).fetchall()
+        visits = cur.execute(query(VISITS_WITHOUT_SURVEY), {"limit": limit}).fetchall()
     for visit in visits:
         questions = [q.as_json() for q in draw(visit["risk_id"])]
         recipient = Recipient(visit["name"], visit["locale"], visit["tz"], visit["segment"])
@@ -70,7 +77,7 @@ def _surveys(conn: psycopg.Connection, *, now: datetime, cadence: CadencePolicy,
         )
         with conn.transaction():
             survey = conn.execute(
-                query("notify", "insert_survey"),
+                query(INSERT_SURVEY),
                 {
                     "risk_id": visit["risk_id"],
                     "customer_id": visit["customer_id"],
@@ -82,7 +89,7 @@ def _surveys(conn: psycopg.Connection, *, now: datetime, cadence: CadencePolicy,
             if survey is None:
                 continue
             conn.execute(
-                query("notify", "insert_message"),
+                query(INSERT_MESSAGE),
                 {
                     "risk_id": visit["risk_id"],
                     "vehicle_id": visit["vehicle_id"],
@@ -104,7 +111,7 @@ def _surveys(conn: psycopg.Connection, *, now: datetime, cadence: CadencePolicy,
 def _outreach(conn: psycopg.Connection, *, now: datetime, params: OutreachParams) -> int:
     created = 0
     with conn.cursor(row_factory=dict_row) as cur:
-        cars = cur.execute(query("notify", "outreach_candidates"), {"now": now}).fetchall()
+        cars = cur.execute(query(OUTREACH_CANDIDATES), {"now": now}).fetchall()
     for car in cars:
         activity = CarActivity(car["last_visit"], car["active_days"], car["service_km"], car["soh_pct"])
         task = outreach_for(activity, now=now, params=params)
@@ -117,5 +124,5 @@ def _outreach(conn: psycopg.Connection, *, now: datetime, params: OutreachParams
             "detail": Jsonb({"text": task.text, **task.detail}),
             "now": now,
         }
-        created += conn.execute(query("notify", "insert_outreach"), params_).rowcount
+        created += conn.execute(query(INSERT_OUTREACH), params_).rowcount
     return created

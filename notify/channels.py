@@ -18,6 +18,7 @@ from core.db import query
 from core.errors import CarecastError
 from core.messaging import reply_address
 from notify.signing import signature
+from notify.sql import INSERT_INBOX_ITEM
 
 
 class DeliveryError(CarecastError):
@@ -65,7 +66,7 @@ class InAppChannel:
             "body": envelope.body,
             "created_at": envelope.created_at,
         }
-        inserted = self._conn.execute(query("notify", "insert_inbox_item"), params).rowcount
+        inserted = self._conn.execute(query(INSERT_INBOX_ITEM), params).rowcount
         return "stored" if inserted else "already stored"
 
 
@@ -103,17 +104,25 @@ class WebhookChannel:
             },
             ensure_ascii=False,
         ).encode()
-        timestamp = int(envelope.created_at.timestamp())
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "X-Carecast-Delivery": envelope.delivery_key,
-            "X-Carecast-Timestamp": str(timestamp),
-            "X-Carecast-Signature": signature(self._secret, timestamp=timestamp, body=body),
-        }
-        status = self._poster.post(envelope.target, body=body, headers=headers)
-        if not 200 <= status < 300:
-            raise DeliveryError(f"http {status}")
-        return f"http {status}"
+        return post_signed(self._poster, envelope.target, body=body, envelope=envelope, secret=self._secret)
+
+
+def post_signed(poster: Poster, url: str, *, body: bytes, envelope: Envelope, secret: bytes) -> str:
+    """POST a JSON body signed as every Carecast push is (notify/signing.py); return the provider's answer.
+
+    The receiver checks ``X-Carecast-Signature`` over the timestamp and body and drops repeats by
+    ``X-Carecast-Delivery``; anything but a 2xx is a DeliveryError (retried by the outbox)."""
+    timestamp = int(envelope.created_at.timestamp())
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Carecast-Delivery": envelope.delivery_key,
+        "X-Carecast-Timestamp": str(timestamp),
+        "X-Carecast-Signature": signature(secret, timestamp=timestamp, body=body),
+    }
+    status = poster.post(url, body=body, headers=headers)
+    if not 200 <= status < 300:
+        raise DeliveryError(f"http {status}")
+    return f"http {status}"
 
 
 class EmailChannel:
@@ -216,14 +225,4 @@ class WechatChannel:
             "created_at": envelope.created_at.isoformat(),
         }
         body = json.dumps(payload, ensure_ascii=False).encode()
-        timestamp = int(envelope.created_at.timestamp())
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "X-Carecast-Delivery": envelope.delivery_key,
-            "X-Carecast-Timestamp": str(timestamp),
-            "X-Carecast-Signature": signature(self._secret, timestamp=timestamp, body=body),
-        }
-        status = self._poster.post(self._url, body=body, headers=headers)
-        if not 200 <= status < 300:
-            raise DeliveryError(f"http {status}")
-        return f"http {status}"
+        return post_signed(self._poster, self._url, body=body, envelope=envelope, secret=self._secret)

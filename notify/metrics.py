@@ -18,6 +18,7 @@ from notify.aftercare import AftercareReport
 from notify.job import PassReport
 from notify.outbox import OutboxReport
 from notify.push import PushReport
+from notify.sql import OUTBOX_BACKLOG
 
 # "ok": every case moved on; "risk_errors": the pass finished but some risks failed (retried next pass);
 # "failed": the run raised (database gone, a bug).
@@ -178,5 +179,5 @@ class NotifyMetrics(MetricsEndpoint):
 
 def read_backlog(conn: psycopg.Connection, *, now: datetime) -> dict[str, Backlog]:
     """Return what waits at `now` in each outbox (messages, deliveries, pushes; notify/sql/outbox_backlog.sql)."""
-    rows = conn.execute(query("notify", "outbox_backlog"), {"now": now}).fetchall()
+    rows = conn.execute(query(OUTBOX_BACKLOG), {"now": now}).fetchall()
     return {str(outbox): Backlog(int(pending), float(oldest_s)) for outbox, pending, oldest_s in rows}

@@ -29,6 +29,20 @@ from notify.compose import Message, compose_digest
 from notify.policy import CadencePolicy, Queued, due_batches
 from notify.render import render, renders_at_delivery
 from notify.signing import RetryPolicy
+from notify.sql import (
+    CANCEL_DELIVERY,
+    DEFER_OWNER,
+    DUE_DELIVERIES,
+    DUE_QUEUED,
+    INSERT_DELIVERY,
+    INSERT_DISPATCH,
+    LOCK_BATCH,
+    LOCK_DELIVERY,
+    MARK_SENT,
+    RECORD_ATTEMPT,
+    RERENDER_MESSAGE,
+    WITHHOLD_MESSAGES,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +115,7 @@ def dispatch_due(
     """Merge each owner's due messages into one dispatch with its deliveries; return (dispatched, deferred,
     withheld): an owner who consents to no channel gets no dispatch, the messages are cancelled (withheld)."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(query("notify", "due_queued"), {"now": now, "limit": limit}).fetchall()
+        rows = cur.execute(query(DUE_QUEUED), {"now": now, "limit": limit}).fetchall()
     by_owner: dict[int, list[dict]] = {}
     for row in rows:
         by_owner.setdefault(row["customer_id"], []).append(row)
@@ -118,7 +132,7 @@ def dispatch_due(
         )
         with conn.transaction():
             if owner in defer:
-                conn.execute(query("notify", "defer_owner"), {"customer_id": owner, "at": defer[owner]})
+                conn.execute(query(DEFER_OWNER), {"customer_id": owner, "at": defer[owner]})
                 deferred += 1
             elif owner in send:
                 outcome = _dispatch(
@@ -140,13 +154,13 @@ def _dispatch(
 ) -> Literal["dispatched", "withheld"] | None:
     """Dispatch the batch; return "dispatched", "withheld" (no consented channel) or None (taken elsewhere)."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(query("notify", "lock_batch"), {"ids": ids}).fetchall()
+        rows = cur.execute(query(LOCK_BATCH), {"ids": ids}).fetchall()
     if not rows:
         return None
     owner_row = rows[0]
     targets = _targets(owner_row["channels"] or {}, channels=channels, consented=owner_row["consented"])
     if not targets:
-        conn.execute(query("notify", "withhold_messages"), {"ids": [r["id"] for r in rows]})
+        conn.execute(query(WITHHOLD_MESSAGES), {"ids": [r["id"] for r in rows]})
         return "withheld"
     messages = [_rendered(conn, row=r, owner=owner, now=now, links=links) for r in rows]
     merged = compose_digest(
@@ -162,13 +176,11 @@ def _dispatch(
         "body": merged.body,
         "now": now,
     }
-    dispatch_id = scalar(conn, query("notify", "insert_dispatch"), params)
-    conn.execute(
-        query("notify", "mark_sent"), {"ids": [r["id"] for r in rows], "dispatch_id": dispatch_id, "now": now}
-    )
+    dispatch_id = scalar(conn, query(INSERT_DISPATCH), params)
+    conn.execute(query(MARK_SENT), {"ids": [r["id"] for r in rows], "dispatch_id": dispatch_id, "now": now})
     for channel, target in targets:
         conn.execute(
-            query("notify", "insert_delivery"),
+            query(INSERT_DELIVERY),
             {"dispatch_id": dispatch_id, "channel": channel, "target": target, "now": now},
         )
     return "dispatched"
@@ -191,7 +203,7 @@ def _rendered(
     if message is None:
         return Message(row["locale"], row["subject"], row["body"])
     params = {"id": row["id"], "locale": message.locale, "subject": message.subject, "body": message.body}
-    conn.execute(query("notify", "rerender_message"), params)
+    conn.execute(query(RERENDER_MESSAGE), params)
     return message
 
 
@@ -231,17 +243,17 @@ def deliver_due(
     limit: int,
 ) -> tuple[int, int, int, int]:
     """Try every due delivery once, each on its own; return (delivered, retrying, dead, cancelled)."""
-    ids = [r[0] for r in conn.execute(query("notify", "due_deliveries"), {"now": now, "limit": limit})]
+    ids = [r[0] for r in conn.execute(query(DUE_DELIVERIES), {"now": now, "limit": limit})]
     delivered = retrying = dead = cancelled = 0
     for delivery_id in ids:
         with conn.transaction():
             with conn.cursor(row_factory=dict_row) as cur:
-                row = cur.execute(query("notify", "lock_delivery"), {"id": delivery_id}).fetchone()
+                row = cur.execute(query(LOCK_DELIVERY), {"id": delivery_id}).fetchone()
             if row is None:
                 continue
             if not row["consented"]:
                 reason = f"cancelled: no consent for {row['channel']} (withdrawn after dispatch)"
-                conn.execute(query("notify", "cancel_delivery"), {"id": delivery_id, "reason": reason})
+                conn.execute(query(CANCEL_DELIVERY), {"id": delivery_id, "reason": reason})
                 cancelled += 1
                 continue
             channel = channels.get(row["channel"])
@@ -261,7 +273,7 @@ def deliver_due(
             next_at = None if ok else retry.next_attempt(attempts=row["attempts"] + 1, now=now)
             status = "delivered" if ok else ("pending" if next_at is not None else "dead")
             conn.execute(
-                query("notify", "record_attempt"),
+                query(RECORD_ATTEMPT),
                 {
                     "id": delivery_id,
                     "now": now,

@@ -21,6 +21,7 @@ from core.db import query
 from domain.vocabulary import Outcome
 from notify.compose import Recipient, compose_progress
 from notify.policy import PROGRESS_PREFIX, CadencePolicy, send_after
+from notify.sql import INSERT_MESSAGE, PROGRESS_DUE
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ def run_progress(
     cadence = cadence or CadencePolicy()
     with conn.cursor(row_factory=dict_row) as cur:
         steps = cur.execute(
-            query("notify", "progress_due"), {"since": now - max_age, "now": now, "limit": limit}
+            query(PROGRESS_DUE), {"since": now - max_age, "now": now, "limit": limit}
         ).fetchall()
     queued = 0
     for step in steps:
@@ -78,7 +79,7 @@ def run_progress(
             "severity": None,
             "now": now,
         }
-        queued += conn.execute(query("notify", "insert_message"), params).rowcount
+        queued += conn.execute(query(INSERT_MESSAGE), params).rowcount
     report = ProgressReport(queued, int((time.monotonic() - started) * 1000))
     log.info(
         "notify.progress", now=now.isoformat(), steps=len(steps), queued=queued, elapsed_ms=report.elapsed_ms

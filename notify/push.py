@@ -43,6 +43,7 @@ from core.egress import (
 )
 from notify.channels import DeliveryError, Poster
 from notify.signing import RetryPolicy, signature
+from notify.sql import PUSH_DUE, PUSH_LOCK, PUSH_RECORD
 
 EVENT_HEADER = "X-Carecast-Event-Id"
 
@@ -217,7 +218,7 @@ def deliver_pushes(
     if not conn.autocommit:
         raise ValueError("deliver_pushes needs an autocommit connection: it commits one transaction per push")
     started = time.monotonic()
-    due = conn.execute(query("notify", "push_due"), {"now": now, "limit": limit}).fetchall()
+    due = conn.execute(query(PUSH_DUE), {"now": now, "limit": limit}).fetchall()
     failing: set[int] = set()
     delivered = retrying = dead = deferred = 0
     for delivery_id, webhook_id in due:
@@ -226,7 +227,7 @@ def deliver_pushes(
             continue
         with conn.transaction():
             with conn.cursor(row_factory=dict_row) as cur:
-                row = cur.execute(query("notify", "push_lock"), {"id": delivery_id, "now": now}).fetchone()
+                row = cur.execute(query(PUSH_LOCK), {"id": delivery_id, "now": now}).fetchone()
             if row is None:
                 continue  # delivered, cancelled or locked by another notify meanwhile
             ok, detail, cause = _attempt(poster, row=row, now=now)
@@ -250,7 +251,7 @@ def deliver_pushes(
                 "now": now,
                 "detail": detail[:500],
             }
-            conn.execute(query("notify", "push_record"), params)
+            conn.execute(query(PUSH_RECORD), params)
         delivered += ok
         retrying += status == "pending"
         dead += status == "dead"

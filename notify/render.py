@@ -24,6 +24,7 @@ from domain.evidence import parse_evidence
 from domain.vocabulary import RiskKind
 from notify.booking import BookingOption, Center, PartLine, Technician
 from notify.compose import Message, Notice, Recipient, compose
+from notify.sql import LIVE_OPTIONS, RENDER_NOTICE
 
 # Messages composed from the risk and its offers; all_clear, survey and progress messages carry no slots and
 # keep the text they were queued with.
@@ -38,7 +39,7 @@ def renders_at_delivery(purpose: str) -> bool:
 def live_options(conn: psycopg.Connection, *, risk_id: int, now: datetime) -> list[BookingOption]:
     """Return the risk's options that can still be honoured at `now`, best rank first."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(query("notify", "live_options"), {"risk_id": risk_id, "now": now}).fetchall()
+        rows = cur.execute(query(LIVE_OPTIONS), {"risk_id": risk_id, "now": now}).fetchall()
     return [_option(r) for r in rows]
 
 
@@ -56,7 +57,7 @@ def render(
     (core/owner_links.py)."""
     params = {"risk_id": risk_id, "customer_id": customer_id}
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(query("notify", "render_notice"), params).fetchone()
+        row = cur.execute(query(RENDER_NOTICE), params).fetchone()
     if row is None:
         return None
     notice = Notice(

@@ -17,6 +17,25 @@ from domain.pricing import CenterPrices
 from notify.booking import BookingOption, Candidates, Center, Interval, StockLevel, Technician
 from notify.compose import Message
 from notify.slots import DayKind, Shift
+from notify.sql import (
+    ATTENTION_RISKS,
+    BOOKING_LOCK,
+    BUSY,
+    CANCEL_QUEUED,
+    CANCEL_TRANSFERRED,
+    CANCEL_TRANSFERRED_DELIVERIES,
+    CASE_MESSAGES,
+    CENTERS,
+    INSERT_MESSAGE,
+    LIVE_RANKS,
+    LOCK_CASE,
+    PART_NAMES,
+    REPLAN_RISKS,
+    SERVICED_CASES,
+    STOCK,
+    SURFACE_CONFLICTS,
+    TECHNICIANS,
+)
 
 # pg_advisory_xact_lock key of the booking section; any constant no other Carecast process uses.
 _BOOKING_LOCK_KEY = 0x6E_6F_74_69  # "noti"
@@ -58,24 +77,24 @@ class CaseRow:
 
 def attention_risk_ids(conn: psycopg.Connection, *, limit: int) -> list[int]:
     """Return ids of risks whose conversation may need a step (open and unbooked, or ended while told)."""
-    return [row[0] for row in conn.execute(query("notify", "attention_risks"), {"limit": limit})]
+    return [row[0] for row in conn.execute(query(ATTENTION_RISKS), {"limit": limit})]
 
 
 def lock_case(conn: psycopg.Connection, *, risk_id: int, now: datetime) -> CaseRow | None:
     """Lock one risk FOR UPDATE SKIP LOCKED and return it with its case; None when held elsewhere."""
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(query("notify", "lock_case"), {"risk_id": risk_id, "now": now}).fetchone()
+        row = cur.execute(query(LOCK_CASE), {"risk_id": risk_id, "now": now}).fetchone()
     return None if row is None else CaseRow(**row)
 
 
 def case_messages(conn: psycopg.Connection, *, risk_id: int) -> dict[str, datetime]:
     """Return purpose -> creation time of every message of the risk's conversation."""
-    return dict(conn.execute(query("notify", "case_messages"), {"risk_id": risk_id}).fetchall())
+    return dict(conn.execute(query(CASE_MESSAGES), {"risk_id": risk_id}).fetchall())
 
 
 def cancel_queued(conn: psycopg.Connection, *, risk_id: int) -> int:
     """Cancel the risk's still-queued messages; return how many."""
-    return conn.execute(query("notify", "cancel_queued"), {"risk_id": risk_id}).rowcount
+    return conn.execute(query(CANCEL_QUEUED), {"risk_id": risk_id}).rowcount
 
 
 def serviced_cases(
@@ -83,7 +102,7 @@ def serviced_cases(
 ) -> list[dict[str, Any]]:
     """Lock and return serviced cases with a confirmed fault and their telemetry since the service."""
     params = {"now": now, "grace_days": grace_days, "limit": limit}
-    return conn.cursor(row_factory=dict_row).execute(query("notify", "serviced_cases"), params).fetchall()
+    return conn.cursor(row_factory=dict_row).execute(query(SERVICED_CASES), params).fetchall()
 
 
 def replan_risk_ids(conn: psycopg.Connection, *, limit: int, refill: Sequence[int] = ()) -> list[int]:
@@ -91,25 +110,25 @@ def replan_risk_ids(conn: psycopg.Connection, *, limit: int, refill: Sequence[in
     released) still unbooked."""
     params = {"limit": limit, "refill": list(refill)}
     with conn.cursor(row_factory=tuple_row) as cur:
-        return [row[0] for row in cur.execute(query("notify", "replan_risks"), params)]
+        return [row[0] for row in cur.execute(query(REPLAN_RISKS), params)]
 
 
 def live_ranks(conn: psycopg.Connection, *, risk_id: int) -> set[int]:
     """Return the ranks of the risk's offers still on the table."""
     with conn.cursor(row_factory=tuple_row) as cur:
-        return {row[0] for row in cur.execute(query("notify", "live_ranks"), {"risk_id": risk_id})}
+        return {row[0] for row in cur.execute(query(LIVE_RANKS), {"risk_id": risk_id})}
 
 
 def surface_conflicts(conn: psycopg.Connection, *, now: datetime) -> int:
     """Add a 'booking_conflict' item to the center's feed for each accepted booking ahead the dealer's data now
     rules out (once per booking); return how many were added."""
-    return conn.execute(query("notify", "surface_conflicts"), {"now": now}).rowcount
+    return conn.execute(query(SURFACE_CONFLICTS), {"now": now}).rowcount
 
 
 def cancel_transferred(conn: psycopg.Connection) -> int:
     """Call off queued messages and pending deliveries about vehicles their owner no longer owns; return how many."""
-    messages = conn.execute(query("notify", "cancel_transferred")).rowcount
-    return messages + conn.execute(query("notify", "cancel_transferred_deliveries")).rowcount
+    messages = conn.execute(query(CANCEL_TRANSFERRED)).rowcount
+    return messages + conn.execute(query(CANCEL_TRANSFERRED_DELIVERIES)).rowcount
 
 
 def load_candidates(conn: psycopg.Connection, *, today: date) -> Candidates:
@@ -132,7 +151,7 @@ def load_candidates(conn: psycopg.Connection, *, today: date) -> Candidates:
                     hourly_rate=r["hourly_rate"], tax_rate=r["tax_rate"], tax_included=r["prices_include_tax"]
                 ),
             )
-            for r in cur.execute(query("notify", "centers"), {"today": today})
+            for r in cur.execute(query(CENTERS), {"today": today})
         )
         technicians = tuple(
             Technician(
@@ -144,14 +163,14 @@ def load_candidates(conn: psycopg.Connection, *, today: date) -> Candidates:
                     Shift(w, time.fromisoformat(a), time.fromisoformat(b)) for w, a, b in r["shifts"]
                 ),
             )
-            for r in cur.execute(query("notify", "technicians"))
+            for r in cur.execute(query(TECHNICIANS))
         )
         stock: dict[int, dict[str, StockLevel]] = {}
-        for r in cur.execute(query("notify", "stock")):
+        for r in cur.execute(query(STOCK)):
             stock.setdefault(r["center_id"], {})[r["sku"]] = StockLevel(
                 r["available"], r["restock_days"], r["restock_date"]
             )
-        parts = cur.execute(query("notify", "part_names")).fetchall()
+        parts = cur.execute(query(PART_NAMES)).fetchall()
     return Candidates(
         centers=centers,
         technicians=technicians,
@@ -163,7 +182,7 @@ def load_candidates(conn: psycopg.Connection, *, today: date) -> Candidates:
 
 def lock_bookings(conn: psycopg.Connection) -> None:
     """Take the transaction-scoped lock that serialises reading busy slots and offering new ones."""
-    conn.execute(query("notify", "booking_lock"), {"key": _BOOKING_LOCK_KEY})
+    conn.execute(query(BOOKING_LOCK), {"key": _BOOKING_LOCK_KEY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +200,7 @@ def load_busy(conn: psycopg.Connection, *, center_ids: Sequence[int], since: dat
     if not center_ids:
         return busy
     params = {"center_ids": list(center_ids), "since": since}
-    rows = conn.cursor(row_factory=tuple_row).execute(query("notify", "busy"), params).fetchall()
+    rows = conn.cursor(row_factory=tuple_row).execute(query(BUSY), params).fetchall()
     for center_id, tech_id, start, end, takes_bay in rows:
         period = Interval(start, end)
         if tech_id is not None:
@@ -203,7 +222,7 @@ def save_message(
 ) -> int | None:
     """Insert one message of the risk's conversation; return its id, None when that purpose already exists."""
     found = conn.execute(
-        query("notify", "insert_message"),
+        query(INSERT_MESSAGE),
         {
             "risk_id": row.risk_id,
             "vehicle_id": row.vehicle_id,

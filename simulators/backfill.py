@@ -18,6 +18,7 @@ from simulators.climate import Climate
 from simulators.history import COLUMNS, Truth, VehicleHistory, vehicle_rows
 from simulators.lifecycle import LifecycleScenario
 from simulators.seed import seed_fleet
+from simulators.sql import INSERT_GROUND_TRUTH, VEHICLE_IDS
 
 _COPY = sql.SQL("COPY telemetry ({}) FROM STDIN (FORMAT BINARY)").format(
     sql.SQL(", ").join(sql.Identifier(name) for name, _ in COLUMNS)
@@ -68,7 +69,7 @@ def save_truths(conn: psycopg.Connection, *, seed: int, truths: Iterable[Truth])
         for t in truths
     ]  # fmt: skip
     with conn.cursor() as cur:
-        cur.executemany(query("simulators", "insert_ground_truth"), params)
+        cur.executemany(query(INSERT_GROUND_TRUTH), params)
     return len(params)
 
 
@@ -77,7 +78,7 @@ def backfill(conn: psycopg.Connection, *, scenario: LifecycleScenario, chunk: in
     started = time.monotonic()
     seed_fleet(conn, fleet=scenario.fleet)
     vins = [v.vin for v in scenario.fleet.vehicles]
-    ids: dict[str, int] = dict(conn.execute(query("simulators", "vehicle_ids"), {"vins": vins}).fetchall())
+    ids: dict[str, int] = dict(conn.execute(query(VEHICLE_IDS), {"vins": vins}).fetchall())
     items = histories(scenario, ids=ids)
     rows = truths = 0
     for i in range(0, len(items), chunk):

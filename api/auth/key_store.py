@@ -15,6 +15,20 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 
 from api.auth.credentials import SecretKind, display_prefix, hash_secret, kind_of, new_secret
+from api.sql import (
+    API_KEY_ACTIVE_BY_PREFIX,
+    API_KEY_EXPIRE,
+    API_KEY_INSERT,
+    API_KEY_REVOKE,
+    CENTER_BY_CODE,
+    CREDENTIALS_LIST,
+    CUSTOMER_BY_REF,
+    OWNER_TOKEN_ACTIVE_BY_PREFIX,
+    OWNER_TOKEN_EXPIRE,
+    OWNER_TOKEN_INSERT,
+    OWNER_TOKEN_REVOKE,
+    WEBHOOK_ADOPT,
+)
 from core.db import query
 from core.errors import CarecastError
 
@@ -39,23 +53,21 @@ class Rotation:
 # The per-table statements of the credential commands, named in full so their callers are found by grep.
 _SQL = {
     "api_key": {
-        "active_by_prefix": "api_key_active_by_prefix",
-        "revoke": "api_key_revoke",
-        "expire": "api_key_expire",
+        "active_by_prefix": API_KEY_ACTIVE_BY_PREFIX,
+        "revoke": API_KEY_REVOKE,
+        "expire": API_KEY_EXPIRE,
     },
     "owner_token": {
-        "active_by_prefix": "owner_token_active_by_prefix",
-        "revoke": "owner_token_revoke",
-        "expire": "owner_token_expire",
+        "active_by_prefix": OWNER_TOKEN_ACTIVE_BY_PREFIX,
+        "revoke": OWNER_TOKEN_REVOKE,
+        "expire": OWNER_TOKEN_EXPIRE,
     },
 }
 
 
 def center_id_for_code(conn: psycopg.Connection, *, code: str) -> int:
     """Return the id of the service center with this code."""
-    row = (
-        conn.cursor(row_factory=tuple_row).execute(query("api", "center_by_code"), {"code": code}).fetchone()
-    )
+    row = conn.cursor(row_factory=tuple_row).execute(query(CENTER_BY_CODE), {"code": code}).fetchone()
     if row is None:
         raise KeyCommandError(f"no service center with code {code!r}")
     return row[0]
@@ -63,7 +75,7 @@ def center_id_for_code(conn: psycopg.Connection, *, code: str) -> int:
 
 def customer_id_for_ref(conn: psycopg.Connection, *, ref: str) -> int:
     """Return the id of the customer with this reference."""
-    row = conn.cursor(row_factory=tuple_row).execute(query("api", "customer_by_ref"), {"ref": ref}).fetchone()
+    row = conn.cursor(row_factory=tuple_row).execute(query(CUSTOMER_BY_REF), {"ref": ref}).fetchone()
     if row is None:
         raise KeyCommandError(f"no customer with reference {ref!r}")
     return row[0]
@@ -83,7 +95,7 @@ def _insert_key(
     }
     try:
         with conn.transaction():
-            conn.execute(query("api", "api_key_insert"), params)
+            conn.execute(query(API_KEY_INSERT), params)
     except psycopg.errors.ForeignKeyViolation as exc:
         raise KeyCommandError(f"no service center with id {center_id}") from exc
     return secret
@@ -116,7 +128,7 @@ def create_owner_token(
     }
     try:
         with conn.transaction():
-            conn.execute(query("api", "owner_token_insert"), params)
+            conn.execute(query(OWNER_TOKEN_INSERT), params)
     except psycopg.errors.ForeignKeyViolation as exc:
         raise KeyCommandError(f"no customer with id {customer_id}") from exc
     return secret
@@ -128,7 +140,7 @@ def _live_one(conn: psycopg.Connection, *, prefix: str) -> tuple[str, str, dict[
         prefix = display_prefix(prefix)  # a whole secret was pasted: use its prefix
     table = "owner_token" if prefix.startswith(SecretKind.OWNER_TOKEN.value) else "api_key"
     cur = conn.cursor(row_factory=dict_row)
-    rows = cur.execute(query("api", _SQL[table]["active_by_prefix"]), {"prefix": prefix}).fetchall()
+    rows = cur.execute(query(_SQL[table]["active_by_prefix"]), {"prefix": prefix}).fetchall()
     if not rows:
         raise KeyCommandError(f"no active {table.replace('_', ' ')} with prefix {prefix!r}")
     if len(rows) > 1:
@@ -140,7 +152,7 @@ def revoke(conn: psycopg.Connection, *, prefix: str) -> tuple[str, str]:
     """Revoke the one active key or owner token with this display prefix; return (table, prefix) revoked."""
     with conn.transaction():
         table, prefix, row = _live_one(conn, prefix=prefix)
-        conn.execute(query("api", _SQL[table]["revoke"]), {"id": row["id"]})
+        conn.execute(query(_SQL[table]["revoke"]), {"id": row["id"]})
     return table, prefix
 
 
@@ -162,13 +174,9 @@ def rotate(
                 conn, role=row["role"], center_id=row["center_id"], label=row["label"], expires_in=expires_in
             )
             # The webhooks registered with the old key stay live under the new one.
-            conn.execute(
-                query("api", "webhook_adopt"), {"new_hash": hash_secret(secret), "old_id": row["id"]}
-            )
+            conn.execute(query(WEBHOOK_ADOPT), {"new_hash": hash_secret(secret), "old_id": row["id"]})
         cur = conn.cursor(row_factory=tuple_row)
-        expired = cur.execute(
-            query("api", _SQL[table]["expire"]), {"id": row["id"], "grace": grace}
-        ).fetchone()
+        expired = cur.execute(query(_SQL[table]["expire"]), {"id": row["id"], "grace": grace}).fetchone()
     assert expired is not None  # the row is locked by _live_one
     return Rotation(table=table, old_prefix=prefix, old_expires_at=expired[0], secret=secret)
 
@@ -176,4 +184,4 @@ def rotate(
 def list_credentials(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """Return every API key and owner token (prefix, role, owner, dates), never a hash or secret."""
     cur = conn.cursor(row_factory=dict_row)
-    return cur.execute(query("api", "credentials_list")).fetchall()
+    return cur.execute(query(CREDENTIALS_LIST)).fetchall()

@@ -18,7 +18,8 @@ from psycopg.rows import dict_row
 
 from api.auth.credentials import SecretKind, hash_secret, kind_of
 from api.errors import ApiError
-from core.db import query
+from api.sql import API_KEY_LOOKUP, OWNER_TOKEN_LOOKUP
+from core.db import SqlFile, query
 
 REALM = 'Bearer realm="carecast"'
 # Unknown and revoked secrets get the same answer: a caller learns nothing about which keys exist.
@@ -108,8 +109,8 @@ def admit_center_key(row: Mapping[str, Any] | None, *, digest: bytes) -> CenterP
     )
 
 
-def _lookup(conn: psycopg.Connection, *, name: str, digest: bytes) -> dict[str, Any] | None:
-    return conn.cursor(row_factory=dict_row).execute(query("api", name), {"hash": digest}).fetchone()
+def _lookup(conn: psycopg.Connection, *, name: SqlFile, digest: bytes) -> dict[str, Any] | None:
+    return conn.cursor(row_factory=dict_row).execute(query(name), {"hash": digest}).fetchone()
 
 
 def center_principal(conn: psycopg.Connection, *, secret: str) -> CenterPrincipal:
@@ -117,7 +118,7 @@ def center_principal(conn: psycopg.Connection, *, secret: str) -> CenterPrincipa
     if kind_of(secret) is not SecretKind.CENTER_KEY:
         raise invalid_secret(SecretKind.CENTER_KEY)
     digest = hash_secret(secret)
-    return admit_center_key(_lookup(conn, name="api_key_lookup", digest=digest), digest=digest)
+    return admit_center_key(_lookup(conn, name=API_KEY_LOOKUP, digest=digest), digest=digest)
 
 
 def owner_principal(conn: psycopg.Connection, *, secret: str) -> OwnerPrincipal:
@@ -126,6 +127,6 @@ def owner_principal(conn: psycopg.Connection, *, secret: str) -> OwnerPrincipal:
         raise invalid_secret(SecretKind.OWNER_TOKEN)
     digest = hash_secret(secret)
     row = _verify(
-        _lookup(conn, name="owner_token_lookup", digest=digest), digest=digest, kind=SecretKind.OWNER_TOKEN
+        _lookup(conn, name=OWNER_TOKEN_LOOKUP, digest=digest), digest=digest, kind=SecretKind.OWNER_TOKEN
     )
     return OwnerPrincipal(token_id=row["id"], customer_id=row["customer_id"])

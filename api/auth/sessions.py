@@ -11,6 +11,12 @@ import psycopg
 from psycopg.rows import dict_row
 
 from api.auth.signing import signed, unsign
+from api.sql import (
+    ADVISOR_SESSION_DELETE,
+    ADVISOR_SESSION_INSERT,
+    ADVISOR_SESSION_LOOKUP,
+    ADVISOR_SESSION_PURGE,
+)
 from core.db import query
 
 COOKIE = "cc_session"
@@ -43,8 +49,8 @@ def open_session(conn: psycopg.Connection, *, secret: str, key_id: int, center_i
         "csrf": secrets.token_urlsafe(24),
         "ttl_s": ttl_s,
     }
-    conn.execute(query("api", "advisor_session_purge"))
-    conn.execute(query("api", "advisor_session_insert"), params)
+    conn.execute(query(ADVISOR_SESSION_PURGE))
+    conn.execute(query(ADVISOR_SESSION_INSERT), params)
     return signed(secret, purpose=_PURPOSE, value=session_id)
 
 
@@ -54,7 +60,7 @@ def load_session(conn: psycopg.Connection, *, secret: str, cookie: str | None) -
     if session_id is None:
         return None
     cur = conn.cursor(row_factory=dict_row)
-    row = cur.execute(query("api", "advisor_session_lookup"), {"id_hash": _hash(session_id)}).fetchone()
+    row = cur.execute(query(ADVISOR_SESSION_LOOKUP), {"id_hash": _hash(session_id)}).fetchone()
     return Session(**row) if row else None
 
 
@@ -62,7 +68,7 @@ def close_session(conn: psycopg.Connection, *, secret: str, cookie: str | None) 
     """Delete the session behind a cookie value (and any expired sessions)."""
     session_id = unsign(secret, purpose=_PURPOSE, token=cookie) if cookie else None
     if session_id is not None:
-        conn.execute(query("api", "advisor_session_delete"), {"id_hash": _hash(session_id)})
+        conn.execute(query(ADVISOR_SESSION_DELETE), {"id_hash": _hash(session_id)})
 
 
 def new_login_csrf(secret: str) -> str:

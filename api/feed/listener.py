@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 
 from api.feed.cache import PageCache, PrincipalCache, UsageLog
+from api.sql import API_KEY_TOUCH, FEED_LISTEN, FEED_TRIGGERS_PRESENT
 from core.db import query
 
 APPLICATION_NAME = "carecast-api-listener"
@@ -74,9 +75,9 @@ class FeedListener:
 
     def _listen(self) -> None:
         with psycopg.connect(self.url, autocommit=True, application_name=APPLICATION_NAME) as conn:
-            for statement in filter(str.strip, query("api", "feed_listen").split(";\n")):
+            for statement in filter(str.strip, query(FEED_LISTEN).split(";\n")):
                 conn.execute(statement)
-            present = conn.execute(query("api", "feed_triggers_present")).fetchone()
+            present = conn.execute(query(FEED_TRIGGERS_PRESENT)).fetchone()
             if present is None or not present[0]:
                 # Not migrated to 0019: nothing would ever invalidate, so the caches stay off.
                 self.log.error("feed_cache_off", reason="notify triggers missing: run `carecast migrate`")
@@ -102,7 +103,7 @@ class FeedListener:
     def _stamp_usage(self, conn: psycopg.Connection) -> int:
         due = self.usage.take(now=time.monotonic())
         if due:
-            conn.execute(query("api", "api_key_touch"), {"ids": due})
+            conn.execute(query(API_KEY_TOUCH), {"ids": due})
         return len(due)
 
     def _disable(self) -> None:

@@ -24,6 +24,7 @@ from api.deps import enforce_rate_limit
 from api.errors import ApiError
 from api.feed.cursor import InvalidCursor, decode_cursor, encode_cursor
 from api.schemas.centers import BookingStatus
+from api.sql import FEED_PAGE
 from api.state import AppState
 from core.db import query
 
@@ -70,7 +71,7 @@ def read_page(
     }
     # prepare=True: the feed is the hot path, so its plan is prepared on each pooled connection at first use.
     cur = conn.cursor(row_factory=tuple_row)
-    return cur.execute(query("api", "feed_page"), params, prepare=True).fetchall()
+    return cur.execute(query(FEED_PAGE), params, prepare=True).fetchall()
 
 
 def _read_autocommit(pool: ConnectionPool, *, timeout_s: float, **params: Any) -> list[tuple[Any, ...]]:

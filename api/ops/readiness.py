@@ -8,6 +8,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from api.schemas.health import Check, Readiness, ReadinessChecks
+from api.sql import STATEMENT_TIMEOUT
 from core.db import query, storage_info
 from core.migrate import pending
 from core.settings import MqttSettings
@@ -20,7 +21,7 @@ def check_database(pool: ConnectionPool, *, timeout_s: float) -> tuple[Check, Ch
     try:
         with pool.connection(timeout=timeout_s) as conn:
             # A hung server must not hang the probe: bound the statements as well as the wait for a connection.
-            conn.execute(query("api", "statement_timeout"), {"timeout": f"{int(timeout_s * 1000)}ms"})
+            conn.execute(query(STATEMENT_TIMEOUT), {"timeout": f"{int(timeout_s * 1000)}ms"})
             database = Check(ok=True, detail="reachable")
             missing = pending(conn)
             migrations = Check(ok=missing == 0, detail=f"{missing} pending" if missing else "up to date")

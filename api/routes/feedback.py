@@ -16,6 +16,7 @@ from api.policy import surveys
 from api.routes.vehicles import Vin
 from api.schemas.common import ErrorResponse, error_responses
 from api.schemas.feedback import FeedPage, Survey, SurveyAnswers, SurveyList
+from api.sql import CENTER_FEED, FEED_LOW_FEEDBACK, SURVEY_ANSWER, SURVEY_LIST, SURVEY_LOCK
 from core.db import query
 
 router = APIRouter(tags=["feedback"])
@@ -31,7 +32,7 @@ Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 def list_surveys(conn: Conn, owner: OwnerCaller, vin: Vin) -> Any:
     """Return the car's surveys, newest first (an empty list for a car that is not yours or unknown)."""
     params = {"vin": vin, "customer_id": owner.customer_id}
-    rows = conn.cursor(row_factory=dict_row).execute(query("api", "survey_list"), params).fetchall()
+    rows = conn.cursor(row_factory=dict_row).execute(query(SURVEY_LIST), params).fetchall()
     return {"items": rows}
 
 
@@ -48,7 +49,7 @@ def answer_survey(conn: Conn, owner: OwnerCaller, vin: Vin, survey_id: Id, body:
     """Store the answers; any score of 2 or less puts an alert with the case into the center's feed at once."""
     with conn.transaction():
         params = {"survey_id": survey_id, "vin": vin, "customer_id": owner.customer_id}
-        survey = conn.cursor(row_factory=dict_row).execute(query("api", "survey_lock"), params).fetchone()
+        survey = conn.cursor(row_factory=dict_row).execute(query(SURVEY_LOCK), params).fetchone()
         if survey is None:
             raise ApiError(404, "not_found", "survey not found")
         if survey["answered_at"] is not None:
@@ -59,7 +60,7 @@ def answer_survey(conn: Conn, owner: OwnerCaller, vin: Vin, survey_id: Id, body:
             raise ApiError(422, "invalid_answers", str(exc)) from exc
         stored = (
             conn.cursor(row_factory=dict_row)
-            .execute(query("api", "survey_answer"), {"survey_id": survey_id, "answers": Jsonb(answers)})
+            .execute(query(SURVEY_ANSWER), {"survey_id": survey_id, "answers": Jsonb(answers)})
             .fetchone()
         )
         low = surveys.low_scores(survey["questions"], answers)
@@ -74,7 +75,7 @@ def answer_survey(conn: Conn, owner: OwnerCaller, vin: Vin, survey_id: Id, body:
             }
             detail = {"low_scores": low, "answers": answers, "survey_id": survey_id, "case": case}
             conn.execute(
-                query("api", "feed_low_feedback"),
+                query(FEED_LOW_FEEDBACK),
                 {
                     "center_id": survey["center_id"],
                     "vehicle_id": survey["vehicle_id"],
@@ -101,6 +102,6 @@ def center_feed(
     """Return one page of open items in id order."""
     after_id = start_after(cursor)
     params = {"center_id": center_id, "after_id": after_id, "limit": limit + 1}
-    rows = conn.cursor(row_factory=dict_row).execute(query("api", "center_feed"), params).fetchall()
+    rows = conn.cursor(row_factory=dict_row).execute(query(CENTER_FEED), params).fetchall()
     items = rows[:limit]
     return {"items": items, "next_cursor": encode_cursor(items[-1]["id"]) if len(rows) > limit else None}

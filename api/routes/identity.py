@@ -10,6 +10,7 @@ from api.deps import CenterCaller, Conn
 from api.errors import ApiError
 from api.schemas.common import error_responses
 from api.schemas.identity import CenterIdentity, KeyIdentity
+from api.sql import KEY_IDENTITY
 from core.db import query
 
 router = APIRouter(tags=["service centers"])
@@ -24,11 +25,7 @@ router = APIRouter(tags=["service centers"])
 def key_identity(conn: Conn, caller: CenterCaller) -> KeyIdentity:
     """Return the key's prefix, label, role and expiry and the center it acts for (`center.id` is the
     `{center_id}` of every center route); admin keys have no center."""
-    row = (
-        conn.cursor(row_factory=dict_row)
-        .execute(query("api", "key_identity"), {"key_id": caller.key_id})
-        .fetchone()
-    )
+    row = conn.cursor(row_factory=dict_row).execute(query(KEY_IDENTITY), {"key_id": caller.key_id}).fetchone()
     if row is None:  # revoked between the authentication and this read
         raise ApiError(401, "unauthorized", "this API key is no longer valid")
     center = None

@@ -19,6 +19,7 @@ from api.errors import ApiError
 from api.routes.vehicles import Vin
 from api.schemas.common import error_responses
 from api.schemas.visits import VisitBatch, VisitHistory, VisitIn, VisitReportOut
+from api.sql import VISIT_CENTER_CODE, VISIT_HISTORY, VISIT_VEHICLE
 from core.db import query
 from core.service_history import VisitReport, record_visits
 from domain.service_visit import ServiceVisit
@@ -31,7 +32,7 @@ HISTORY_LIMIT = 200
 
 def _center_code(conn: Conn, center_id: int) -> str:
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(query("api", "visit_center_code"), {"center_id": center_id}).fetchone()
+        row = cur.execute(query(VISIT_CENTER_CODE), {"center_id": center_id}).fetchone()
     if row is None:
         raise ApiError(404, "not_found", "service center not found")
     return str(row["code"])
@@ -113,10 +114,10 @@ def get_visits(conn: Conn, caller: CenterScope, center_id: Id, vin: Vin) -> Visi
     this center has not served and whose owner does not prefer it."""
     scope = None if caller.role == "admin" else center_id
     with conn.cursor(row_factory=dict_row) as cur:
-        vehicle = cur.execute(query("api", "visit_vehicle"), {"vin": vin, "center_id": scope}).fetchone()
+        vehicle = cur.execute(query(VISIT_VEHICLE), {"vin": vin, "center_id": scope}).fetchone()
         if vehicle is None:
             raise ApiError(404, "not_found", "vehicle not found")
         rows: list[dict[str, Any]] = cur.execute(
-            query("api", "visit_history"), {"vehicle_id": vehicle["id"], "limit": HISTORY_LIMIT}
+            query(VISIT_HISTORY), {"vehicle_id": vehicle["id"], "limit": HISTORY_LIMIT}
         ).fetchall()
     return VisitHistory.model_validate({"vin": vehicle["vin"], "visits": rows})

@@ -17,6 +17,7 @@ from api.errors import ApiError
 from api.policy.webhook_urls import InvalidWebhookUrl, check_addresses, check_url, new_secret, secret_hint
 from api.schemas.common import ErrorResponse, error_responses
 from api.schemas.webhooks import Webhook, WebhookCreate, WebhookCreated, WebhookPage
+from api.sql import WEBHOOK_INSERT, WEBHOOK_LIST, WEBHOOK_REVOKE
 from core.db import query
 from core.egress import Target
 
@@ -62,7 +63,7 @@ def create_webhook(
         "key_id": caller.key_id,
         "max": MAX_WEBHOOKS_PER_CENTER,
     }
-    row = conn.cursor(row_factory=dict_row).execute(query("api", "webhook_insert"), params).fetchone()
+    row = conn.cursor(row_factory=dict_row).execute(query(WEBHOOK_INSERT), params).fetchone()
     if row is None:
         raise ApiError(
             409,
@@ -96,7 +97,7 @@ def _resolve(target: Target) -> list[str] | None:
 )
 def list_webhooks(conn: Conn, caller: ExistingCenterScope, center_id: CenterId) -> Any:
     """Return the live subscriptions with their delivery counts (the secret itself is never shown again)."""
-    rows = conn.cursor(row_factory=dict_row).execute(query("api", "webhook_list"), {"center_id": center_id})
+    rows = conn.cursor(row_factory=dict_row).execute(query(WEBHOOK_LIST), {"center_id": center_id})
     items = [Webhook.model_validate({**row, "secret_hint": secret_hint(row["secret"])}) for row in rows]
     return WebhookPage(items=items)
 
@@ -113,6 +114,6 @@ def delete_webhook(
 ) -> Response:
     """Stop pushing to the subscription; deliveries still waiting for it are cancelled."""
     params = {"center_id": center_id, "webhook_id": webhook_id}
-    if conn.execute(query("api", "webhook_revoke"), params).fetchone() is None:
+    if conn.execute(query(WEBHOOK_REVOKE), params).fetchone() is None:
         raise ApiError(404, "not_found", "webhook subscription not found")
     return Response(status_code=204)

@@ -14,17 +14,26 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from api.errors import ApiError
+from api.sql import (
+    BOOKING_LOCK,
+    BOOKING_STATE,
+    IDEMPOTENCY_GET,
+    IDEMPOTENCY_LOCK,
+    IDEMPOTENCY_PUT,
+    PARTS_CONSUME,
+    PARTS_RESERVE,
+)
 from api.store import pickup as pickup_store
 from core import bookings, cases
-from core.db import query
+from core.db import SqlFile, query
 from core.settings import PickupSettings
 from domain import lifecycle
 from domain.pickup import PickupAddress
 from domain.vocabulary import BookingStatus, CaseStage
 
 
-def _row(conn: psycopg.Connection, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
-    return conn.cursor(row_factory=dict_row).execute(query("api", name), params).fetchone()
+def _row(conn: psycopg.Connection, name: SqlFile, params: dict[str, Any]) -> dict[str, Any] | None:
+    return conn.cursor(row_factory=dict_row).execute(query(name), params).fetchone()
 
 
 def _lock(
@@ -36,7 +45,7 @@ def _lock(
     customer_id: int | None = None,
 ) -> tuple[dict[str, Any], lifecycle.BookingState]:
     params = {"booking_id": booking_id, "center_id": center_id, "vin": vin, "customer_id": customer_id}
-    row = _row(conn, "booking_lock", params)
+    row = _row(conn, BOOKING_LOCK, params)
     if row is None:
         raise ApiError(404, "not_found", "booking not found")
     state = lifecycle.BookingState(
@@ -50,7 +59,7 @@ def _lock(
 
 def state(conn: psycopg.Connection, *, booking_id: int) -> dict[str, Any]:
     """Return the booking option and its case as the API shows them."""
-    row = _row(conn, "booking_state", {"booking_id": booking_id})
+    row = _row(conn, BOOKING_STATE, {"booking_id": booking_id})
     assert row is not None  # the caller holds the row lock
     return row
 
@@ -64,7 +73,7 @@ def _move(
 def _parts(conn: psycopg.Connection, row: dict[str, Any], *, sign: int) -> None:
     for part in row["parts"]:
         params = {"sku": part["sku"], "center_id": row["center_id"], "delta": sign * int(part["qty"])}
-        conn.execute(query("api", "parts_reserve"), params)
+        conn.execute(query(PARTS_RESERVE), params)
 
 
 def _hold_slot(
@@ -153,7 +162,7 @@ def complete(
             _parts(conn, row, sign=-1)
             for part in parts_used:
                 params = {"sku": part["sku"], "qty": int(part["qty"]), "center_id": row["center_id"]}
-                conn.execute(query("api", "parts_consume"), params)
+                conn.execute(query(PARTS_CONSUME), params)
             _move(
                 conn,
                 row,
@@ -186,8 +195,8 @@ def idempotent(
         return action()
     sig = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
     with conn.transaction():
-        conn.execute(query("api", "idempotency_lock"), {"scope": scope, "key": key})
-        found = _row(conn, "idempotency_get", {"scope": scope, "key": key})
+        conn.execute(query(IDEMPOTENCY_LOCK), {"scope": scope, "key": key})
+        found = _row(conn, IDEMPOTENCY_GET, {"scope": scope, "key": key})
         if found is not None:
             if found["request_sig"] != sig:
                 raise ApiError(
@@ -197,7 +206,7 @@ def idempotent(
         result = action()
         response = json.loads(json.dumps(result, default=_jsonable))
         params = {"scope": scope, "key": key, "sig": sig, "status": 200, "response": Jsonb(response)}
-        conn.execute(query("api", "idempotency_put"), params)
+        conn.execute(query(IDEMPOTENCY_PUT), params)
         return response
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from api.sql import OWNER_PAGE_CASE, OWNER_PAGE_OPTIONS, OWNER_PAGE_SURVEY
 from core.db import query
 from core.owner_links import OwnerLink
 
@@ -18,19 +19,15 @@ def _params(link: OwnerLink) -> dict[str, Any]:
 
 def case(conn: psycopg.Connection, *, link: OwnerLink) -> dict[str, Any] | None:
     """Return the car, its owner and the link's risk with its case and newest message; None when not theirs."""
-    return (
-        conn.cursor(row_factory=dict_row).execute(query("api", "owner_page_case"), _params(link)).fetchone()
-    )
+    return conn.cursor(row_factory=dict_row).execute(query(OWNER_PAGE_CASE), _params(link)).fetchone()
 
 
 def options(conn: psycopg.Connection, *, link: OwnerLink, now: datetime) -> list[dict[str, Any]]:
     """Return the risk's options still ahead and its accepted one, the accepted one first."""
     params = {**_params(link), "now": now}
-    return conn.cursor(row_factory=dict_row).execute(query("api", "owner_page_options"), params).fetchall()
+    return conn.cursor(row_factory=dict_row).execute(query(OWNER_PAGE_OPTIONS), params).fetchall()
 
 
 def survey(conn: psycopg.Connection, *, link: OwnerLink) -> dict[str, Any] | None:
     """Return the risk's after-visit survey sent to this owner, if any."""
-    return (
-        conn.cursor(row_factory=dict_row).execute(query("api", "owner_page_survey"), _params(link)).fetchone()
-    )
+    return conn.cursor(row_factory=dict_row).execute(query(OWNER_PAGE_SURVEY), _params(link)).fetchone()

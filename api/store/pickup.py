@@ -9,6 +9,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from api.errors import ApiError
+from api.sql import BOOKING_PICKUP_TERMS
 from core import bookings
 from core.db import query
 from domain.pickup import PickupAddress, PickupPlan, PickupRefused, PickupService, plan_pickup
@@ -23,7 +24,7 @@ def apply(
     """Plan the pickup of a locked option and store it; raise 422 when the center cannot do it."""
     row = (
         conn.cursor(row_factory=dict_row)
-        .execute(query("api", "booking_pickup_terms"), {"booking_id": booking_id})
+        .execute(query(BOOKING_PICKUP_TERMS), {"booking_id": booking_id})
         .fetchone()
     )
     assert row is not None  # the caller holds the row lock

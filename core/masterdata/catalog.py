@@ -10,6 +10,7 @@ import psycopg
 from core.masterdata.lookups import lookup, unknown
 from core.masterdata.report import BatchResult
 from core.masterdata.writers import Numbered, typed, upsert
+from core.sql import MASTERDATA_UPSERT_PARTS, MASTERDATA_UPSERT_STOCK
 from domain.masterdata import RowError
 from domain.masterdata.parts import Part, Stock
 
@@ -20,7 +21,7 @@ def write_parts(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: date
         {"sku": p.sku, "name": p.name, "price": None if p.price is None else str(p.price)}
         for _, p in typed(rows, Part)
     ]
-    return BatchResult(changes=upsert(conn, "masterdata_upsert_parts", params, now=now), keys=len(params))
+    return BatchResult(changes=upsert(conn, MASTERDATA_UPSERT_PARTS, params, now=now), keys=len(params))
 
 
 def write_stock(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: datetime) -> BatchResult:
@@ -44,6 +45,6 @@ def write_stock(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: date
     codes = {ref.id: code for code, ref in centers.items()}
     skus = {ref.id: sku for sku, ref in parts.items()}
     changes = upsert(
-        conn, "masterdata_upsert_stock", params, now=now, key=lambda k: f"{codes[k[0]]}/{skus[k[1]]}"
+        conn, MASTERDATA_UPSERT_STOCK, params, now=now, key=lambda k: f"{codes[k[0]]}/{skus[k[1]]}"
     )
     return BatchResult(errors, changes, len(params))

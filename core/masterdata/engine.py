@@ -30,6 +30,7 @@ from core.masterdata.visits import write_visits
 from core.masterdata.writers import Numbered, Writer
 from core.progress import Progress
 from core.settings import MasterdataSettings
+from core.sql import MASTERDATA_LOCK
 from domain.masterdata import DuplicateKeys, Entity, EntityName, Record, RowError, parse_row, size_error
 
 WRITERS: dict[EntityName, Writer] = {
@@ -152,7 +153,7 @@ def import_file(
         bar.set(counter.consumed)
 
     with conn.transaction() as tx:
-        conn.execute(query("core", "masterdata_lock"))
+        conn.execute(query(MASTERDATA_LOCK))
         with Prefetch(batches, name=f"import-{entity.name}") as ahead:
             for batch in ahead:
                 write(batch)
@@ -229,7 +230,7 @@ def write_records(
 ) -> Written:
     """Upsert records a program built (the simulator's fleet), in the caller's transaction, through the same
     writers as a file; raise ImportFailed on the first refused record (a repeated key, an unknown reference)."""
-    conn.execute(query("core", "masterdata_lock"))
+    conn.execute(query(MASTERDATA_LOCK))
     duplicates = DuplicateKeys(entity)
     created = updated = keys = 0
     for start in range(0, len(records), batch_rows):

@@ -10,16 +10,24 @@ from typing import Literal
 import psycopg
 from psycopg.rows import tuple_row
 
-from core.db import query
+from core.db import SqlFile, query
+from core.sql import (
+    MASTERDATA_LOOKUP_ADVISORS,
+    MASTERDATA_LOOKUP_CENTERS,
+    MASTERDATA_LOOKUP_CUSTOMERS,
+    MASTERDATA_LOOKUP_PARTS,
+    MASTERDATA_LOOKUP_TECHNICIANS,
+    MASTERDATA_LOOKUP_VEHICLES,
+)
 
 Referenced = Literal["centers", "advisors", "technicians", "parts", "customers", "vehicles"]
-_QUERIES: dict[Referenced, str] = {
-    "centers": "masterdata_lookup_centers",
-    "advisors": "masterdata_lookup_advisors",
-    "technicians": "masterdata_lookup_technicians",
-    "parts": "masterdata_lookup_parts",
-    "customers": "masterdata_lookup_customers",
-    "vehicles": "masterdata_lookup_vehicles",
+_QUERIES: dict[Referenced, SqlFile] = {
+    "centers": MASTERDATA_LOOKUP_CENTERS,
+    "advisors": MASTERDATA_LOOKUP_ADVISORS,
+    "technicians": MASTERDATA_LOOKUP_TECHNICIANS,
+    "parts": MASTERDATA_LOOKUP_PARTS,
+    "customers": MASTERDATA_LOOKUP_CUSTOMERS,
+    "vehicles": MASTERDATA_LOOKUP_VEHICLES,
 }
 # What an operator imports first when a reference is unknown.
 _HINT: dict[Referenced, str] = {
@@ -46,7 +54,7 @@ def lookup(conn: psycopg.Connection, what: Referenced, keys: Iterable[str | None
     if not wanted:
         return {}
     with conn.cursor(row_factory=tuple_row) as cur:
-        rows = cur.execute(query("core", _QUERIES[what]), {"keys": wanted}).fetchall()
+        rows = cur.execute(query(_QUERIES[what]), {"keys": wanted}).fetchall()
     return {key: Ref(id_, region) for key, id_, region in rows}
 
 

@@ -11,6 +11,14 @@ from psycopg.types.json import Jsonb
 from core.masterdata.lookups import lookup, unknown
 from core.masterdata.report import BatchResult
 from core.masterdata.writers import Numbered, changed, typed, upsert
+from core.sql import (
+    MASTERDATA_REPLACE_ABSENCES,
+    MASTERDATA_REPLACE_SHIFTS,
+    MASTERDATA_UPSERT_ADVISORS,
+    MASTERDATA_UPSERT_CALENDAR,
+    MASTERDATA_UPSERT_CENTERS,
+    MASTERDATA_UPSERT_TECHNICIANS,
+)
 from domain.masterdata import RowError
 from domain.masterdata.centers import CalendarDays, Center
 from domain.masterdata.staff import WEEKDAY_NUMBER, Advisor, Technician
@@ -31,7 +39,7 @@ def write_centers(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: da
         }
         for _, c in typed(rows, Center)
     ]  # fmt: skip
-    return BatchResult(changes=upsert(conn, "masterdata_upsert_centers", params, now=now), keys=len(params))
+    return BatchResult(changes=upsert(conn, MASTERDATA_UPSERT_CENTERS, params, now=now), keys=len(params))
 
 
 def write_calendar(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: datetime) -> BatchResult:
@@ -51,7 +59,7 @@ def write_calendar(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: d
         ]
     codes = {ref.id: code for code, ref in centers.items()}
     changes = upsert(
-        conn, "masterdata_upsert_calendar", params, now=now, key=lambda k: f"{codes[k[0]]}/{k[1].isoformat()}"
+        conn, MASTERDATA_UPSERT_CALENDAR, params, now=now, key=lambda k: f"{codes[k[0]]}/{k[1].isoformat()}"
     )
     return BatchResult(errors, changes, len(params))
 
@@ -68,7 +76,7 @@ def write_advisors(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: d
             continue
         params.append({"employee_no": r.employee_no, "center_id": center.id, "name": r.name, "email": r.email,
                        "phone": r.phone, "active": r.active})  # fmt: skip
-    return BatchResult(errors, upsert(conn, "masterdata_upsert_advisors", params, now=now), len(params))
+    return BatchResult(errors, upsert(conn, MASTERDATA_UPSERT_ADVISORS, params, now=now), len(params))
 
 
 def write_technicians(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: datetime) -> BatchResult:
@@ -88,7 +96,7 @@ def write_technicians(conn: psycopg.Connection, rows: Sequence[Numbered], *, now
          "skills": list(r.skills), "active": r.active}
         for r in good
     ]  # fmt: skip
-    changes = upsert(conn, "masterdata_upsert_technicians", params, now=now)
+    changes = upsert(conn, MASTERDATA_UPSERT_TECHNICIANS, params, now=now)
     with_shifts = [r for r in good if r.shifts is not None]
     if with_shifts:
         shifts = [
@@ -98,7 +106,7 @@ def write_technicians(conn: psycopg.Connection, rows: Sequence[Numbered], *, now
         ]  # fmt: skip
         employee_nos = [r.employee_no for r in with_shifts]
         params_shifts = {"rows": Jsonb(shifts), "employee_nos": employee_nos}
-        changes = changes.also_updated(changed(conn, "masterdata_replace_shifts", params_shifts))
+        changes = changes.also_updated(changed(conn, MASTERDATA_REPLACE_SHIFTS, params_shifts))
     with_absences = [r for r in good if r.absences is not None]
     if with_absences:
         absences = [
@@ -107,5 +115,5 @@ def write_technicians(conn: psycopg.Connection, rows: Sequence[Numbered], *, now
             for r in with_absences for a in r.absences or ()
         ]  # fmt: skip
         params_absences = {"rows": Jsonb(absences), "employee_nos": [r.employee_no for r in with_absences]}
-        changes = changes.also_updated(changed(conn, "masterdata_replace_absences", params_absences))
+        changes = changes.also_updated(changed(conn, MASTERDATA_REPLACE_ABSENCES, params_absences))
     return BatchResult(errors, changes, len(params))

@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 from core.masterdata.lookups import lookup, unknown
 from core.masterdata.report import BatchResult
 from core.masterdata.writers import Numbered, changed, typed, upsert
+from core.sql import MASTERDATA_UPSERT_CONSENT, MASTERDATA_UPSERT_CUSTOMERS, MASTERDATA_UPSERT_VEHICLES
 from domain.masterdata import RowError
 from domain.masterdata.customers import Customer, Vehicle
 
@@ -40,7 +41,7 @@ def write_customers(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: 
          "channels": r.channels()}
         for r in good
     ]  # fmt: skip
-    changes = upsert(conn, "masterdata_upsert_customers", params, now=now)
+    changes = upsert(conn, MASTERDATA_UPSERT_CUSTOMERS, params, now=now)
     consent = [
         {"ref": r.ref, "channel": str(channel), "granted": granted}
         for r in good
@@ -48,7 +49,7 @@ def write_customers(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: 
     ]
     if consent:
         changes = changes.also_updated(
-            changed(conn, "masterdata_upsert_consent", {"rows": Jsonb(consent), "now": now})
+            changed(conn, MASTERDATA_UPSERT_CONSENT, {"rows": Jsonb(consent), "now": now})
         )
     return BatchResult(errors, changes, len(params))
 
@@ -77,4 +78,4 @@ def write_vehicles(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: d
             "registered_on": None if r.registered_on is None else r.registered_on.isoformat(),
             "odometer_at_registration_km": r.odometer_at_registration_km,
         })  # fmt: skip
-    return BatchResult(errors, upsert(conn, "masterdata_upsert_vehicles", params, now=now), len(params))
+    return BatchResult(errors, upsert(conn, MASTERDATA_UPSERT_VEHICLES, params, now=now), len(params))

@@ -11,7 +11,7 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
-from core.db import query
+from core.db import SqlFile, query
 from core.masterdata.report import BatchResult, Changes
 from domain.masterdata import Record
 
@@ -28,7 +28,7 @@ class Writer(Protocol):
 
 def upsert(
     conn: psycopg.Connection,
-    name: str,
+    name: SqlFile,
     rows: list[dict[str, Any]],
     *,
     now: datetime,
@@ -44,15 +44,15 @@ def upsert(
     created: list[str] = []
     updated: list[str] = []
     with conn.cursor(row_factory=tuple_row) as cur:
-        for *parts, was_created in cur.execute(query("core", name), {"rows": Jsonb(rows), "now": now}):
+        for *parts, was_created in cur.execute(query(name), {"rows": Jsonb(rows), "now": now}):
             (created if was_created else updated).append(key(tuple(parts)))
     return Changes(tuple(created), tuple(updated))
 
 
-def changed(conn: psycopg.Connection, name: str, params: dict[str, Any]) -> set[str]:
+def changed(conn: psycopg.Connection, name: SqlFile, params: dict[str, Any]) -> set[str]:
     """Run a statement that returns the natural key of each row whose children it changed; return those keys."""
     with conn.cursor(row_factory=tuple_row) as cur:
-        return {row[0] for row in cur.execute(query("core", name), params)}
+        return {row[0] for row in cur.execute(query(name), params)}
 
 
 def typed(rows: Sequence[Numbered], kind: type[Any]) -> list[tuple[int, Any]]:

@@ -12,8 +12,6 @@ from email.message import EmailMessage
 
 import pytest
 import structlog
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 
 from core.messaging import MessagingSettings
 from notify.channels import EmailChannel, InAppChannel
@@ -22,30 +20,18 @@ from notify.outbox import run_outbox
 from notify.settings import MailInSettings
 from tests.api.conftest import BASE
 from tests.conftest import free_port
+from tests.smtp_server import Inbox, smtp_server
 
 LOG = structlog.get_logger()
 SECRET = "test-reply-secret"
 DOMAIN = "reply.carecast.test"
 
 
-class Inbox(MessageHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list = []
-
-    def handle_message(self, message) -> None:
-        self.messages.append(message)
-
-
 @pytest.fixture
 def relay() -> Iterator[tuple[int, Inbox]]:
     """The owner's mail provider: a real SMTP server that keeps the care e-mails."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ production. Statements PREPARE cannot take (COPY, DDL, LISTEN, CALL) are listed 
 
 from __future__ import annotations
 
+import importlib
 import re
 import uuid
 from collections.abc import Iterator
@@ -12,9 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from core.db import connect, query
+from core.db import SqlFile, connect, query
 from core.settings import DatabaseSettings
 from core.signals import TELEMETRY_COLUMNS
+from ingest.sql import CREATE_STAGING
 from tests.conftest import _admin as admin
 from tests.conftest import _db_url as db_url
 
@@ -53,7 +55,7 @@ def schema(template_db: str) -> Iterator[psycopg.Connection]:
     admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
     try:
         with connect(DatabaseSettings(url=db_url(name)), autocommit=True) as conn:
-            conn.execute(query("ingest", "create_staging"))  # the temp table insert_telemetry reads
+            conn.execute(query(CREATE_STAGING))  # the temp table insert_telemetry reads
             yield conn
     finally:
         admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -88,23 +90,33 @@ def test_the_telemetry_table_matches_the_copy_column_catalog(schema: psycopg.Con
     assert [name for name, defaulted in rows if defaulted] == ["received_at"]
 
 
-# Files reached through a name built at run time, and where that happens.
-BUILT_NAMES = {
-    "core/sql/refresh_daily.postgres.sql": "detection/repository.py",  # f"refresh_daily.{mode}"
-    "core/sql/refresh_daily.timescale.sql": "detection/repository.py",
-}
+def _constants(package: str) -> dict[str, SqlFile]:
+    module = importlib.import_module(f"{package}.sql")
+    return {name: value for name, value in vars(module).items() if isinstance(value, SqlFile)}
 
 
-def test_every_sql_file_is_used_by_name():
-    """No dead SQL: each file's name appears as a string in the Python source (the callers are found by grep)."""
+@pytest.mark.parametrize("package", sorted({p.parts[-3] for p in FILES}))
+def test_each_sql_file_has_one_constant_named_after_it(package: str):
+    """`{package}/sql/__init__.py` names every file of its folder once, as NAME = SqlFile(package, "name")."""
+    constants = _constants(package)
+    assert {c.name for c in constants.values()} == {p.stem for p in FILES if p.parts[-3] == package}
+    for name, sql in constants.items():
+        assert (sql.package, name) == (package, re.sub(r"\W", "_", sql.name).upper())
+
+
+def test_every_sql_file_is_used_through_its_constant():
+    """No dead SQL, and every caller is found by the constant: each one is named in the Python source outside
+    the sql packages, and no code builds a statement's name from strings."""
     sources = "\n".join(
         p.read_text("utf-8")
         for pkg in ("api", "core", "detection", "ingest", "notify", "simulators", "bench")
         for p in (ROOT / pkg).rglob("*.py")
+        if p.parent.name != "sql"
     )
     unused = [
-        str(p.relative_to(ROOT))
-        for p in FILES
-        if f'"{p.stem}"' not in sources and str(p.relative_to(ROOT)) not in BUILT_NAMES
+        f"{package}.sql.{name}"
+        for package in sorted({p.parts[-3] for p in FILES})
+        for name in _constants(package)
+        if not re.search(rf"\b{name}\b", sources)
     ]
-    assert not unused, f"SQL files no Python code names: {unused}"
+    assert not unused, f"SQL constants no code uses: {unused}"

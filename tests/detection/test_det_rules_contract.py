@@ -20,7 +20,7 @@ from detection.rule import Rule
 from detection.rules import RULES, configured, rule_name
 from detection.trend import median, theil_sen, theil_sen_slope
 from domain.evidence import MODELS, BrakePadsEvidence, WinterPrepEvidence, parse_evidence
-from domain.vocabulary import RiskKind, Severity
+from domain.vocabulary import RULE_KINDS, RiskKind, Severity
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "detection" / "rules"
 
@@ -34,7 +34,7 @@ def _flag(**changes) -> RiskFlag:
 
 def test_rules_are_listed_once_per_kind_with_the_common_shape():
     kinds = [module.KIND for module, _ in RULES]
-    assert sorted(kinds) == sorted(RiskKind)
+    assert sorted(kinds) == sorted(RULE_KINDS)  # every kind but owner requests, which owners file
     assert len({module.RULE_ID for module, _ in RULES}) == len(RULES)
     for module, params in RULES:
         assert dataclasses.is_dataclass(params) and isinstance(params, module.Params)

@@ -11,6 +11,7 @@ import psycopg
 from core.db import connect, query
 from core.settings import DatabaseSettings
 from core.signals import COLUMNS
+from core.sql import REFRESH_DAILY_POSTGRES
 from domain.vocabulary import RiskKind
 from simulators.models import fleet_models
 from simulators.run import iter_history
@@ -33,7 +34,7 @@ def test_rollup_shows_faults_and_only_faults(database: DatabaseSettings, conn: p
         for vin, samples in iter_history(fleet_models(sc), scenario=sc, until=sc.end):
             for s in samples:
                 copy.write_row([ids[vin], s["ts"], *(s["signals"].get(p) for p in COLUMNS)])
-    conn.execute(query("core", "refresh_daily.postgres"), {"start": END - timedelta(days=40), "end": END})
+    conn.execute(query(REFRESH_DAILY_POSTGRES), {"start": END - timedelta(days=40), "end": END})
     rows = conn.execute(
         "SELECT v.vin, d.day, d.lv_v_min, d.air_temp_min, d.lv_v_rest_avg, d.hv_soh_avg, d.pad_wear_max,"
         " d.air_temp_avg FROM telemetry_daily d JOIN vehicle v ON v.id = d.vehicle_id ORDER BY v.vin, d.day"

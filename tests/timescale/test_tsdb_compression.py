@@ -8,6 +8,7 @@ import pytest
 
 from bench.synthetic import FleetShape, copy_telemetry, telemetry_rows
 from core.db import query
+from core.sql import REFRESH_DAILY_TIMESCALE
 
 pytestmark = pytest.mark.timescale
 
@@ -33,7 +34,7 @@ def test_compressed_chunks_read_the_same(tsdb_migrated):
             "SELECT ts, lv_voltage_v, odometer_m FROM telemetry WHERE vehicle_id = 3 AND ts < %s ORDER BY ts"
         )
         before_one = conn.execute(one_vehicle, (cutoff,)).fetchall()
-        conn.execute(query("core", "refresh_daily.timescale"), WINDOW)
+        conn.execute(query(REFRESH_DAILY_TIMESCALE), WINDOW)
         rollup_before = conn.execute("SELECT * FROM telemetry_daily ORDER BY vehicle_id, day").fetchall()
 
         compressed = conn.execute(
@@ -44,7 +45,7 @@ def test_compressed_chunks_read_the_same(tsdb_migrated):
         after = conn.execute("SELECT * FROM telemetry ORDER BY vehicle_id, ts").fetchall()
         after_one = conn.execute(one_vehicle, (cutoff,)).fetchall()
         conn.execute("TRUNCATE telemetry_daily")  # rebuild the rollup from the compressed chunks
-        conn.execute(query("core", "refresh_daily.timescale"), WINDOW)
+        conn.execute(query(REFRESH_DAILY_TIMESCALE), WINDOW)
         rollup_after = conn.execute("SELECT * FROM telemetry_daily ORDER BY vehicle_id, day").fetchall()
 
     assert len(compressed) == 7

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.db import query
+from core.sql import REFRESH_DAILY_POSTGRES, REFRESH_DAILY_TIMESCALE
 
 pytestmark = pytest.mark.timescale
 
@@ -36,11 +37,11 @@ def _rollup(conn) -> list[tuple]:
 
 def test_both_engines_cut_the_day_at_05_00_china_time(tsdb_migrated, conn):
     _insert(conn)
-    conn.execute(query("core", "refresh_daily.postgres"), WINDOW)
+    conn.execute(query(REFRESH_DAILY_POSTGRES), WINDOW)
     postgres = _rollup(conn)
     with tsdb_migrated.connect() as ts:
         _insert(ts)
-        ts.execute(query("core", "refresh_daily.timescale"), WINDOW)
+        ts.execute(query(REFRESH_DAILY_TIMESCALE), WINDOW)
         timescale = _rollup(ts)
     assert postgres == [
         (DAY - timedelta(days=1), 1, 0.0, 0.0),

@@ -14,6 +14,7 @@ from bench.synthetic import FleetShape, copy_telemetry, telemetry_rows
 from core.db import query
 from core.retention import apply_retention
 from core.settings import RetentionSettings
+from core.sql import REFRESH_DAILY_TIMESCALE
 
 pytestmark = pytest.mark.timescale
 
@@ -34,7 +35,7 @@ def test_tsdb_retention_drops_old_chunks_keeps_the_rollup_and_follows_the_settin
     now = ANCHOR + timedelta(days=25)  # cutoff: ANCHOR - 5 days, a chunk boundary (1-day chunks at 00:00 UTC)
     with tsdb_migrated.connect() as conn:
         copy_telemetry(conn, rows=telemetry_rows(SHAPE))
-        conn.execute(query("core", "refresh_daily.timescale"), WINDOW)
+        conn.execute(query(REFRESH_DAILY_TIMESCALE), WINDOW)
         rollup = conn.execute("SELECT * FROM telemetry_daily ORDER BY vehicle_id, day").fetchall()
         assert _drop_after(conn) == "400 days"  # migration 0003
 

@@ -9,6 +9,7 @@ import pytest
 
 from bench.synthetic import FleetShape, copy_telemetry, telemetry_rows
 from core.db import query
+from core.sql import REFRESH_DAILY_POSTGRES, REFRESH_DAILY_TIMESCALE
 
 pytestmark = pytest.mark.timescale
 
@@ -49,11 +50,11 @@ def _assert_same_rollup(timescale: Rollup, postgres: Rollup) -> None:
 def test_continuous_aggregate_matches_plain_postgres_rollup(tsdb_migrated, conn):
     rows = list(telemetry_rows(SHAPE))
     assert copy_telemetry(conn, rows=rows) == SHAPE.rows
-    conn.execute(query("core", "refresh_daily.postgres"), WINDOW)
+    conn.execute(query(REFRESH_DAILY_POSTGRES), WINDOW)
     postgres = _rollup(conn)
     with tsdb_migrated.connect() as ts:
         assert copy_telemetry(ts, rows=rows) == SHAPE.rows
-        ts.execute(query("core", "refresh_daily.timescale"), WINDOW)
+        ts.execute(query(REFRESH_DAILY_TIMESCALE), WINDOW)
         timescale = _rollup(ts)
 
     names, got = timescale
@@ -73,11 +74,11 @@ def test_continuous_aggregate_matches_plain_postgres_rollup(tsdb_migrated, conn)
 
     for statement in LATE:
         conn.execute(statement)
-    conn.execute(query("core", "refresh_daily.postgres"), WINDOW)
+    conn.execute(query(REFRESH_DAILY_POSTGRES), WINDOW)
     with tsdb_migrated.connect() as ts:
         for statement in LATE:
             ts.execute(statement)
-        ts.execute(query("core", "refresh_daily.timescale"), WINDOW)
+        ts.execute(query(REFRESH_DAILY_TIMESCALE), WINDOW)
         again = _rollup(ts)
     assert len(again[1]) == len(got) - 1
     _assert_same_rollup(again, _rollup(conn))
@@ -88,7 +89,7 @@ def test_refresh_of_a_window_shorter_than_a_day_rebuilds_that_day(tsdb_migrated)
     with tsdb_migrated.connect() as ts:
         copy_telemetry(ts, rows=telemetry_rows(SHAPE))
         ts.execute(
-            query("core", "refresh_daily.timescale"),
+            query(REFRESH_DAILY_TIMESCALE),
             {"start": ANCHOR - timedelta(hours=20), "end": ANCHOR - timedelta(hours=10)},
         )
         days = ts.execute("SELECT DISTINCT day FROM telemetry_daily").fetchall()
