@@ -37,6 +37,7 @@ from api.routes import (
     privacy,
     provisioning,
     receipts,
+    request_photos,
     vehicles,
     visits,
     webhooks,
@@ -193,6 +194,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(visits.router)
     app.include_router(receipts.router)
+    app.include_router(request_photos.router)
     _install_docs(app)
     return app
 

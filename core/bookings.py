@@ -23,8 +23,11 @@ from core.sql import (
     BOOKING_RELEASE_CONFLICTS,
     BOOKING_RELEASE_OFFERS,
     BOOKING_RELEASE_OTHERS,
+    OWNER_REPLAN_PLANNED,
+    OWNER_REPLAN_REQUEST,
 )
 from domain.pickup import PickupPlan
+from domain.preference import OwnerPreference
 from domain.pricing import Estimate
 
 
@@ -94,3 +97,25 @@ def release_conflicts(conn: psycopg.Connection, *, now: datetime) -> list[int]:
     with conn.cursor(row_factory=tuple_row) as cur:
         rows = cur.execute(query(BOOKING_RELEASE_CONFLICTS), {"now": now}).fetchall()
     return sorted({risk_id for (risk_id,) in rows})
+
+
+def request_replan(
+    conn: psycopg.Connection, *, risk_id: int, preference: OwnerPreference, now: datetime
+) -> int:
+    """The owner asked for another time: release the risk's open offers and store the preference notify's next
+    pass honours (replacing an earlier one); return how many offers were released."""
+    released = release_offers(conn, risk_id=risk_id)
+    params = {
+        "risk_id": risk_id,
+        "earliest_date": preference.earliest,
+        "part_of_day": preference.part_of_day,
+        "nearby": preference.nearby,
+        "now": now,
+    }
+    conn.execute(query(OWNER_REPLAN_REQUEST), params)
+    return released
+
+
+def replan_planned(conn: psycopg.Connection, *, risk_id: int, now: datetime) -> None:
+    """Notify planned the owner's request (with or without options found)."""
+    conn.execute(query(OWNER_REPLAN_PLANNED), {"risk_id": risk_id, "now": now})

@@ -103,13 +103,20 @@ def mint(
 
 
 def message_link(
-    conn: psycopg.Connection, *, risk_id: int, now: datetime, settings: OwnerLinkSettings
+    conn: psycopg.Connection,
+    *,
+    risk_id: int,
+    customer_id: int,
+    now: datetime,
+    settings: OwnerLinkSettings,
 ) -> str | None:
-    """Mint a link for the car of a risk and its owner now; return the URL a care message carries (None: no risk)."""
+    """Mint a link for the car of a risk while `customer_id` (the message's owner) still owns it; return the URL a
+    care message carries (None: no such risk, or the car changed hands since the message was queued)."""
     token = PREFIX + secrets.token_urlsafe(_TOKEN_BYTES)
     params = {
         "hash": token_hash(token),
         "risk_id": risk_id,
+        "customer_id": customer_id,
         "now": now,
         "expires_at": now + timedelta(days=settings.ttl_days),
     }

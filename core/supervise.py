@@ -1,5 +1,8 @@
 """``carecast up``: run every stage as a child process on one machine (laptop, demo).
 
+The stages: ingest, the API, mail-in (owners' e-mail replies, on CARECAST_MESSAGES__MAILIN_HOST:MAILIN_PORT,
+127.0.0.1:2525 by default), the simulator, detection and notify.
+
 In production each stage runs on its own (``carecast ingest``, ``carecast detect`` …); this supervisor only
 starts them in order, prints where the API is with a demo key, and stops them all together.
 """
@@ -7,6 +10,7 @@ starts them in order, prints where the API is with a demo key, and stops them al
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -23,6 +27,7 @@ from core.cli_errors import BrokerUnreachable
 from core.db import connect
 from core.errors import CarecastError
 from core.log import configure_logging
+from core.messaging import MessagingSettings
 from core.migrate import migrate
 from core.mqtt import make_client
 from core.settings import BaseProcessSettings, MqttSettings
@@ -36,6 +41,13 @@ class UpSettings(BaseProcessSettings):
     """Settings of ``carecast up`` (the stages read their own settings from the same environment)."""
 
     mqtt: MqttSettings = MqttSettings()
+    # Read for mail-in's address and reply secret (the mail-in stage reads the same variables itself).
+    messages: MessagingSettings = MessagingSettings()
+
+
+# Set for the stages when CARECAST_MESSAGES__REPLY_SECRET is not: mail-in cannot verify a reply address without
+# one, and notify signs the Reply-To of care e-mails with the same secret (both inherit it from `up`).
+REPLY_SECRET_VAR = "CARECAST_MESSAGES__REPLY_SECRET"
 
 
 @dataclass
@@ -44,6 +56,7 @@ class Supervisor:
 
     children: dict[str, subprocess.Popen] = field(default_factory=dict)
     stopping: bool = False
+    env: dict[str, str] = field(default_factory=dict)  # set for every child on top of this environment
 
     def start(self, name: str, module: str, *args: str) -> None:
         """Start `python -m module args` as a named child.
@@ -52,7 +65,7 @@ class Supervisor:
         every stage exactly once, in order, with SIGTERM. The stages share this environment, already checked
         for misspelled CARECAST_* names: they need not warn about them again.
         """
-        env = {**os.environ, "CARECAST_ENV_CHECKED": "1"}
+        env = {**os.environ, **self.env, "CARECAST_ENV_CHECKED": "1"}
         self.children[name] = subprocess.Popen(
             [sys.executable, "-m", module, *args], start_new_session=True, env=env
         )
@@ -176,9 +189,11 @@ def _announce(demo: tuple[int, str, str], *, port: int) -> None:
 def command(vehicles: int, days: int, api_port: int, interval_s: float) -> int:
     """Run every stage and a simulated fleet on this machine until Ctrl-C.
 
-    Migrates the database, checks the broker, then starts ingest, the API, the simulator (history, then live),
+    Migrates the database, checks the broker, then starts ingest, the API, mail-in (owners' e-mail replies on
+    CARECAST_MESSAGES__MAILIN_HOST:MAILIN_PORT, default 127.0.0.1:2525), the simulator (history, then live),
     detection and notify as child processes, and prints the API's address with a fresh demo key once there are
-    booking suggestions. Ctrl-C (or SIGTERM) stops them all; so does any stage exiting on its own.
+    booking suggestions. Ctrl-C (or SIGTERM) stops them all; so does any stage exiting on its own. Without
+    CARECAST_MESSAGES__REPLY_SECRET the stages share a random one for this run.
 
     In production each stage runs on its own: carecast ingest, carecast detect, and so on.
     """
@@ -195,11 +210,15 @@ def command(vehicles: int, days: int, api_port: int, interval_s: float) -> int:
     status = _status_client(settings.mqtt)  # before any stage starts: a broker that is down is one line
 
     sup = Supervisor()
+    if settings.messages.reply_secret is None:
+        sup.env[REPLY_SECRET_VAR] = secrets.token_urlsafe(32)
+        log.info("up.reply_secret_generated", detail="replies to e-mails of an earlier run will not verify")
     signal.signal(signal.SIGTERM, sup.stop)
     signal.signal(signal.SIGINT, sup.stop)
     try:
         sup.start("ingest", "ingest")
         sup.start("api", "api", "--port", str(api_port))
+        sup.start("mail-in", "notify.mailin")
         online = _wait_for_ingest(
             settings.mqtt, client=status, give_up=lambda: sup.stopping or sup.failed_child() is not None
         )
@@ -212,7 +231,12 @@ def command(vehicles: int, days: int, api_port: int, interval_s: float) -> int:
                   "--interval-s", str(interval_s))  # fmt: skip
         sup.start("detect", "detection")
         sup.start("notify", "notify")
-        log.info("up.started", stages=",".join(sup.children), api=f"http://127.0.0.1:{api_port}")
+        log.info(
+            "up.started",
+            stages=",".join(sup.children),
+            api=f"http://127.0.0.1:{api_port}",
+            mail_in=f"{settings.messages.mailin_host}:{settings.messages.mailin_port}",
+        )
 
         announced = False
         with connect(settings.database, autocommit=True) as conn:

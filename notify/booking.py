@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from domain import pricing
 from domain.pickup import haversine_km
+from domain.preference import OwnerPreference
 from domain.pricing import CenterPrices, Estimate
 from domain.vocabulary import RiskKind
 from domain.workdays import WorkCalendar
@@ -121,6 +122,8 @@ class BookingRequest:
     home_lon: float
     preferred_center_id: int | None
     segment: str
+    # The owner's "another time" (owner page): later earliest day, part of day, the preferred center or nearby too.
+    preference: OwnerPreference | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,8 @@ class BookingPolicy:
     max_distance_km: float = 150.0
     # Lead time assumed for a part a center does not stock at all.
     default_restock_days: int = 7
+    # "Another time" with nearby centers: those within this distance of the owner's preferred center.
+    nearby_km: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,12 +208,37 @@ def rank_centers(
     ]
     if not ranked:
         return []
+    if request.preference is not None:
+        chosen = _preferred_area(ranked, preference=request.preference, policy=policy)
+        if chosen is not None:
+            return chosen
     reach = max(policy.max_distance_km, min(r.distance_km for r in ranked))
     ranked = [r for r in ranked if r.distance_km <= reach]
     ranked.sort(
         key=lambda r: (r.distance_km - (policy.preferred_bonus_km if r.preferred else 0.0), r.center.id)
     )
     return ranked[: policy.max_centers]
+
+
+def _preferred_area(
+    ranked: Sequence[RankedCenter], *, preference: OwnerPreference, policy: BookingPolicy
+) -> list[RankedCenter] | None:
+    """The centers of an owner's "another time": the preferred one only, or it first and then the centers within
+    `policy.nearby_km` of it (nearest to the car first); None when the owner has no preferred center able to do
+    the job (the usual choice then applies)."""
+    home = next((r for r in ranked if r.preferred), None)
+    if home is None:
+        return None
+    if not preference.nearby:
+        return [home]
+    near = [
+        r
+        for r in ranked
+        if not r.preferred
+        and haversine_km(home.center.lat, home.center.lon, r.center.lat, r.center.lon) <= policy.nearby_km
+    ]
+    near.sort(key=lambda r: (r.distance_km, r.center.id))
+    return [home, *near][: policy.max_centers]
 
 
 def parts_for(
@@ -271,7 +301,7 @@ def propose(
         )
         taken_days: set[date] = set()
         # Families first get a search for a weekend slot; everyone then gets the earliest days.
-        searches = [True] if request.segment == "family" else []
+        searches = [True] if request.segment == "family" and request.preference is None else []
         searches += [False] * policy.max_options
         for nth, weekend_only in enumerate(searches):
             best = _best_slot(
@@ -285,6 +315,7 @@ def propose(
                 policy=policy,
                 weekend_only=weekend_only,
                 bays_full=bays_full,
+                preference=request.preference,
             )
             if best is None:
                 if weekend_only:
@@ -347,10 +378,14 @@ def _best_slot(
     policy: BookingPolicy,
     weekend_only: bool = False,
     bays_full: Sequence[Interval] = (),
+    preference: OwnerPreference | None = None,
 ) -> tuple[Interval, Technician] | None:
     """Earliest free slot over the center's qualified technicians on a day not yet offered, outside the periods
-    the center's bays are all taken; ties go to the technician with the fewest bookings."""
+    the center's bays are all taken and fitting the owner's preference, if any; ties go to the technician with the
+    fewest bookings."""
     tz = ZoneInfo(rc.center.tz)
+    if preference is not None and preference.earliest is not None:
+        first_day = max(first_day, preference.earliest)
     last_day = now.astimezone(tz).date() + timedelta(days=policy.horizon_days)
     best: tuple[tuple[datetime, int, int], Interval, Technician] | None = None
     for tech in rc.technicians:
@@ -373,6 +408,7 @@ def _best_slot(
                 for s in slots
                 if (day := s.start.astimezone(tz).date()) not in taken_days
                 and (not weekend_only or day.weekday() >= 5)
+                and (preference is None or preference.fits(s.start.astimezone(tz)))
             ),
             None,
         )

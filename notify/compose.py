@@ -133,6 +133,19 @@ def compose_survey(
     return Message(recipient.locale, subject, body)
 
 
+def with_link(message: Message, *, purpose: str, link: str) -> Message:
+    """Return a message written without an owner page link (progress, survey, all-clear) with the link line of its
+    purpose (_link.<locale>.j2) put before its sign-off, the last paragraph."""
+    if message.locale not in LOCALES:
+        raise ValueError(f"unsupported locale {message.locale!r}")
+    lines = _ENV.get_template(f"_link.{message.locale}.j2").module
+    line = " ".join(str(lines.line(purpose, link)).split())  # type: ignore[attr-defined]
+    text = message.body.rstrip("\n")
+    head, blank, sign_off = text.rpartition("\n\n")
+    body = f"{head}\n\n{line}\n\n{sign_off}\n" if blank else f"{text}\n\n{line}\n"
+    return Message(message.locale, message.subject, body)
+
+
 def compose_digest(messages: Sequence[Message], *, name: str, locale: str, vehicles: int) -> Message:
     """Return one message carrying several: the frequency cap merges an owner's due notices."""
     if len(messages) == 1:

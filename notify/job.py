@@ -256,6 +256,7 @@ def _offer(
         home_lon=row.home_lon,
         preferred_center_id=row.preferred_center_id,
         segment=row.segment,
+        preference=repository.owner_preference(conn, risk_id=row.risk_id),
     )
     repository.lock_bookings(conn)
     ranked = rank_centers(request, candidates=ctx.candidates, policy=ctx.policy)
@@ -273,6 +274,8 @@ def _offer(
         free = [r for r in range(1, ctx.policy.max_options + 1) if r not in kept_ranks]
         options = [replace(o, rank=r) for o, r in zip(options, free, strict=False)]
     repository.save_suggestions(conn, row=row, options=options, expires_at=ctx.offers_expire_at)
+    if request.preference is not None:
+        bookings.replan_planned(conn, risk_id=row.risk_id, now=ctx.now)
     return options
 
 

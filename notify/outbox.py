@@ -27,7 +27,7 @@ from domain.vocabulary import Channel as ChannelName
 from notify.channels import Channel, DeliveryError, Envelope
 from notify.compose import Message, compose_digest
 from notify.policy import CadencePolicy, Queued, due_batches
-from notify.render import render, renders_at_delivery
+from notify.render import render, renders_at_delivery, with_owner_link
 from notify.signing import RetryPolicy
 from notify.sql import (
     CANCEL_DELIVERY,
@@ -194,14 +194,30 @@ def _rendered(
     now: datetime,
     links: OwnerLinkSettings | None = None,
 ) -> Message:
-    """Return the message as it reads now, stored back on its row (what the owner gets is what is kept)."""
-    if row["risk_id"] is None or not renders_at_delivery(row["purpose"]):
-        return Message(row["locale"], row["subject"], row["body"])
-    message = render(
-        conn, risk_id=row["risk_id"], customer_id=owner, purpose=row["purpose"], now=now, links=links
-    )
-    if message is None:
-        return Message(row["locale"], row["subject"], row["body"])
+    """Return the message as it reads now, stored back on its row (what the owner gets is what is kept): a care
+    message composed again; a progress, survey or all-clear message as queued with a new owner page link."""
+    queued = Message(row["locale"], row["subject"], row["body"])
+    if row["risk_id"] is None:
+        return queued
+    message: Message | None
+    if renders_at_delivery(row["purpose"]):
+        message = render(
+            conn, risk_id=row["risk_id"], customer_id=owner, purpose=row["purpose"], now=now, links=links
+        )
+    elif links is not None:
+        message = with_owner_link(
+            conn,
+            queued,
+            risk_id=row["risk_id"],
+            customer_id=owner,
+            purpose=row["purpose"],
+            now=now,
+            links=links,
+        )
+    else:
+        message = None
+    if message is None or message == queued:
+        return queued
     params = {"id": row["id"], "locale": message.locale, "subject": message.subject, "body": message.body}
     conn.execute(query(RERENDER_MESSAGE), params)
     return message

@@ -23,11 +23,11 @@ from core.settings import OwnerLinkSettings
 from domain.evidence import parse_evidence
 from domain.vocabulary import RiskKind
 from notify.booking import BookingOption, Center, PartLine, Technician
-from notify.compose import Message, Notice, Recipient, compose
+from notify.compose import Message, Notice, Recipient, compose, with_link
 from notify.sql import LIVE_OPTIONS, RENDER_NOTICE
 
 # Messages composed from the risk and its offers; all_clear, survey and progress messages carry no slots and
-# keep the text they were queued with.
+# keep the text they were queued with, given the owner page link at delivery (with_owner_link).
 _NOT_RENDERED = frozenset({"all_clear", "survey"})
 
 
@@ -73,8 +73,28 @@ def render(
     )
     recipient = Recipient(row["customer_name"], row["locale"], row["customer_tz"], row["segment"])
     options = live_options(conn, risk_id=risk_id, now=now)
-    link = owner_links.message_link(conn, risk_id=risk_id, now=now, settings=links) if links else None
+    link = (
+        owner_links.message_link(conn, risk_id=risk_id, customer_id=customer_id, now=now, settings=links)
+        if links
+        else None
+    )
     return compose(notice, recipient=recipient, options=options, now=now, purpose=purpose, link=link)
+
+
+def with_owner_link(
+    conn: psycopg.Connection,
+    message: Message,
+    *,
+    risk_id: int,
+    customer_id: int,
+    purpose: str,
+    now: datetime,
+    links: OwnerLinkSettings,
+) -> Message:
+    """Return a message kept as queued (progress, survey, all-clear) with a new owner page link minted now, put
+    before its sign-off; unchanged when the car is no longer `customer_id`'s."""
+    link = owner_links.message_link(conn, risk_id=risk_id, customer_id=customer_id, now=now, settings=links)
+    return with_link(message, purpose=purpose, link=link) if link else message
 
 
 def _option(row: dict[str, Any]) -> BookingOption:

@@ -13,6 +13,7 @@ from psycopg.types.json import Jsonb
 
 from core import bookings
 from core.db import query
+from domain.preference import OwnerPreference
 from domain.pricing import CenterPrices
 from notify.booking import BookingOption, Candidates, Center, Interval, StockLevel, Technician
 from notify.compose import Message
@@ -29,6 +30,7 @@ from notify.sql import (
     INSERT_MESSAGE,
     LIVE_RANKS,
     LOCK_CASE,
+    OWNER_PREFERENCE,
     PART_NAMES,
     REPLAN_RISKS,
     SERVICED_CASES,
@@ -111,6 +113,16 @@ def replan_risk_ids(conn: psycopg.Connection, *, limit: int, refill: Sequence[in
     params = {"limit": limit, "refill": list(refill)}
     with conn.cursor(row_factory=tuple_row) as cur:
         return [row[0] for row in cur.execute(query(REPLAN_RISKS), params)]
+
+
+def owner_preference(conn: psycopg.Connection, *, risk_id: int) -> OwnerPreference | None:
+    """Return the owner's "another time" preference for the risk (owner page), None when there is none."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(query(OWNER_PREFERENCE), {"risk_id": risk_id}).fetchone()
+    if row is None:
+        return None
+    earliest, part_of_day, nearby = row
+    return OwnerPreference(earliest=earliest, part_of_day=part_of_day, nearby=nearby)
 
 
 def live_ranks(conn: psycopg.Connection, *, risk_id: int) -> set[int]:

@@ -148,10 +148,17 @@ def _row_for_page(row: dict[str, Any], *, locale: str) -> dict[str, Any]:
     }
 
 
+def _reply_for_page(row: dict[str, Any]) -> dict[str, Any]:
+    """A reply with its time in the center's zone, zone named: ``2026-12-07 12:10 +08:00 (Asia/Shanghai)``."""
+    local = row["created_at"].astimezone(ZoneInfo(row["tz"]))
+    offset = local.strftime("%z")
+    return {**row, "received_local": f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]} ({row['tz']})"}
+
+
 @router.get("")
 def board(request: Request, conn: Conn) -> Response:
     """Show live suggestions (with evidence), booked visits, open cases, bookings to rebook (the dealer's data now
-    rules them out), outreach tasks and survey alerts."""
+    rules them out), outreach tasks, survey alerts and owners' replies."""
     session = _session(request, conn)
     if session is None:
         return RedirectResponse("/advisor/login", status_code=303)
@@ -175,6 +182,9 @@ def board(request: Request, conn: Conn) -> Response:
         conflicts=[i for i in feed if i["kind"] == "booking_conflict"],
         outreach=[i for i in feed if i["kind"] == "outreach"],
         survey_alerts=[i for i in feed if i["kind"] == "low_feedback"],
+        replies=[
+            _reply_for_page(r) for r in repository.advisor_owner_replies(conn, center_id=session.center_id)
+        ],
         flash=t.get(done) if done in ("accepted", "declined") else None,
         error=t["refused"] + refused if _CODE.fullmatch(refused) else None,
     )

@@ -9,9 +9,10 @@ the link id), and a post without it is refused.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,8 +32,9 @@ from api.store import owner_page as store
 from api.store import repository
 from api.views import owner_charts, owner_page
 from api.views.owner_text import TEXT, choose_locale, threshold_of
-from core import owner_links
+from core import bookings, owner_links
 from core.owner_links import OwnerLink, Refusal
+from domain.preference import PARTS_OF_DAY, OwnerPreference, PartOfDay
 
 router = APIRouter(prefix="/o", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
@@ -40,7 +42,9 @@ templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent
 LANG_COOKIE = "cc_owner_lang"
 HISTORY_DAYS = 180
 _STATUS = {Refusal.UNKNOWN: 401, Refusal.REVOKED: 410, Refusal.EXPIRED: 410}
-_DONE = ("booked", "cancelled", "answered")
+_DONE = ("booked", "cancelled", "answered", "replan")
+# How far ahead the owner may ask for "another time" to start (notify searches BookingPolicy.horizon_days).
+REPLAN_AHEAD_DAYS = 60
 _HEADERS = {
     "Cache-Control": "no-store",
     # The token is in the URL: never send it to another site as a referrer, never frame the page.
@@ -225,6 +229,62 @@ def cancel(request: Request, conn: Conn, form: Form, token: str) -> Response:
         return _back(token, refused=exc.code)
     conn.commit()
     return _back(token, done="cancelled")
+
+
+def _preference(form: dict[str, str], *, today: date) -> OwnerPreference | None:
+    """Return the owner's "another time" choice from the form; None when it is not valid."""
+    raw = form.get("earliest", "").strip()
+    earliest: date | None = None
+    if raw:
+        try:
+            earliest = date.fromisoformat(raw) if len(raw) == 10 else None
+        except ValueError:
+            earliest = None
+        if earliest is None or not today <= earliest <= today + timedelta(days=REPLAN_AHEAD_DAYS):
+            return None
+    part = form.get("part", "any") or "any"
+    if part not in PARTS_OF_DAY:
+        return None
+    return OwnerPreference(
+        earliest=earliest, part_of_day=cast(PartOfDay, part), nearby=form.get("nearby") == "1"
+    )
+
+
+@router.post("/{token}/another-time")
+def another_time(request: Request, conn: Conn, form: Form, token: str) -> Response:
+    """Ask for other times than those offered (or reschedule the booked visit while the cutoff allows): the offers
+    (or the booking) are released and notify's next pass plans new ones honouring the owner's preference."""
+    link = _open(request, conn, token)
+    if isinstance(link, HTMLResponse):
+        return link
+    if not _checked(token, link, form):
+        return _back(token, refused="invalid_form")
+    case = store.case(conn, link=link)
+    if case is None or case["risk_id"] is None or case["risk_status"] != "open":
+        return _back(token, refused="not_found")
+    now = datetime.now(UTC)
+    preference = _preference(form, today=now.astimezone(ZoneInfo(case["tz"] or "Asia/Shanghai")).date())
+    if preference is None:
+        return _back(token, refused="invalid_date")
+    if case["stage"] == "booked":
+        booked = next((o for o in store.options(conn, link=link, now=now) if o["status"] == "accepted"), None)
+        if booked is None:
+            return _back(token, refused="not_found")
+        cutoff = timedelta(hours=app_state(request.app).settings.owner_links.change_cutoff_hours)
+        if now >= booked["slot_start"] - cutoff:
+            return _back(token, refused="too_late")
+        try:
+            booking_store.decline(
+                conn, booking_id=booked["id"], vin=case["vin"], customer_id=link.customer_id
+            )
+        except ApiError as exc:
+            conn.rollback()
+            return _back(token, refused=exc.code)
+    elif case["stage"] != "notified":
+        return _back(token, refused="not_possible")
+    bookings.request_replan(conn, risk_id=case["risk_id"], preference=preference, now=now)
+    conn.commit()
+    return _back(token, done="replan")
 
 
 @router.post("/{token}/survey")

@@ -11,6 +11,7 @@ from psycopg.rows import dict_row
 from api.sql import (
     ADVISOR_BOARD,
     ADVISOR_FEED_ITEMS,
+    ADVISOR_OWNER_REPLIES,
     API_KEY_BY_ID,
     CENTER_CALENDAR,
     CENTER_EXISTS,
@@ -20,6 +21,7 @@ from api.sql import (
     OWNER_INBOX,
     OWNER_VEHICLE,
     OWNER_VEHICLES,
+    REQUEST_PHOTO,
     VEHICLE_ALERTS,
     VEHICLE_BOOKING_OPTIONS,
     VEHICLE_DAILY,
@@ -115,5 +117,18 @@ def satisfaction(conn: psycopg.Connection, *, since: datetime) -> dict[int, dict
 
 
 def advisor_feed_items(conn: psycopg.Connection, *, center_id: int) -> list[dict[str, Any]]:
-    """Return the center's open outreach tasks and low-feedback alerts, oldest first."""
+    """Return the center's open feed items but owners' replies (outreach, low feedback, conflicts), oldest first."""
     return _all(conn, ADVISOR_FEED_ITEMS, {"center_id": center_id})
+
+
+def advisor_owner_replies(conn: psycopg.Connection, *, center_id: int) -> list[dict[str, Any]]:
+    """Return the center's open owner replies (core/messaging.py writes them), newest first, with its zone."""
+    return _all(conn, ADVISOR_OWNER_REPLIES, {"center_id": center_id})
+
+
+def request_photo(conn: psycopg.Connection, *, center_id: int, risk_id: int) -> tuple[str, bytes] | None:
+    """Return (content type, bytes) of an owner request's photo when the center may see it (offered or booked
+    there, or the owner's preferred center); None when there is no photo or it is not this center's."""
+    params = {"center_id": center_id, "risk_id": risk_id}
+    row = conn.cursor(row_factory=dict_row).execute(query(REQUEST_PHOTO), params).fetchone()
+    return None if row is None else (str(row["content_type"]), bytes(row["data"]))

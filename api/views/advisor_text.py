@@ -50,6 +50,11 @@ TEXT: dict[str, dict[str, str]] = {
         "reason": "Reason",
         "scores": "Answers",
         "since": "Since",
+        "replies": "Replies from owners",
+        "reply": "Reply",
+        "received": "Received",
+        "via_email": "e-mail",
+        "via_sms": "SMS",
         "language": "中文",
     },
     "zh-CN": {
@@ -85,6 +90,11 @@ TEXT: dict[str, dict[str, str]] = {
         "reason": "原因",
         "scores": "回答",
         "since": "起始",
+        "replies": "客户回复",
+        "reply": "回复内容",
+        "received": "收到时间",
+        "via_email": "邮件",
+        "via_sms": "短信",
         "language": "English",
     },
 }

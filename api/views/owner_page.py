@@ -74,6 +74,11 @@ class OwnerPage:
     survey_id: int | None = None
     survey_answered: bool = False
     questions: list[Question] = field(default_factory=list)
+    # "Another time": the form is offered (choosing among offers, or rescheduling before the cutoff), and
+    # notify has not planned the owner's request yet (the page says it is searching and refreshes itself).
+    can_replan: bool = False
+    searching: bool = False
+    today: str = ""
 
 
 def when_text(moment: datetime, *, tz: str, locale: str) -> str:
@@ -132,6 +137,12 @@ def build(
         questions = [
             Question(q["id"], q["type"], q.get(locale) or q.get("en") or q["id"]) for q in survey["questions"]
         ]
+    searching = case.get("replan_requested_at") is not None and case.get("replan_planned_at") is None
+    can_replan = not searching and (
+        can_change
+        if booked_row is not None
+        else case["stage"] == "notified" and case.get("risk_id") is not None
+    )
     return OwnerPage(
         name=case["customer_name"],
         model=case["model"],
@@ -155,4 +166,7 @@ def build(
         survey_id=survey["id"] if survey else None,
         survey_answered=bool(survey and survey["answered_at"] is not None),
         questions=questions,
+        can_replan=can_replan,
+        searching=searching and booked_row is None,
+        today=now.astimezone(ZoneInfo(case.get("tz") or "Asia/Shanghai")).date().isoformat(),
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
 from api.auth.key_store import revoke
+from core.messaging import Reply, ReplyTarget, record_reply
 
 
 @pytest.fixture
@@ -100,3 +102,39 @@ def test_logout_ends_the_session(client, world):
     board = client.get("/advisor").text
     client.post("/advisor/logout", data={"csrf_token": _csrf(board)})
     assert client.get("/advisor", follow_redirects=False).status_code == 303
+
+
+def test_owner_replies_show_with_car_escaped_text_and_time_in_the_centers_zone(client, world, conn):
+    risk_b = conn.execute(
+        "SELECT id FROM risk WHERE vehicle_id <> %s LIMIT 1", (world.vehicle_a,)
+    ).fetchone()[0]
+    vehicle_b = conn.execute("SELECT vehicle_id FROM risk WHERE id = %s", (risk_b,)).fetchone()[0]
+    customer_b = conn.execute("SELECT customer_id FROM vehicle WHERE id = %s", (vehicle_b,)).fetchone()[0]
+    at = datetime(2026, 12, 7, 4, 10, tzinfo=UTC)
+    mine = ReplyTarget(world.center_a, world.vehicle_a, world.risk_a, world.customer_a)
+    theirs = ReplyTarget(world.center_b, vehicle_b, risk_b, customer_b)
+    said = '周六上午可以吗？<script>alert("x")</script> & 谢谢'
+    assert record_reply(
+        conn, target=mine, reply=Reply("email", "<m1@x>", said, "li@example.com", at), max_chars=500
+    )
+    assert record_reply(
+        conn, target=theirs, reply=Reply("sms", "g-1", "B 的回复", "+8613800000000", at), max_chars=500
+    )
+    tz = conn.execute("SELECT tz FROM service_center WHERE id = %s", (world.center_a,)).fetchone()[0]
+    assert tz == "Asia/Shanghai"
+
+    login(client, world.key_a)
+    html = client.get("/advisor?lang=zh-CN").text
+    assert "<h2>客户回复</h2>" in html
+    section = html.split('id="replies"')[1].split("</table>")[0]
+    assert world.vin_a in section and "Li Na" in section
+    assert "周六上午可以吗？&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; 谢谢" in section
+    assert "<script>" not in html
+    assert "2026-12-07 12:10 +08:00 (Asia/Shanghai)" in section and "邮件" in section
+    assert "B 的回复" not in html and world.vin_b not in section  # another center's reply
+    assert "Replies from owners" in client.get("/advisor?lang=en").text
+    # Once handled (status done) a reply leaves the page.
+    client.post("/advisor/logout", data={"csrf_token": _csrf(html)})
+    conn.execute("UPDATE center_feed_item SET status = 'done' WHERE kind = 'owner_reply'")
+    login(client, world.key_a)
+    assert 'id="replies-empty"' in client.get("/advisor").text

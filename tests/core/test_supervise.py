@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from tests.conftest import free_port, wait_for
 @pytest.mark.timeout(180)
 def test_up_runs_every_stage_and_stops_cleanly(database, mqtt, tmp_path):
     port = free_port()
+    mail_in = free_port()
     env = {
         **os.environ,
         "CARECAST_DATABASE__URL": database.url,
@@ -32,7 +34,9 @@ def test_up_runs_every_stage_and_stops_cleanly(database, mqtt, tmp_path):
         "CARECAST_DETECTION__INTERVAL_S": "2",
         "CARECAST_NOTIFY__INTERVAL_S": "2",
         "CARECAST_LOG__FORMAT": "json",
+        "CARECAST_MESSAGES__MAILIN_PORT": str(mail_in),
     }
+    env.pop("CARECAST_MESSAGES__REPLY_SECRET", None)  # up makes one for its stages
     proc = subprocess.Popen(
         [sys.executable, "-m", "core.cli", "up", "--vehicles", "12", "--days", "30", "--api-port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=(tmp_path / "up.log").open("wb"), text=True,
@@ -62,13 +66,19 @@ def test_up_runs_every_stage_and_stops_cleanly(database, mqtt, tmp_path):
             assert b'"items":[{' in response.read().replace(b" ", b"")
         ps = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True)
         children = [int(pid) for pid in ps.stdout.split()]
-        assert len(children) == 5
+        assert len(children) == 6
+        commands = {Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[2] for pid in children}
+        assert b"notify.mailin" in commands, commands
+        with smtplib.SMTP("127.0.0.1", mail_in, timeout=10) as smtp:  # mail-in answers on its port
+            assert smtp.noop()[0] == 250
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=40) == 0, (tmp_path / "up.log").read_text()[-3000:]
     for pid in children:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+    with pytest.raises(OSError):  # mail-in stopped with the others
+        socket.create_connection(("127.0.0.1", mail_in), timeout=2).close()
 
 
 def _up_env(database, *, mqtt_host: str, mqtt_port: int, topic_root: str = "dt/carecast") -> dict[str, str]:  # noqa: ANN001
@@ -82,6 +92,7 @@ def _up_env(database, *, mqtt_host: str, mqtt_port: int, topic_root: str = "dt/c
         "CARECAST_MQTT__TOPIC_ROOT": topic_root,
         "CARECAST_INGEST__CLIENT_ID": f"up-test-{uuid.uuid4().hex}",
         "CARECAST_LOG__FORMAT": "json",
+        "CARECAST_MESSAGES__MAILIN_PORT": str(free_port()),
     }
 
 
@@ -120,15 +131,21 @@ def test_up_with_the_broker_down_says_so_in_one_line_and_leaves_no_stage(databas
 
 
 @pytest.mark.timeout(150)
-def test_when_a_stage_exits_up_stops_every_other_stage(database, mqtt):
+@pytest.mark.parametrize("stage", ["api", "mail-in"])
+def test_when_a_stage_exits_up_stops_every_other_stage(database, mqtt, stage):
     env = _up_env(database, mqtt_host=mqtt.host, mqtt_port=mqtt.port, topic_root=mqtt.topic_root)
-    with socket.socket() as taken:  # the API cannot bind its port: that stage exits at once
+    with socket.socket() as taken:  # the stage cannot bind its port: it exits at once
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        done = _up(env, "--api-port", str(taken.getsockname()[1]))
+        port = str(taken.getsockname()[1])
+        if stage == "mail-in":
+            env["CARECAST_MESSAGES__MAILIN_PORT"] = port
+            done = _up(env, "--api-port", str(free_port()))
+        else:
+            done = _up(env, "--api-port", port)
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
-    assert re.fullmatch(r"carecast up: the api stage exited with status \d+; every stage was stopped \(see its log "
-                        r"lines above\)", last), done.stderr  # fmt: skip
+    assert re.fullmatch(rf"carecast up: the {stage} stage exited with status \d+; every stage was stopped \(see its "
+                        r"log lines above\)", last), done.stderr  # fmt: skip
     assert "Traceback" not in done.stderr.split("address already in use")[-1]
     wait_for(lambda: _processes_with(env) == [], timeout=5, what="no stage left running")
