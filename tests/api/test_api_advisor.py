@@ -126,7 +126,9 @@ def test_owner_replies_show_with_car_escaped_text_and_time_in_the_centers_zone(c
     login(client, world.key_a)
     html = client.get("/advisor?lang=zh-CN").text
     assert "<h2>客户回复</h2>" in html
-    assert html.count('id="replies"') == 1, "one replies section, in the page's content (not in the navigation)"
+    assert html.count('id="replies"') == 1, (
+        "one replies section, in the page's content (not in the navigation)"
+    )
     assert html.index('id="replies"') > html.index("/advisor/logout")
     section = html.split('id="replies"')[1].split("</table>")[0]
     assert world.vin_a in section and "Li Na" in section
