@@ -16,48 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from domain import pricing
 from domain.pickup import haversine_km
 from domain.preference import OwnerPreference
 from domain.pricing import CenterPrices, Estimate
 from domain.vocabulary import RiskKind
 from domain.workdays import WorkCalendar
+from notify.jobs import JOBS, job_estimate
 from notify.slots import CenterCalendar, DayKind, Interval, Shift, free_slots, saturated
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """What a risk kind needs at the workshop."""
-
-    skill: str
-    parts: tuple[tuple[str, int], ...]
-    duration: timedelta
-
-
-JOBS: Mapping[RiskKind, Job] = MappingProxyType(
-    {
-        RiskKind.BATTERY_12V: Job("electrical", (("BAT-12V-AGM70", 1),), timedelta(minutes=60)),
-        # traction battery health check & balancing kit
-        RiskKind.EV_BATTERY_SOH: Job("high_voltage", (("HV-DIAG-SVC", 1),), timedelta(minutes=120)),
-        RiskKind.BRAKE_PADS: Job("brakes", (("BRK-PAD-FRONT", 1),), timedelta(minutes=90)),
-        RiskKind.WINTER_PREP: Job(
-            "general", (("COOLANT-AF-4L", 1), ("WASHER-WINTER-2L", 1)), timedelta(minutes=45)
-        ),
-        # scheduled service: engine oil and oil filter (EVs use the kit's cabin filter and checks only)
-        RiskKind.MAINTENANCE_DUE: Job("general", (("SVC-OIL-FILTER-KIT", 1),), timedelta(minutes=60)),
-        RiskKind.WIPERS: Job("general", (("WIPER-BLADE-SET", 1),), timedelta(minutes=15)),
-        RiskKind.TYRE_PRESSURE: Job("general", (("TYRE-SVC-KIT", 1),), timedelta(minutes=30)),
-        # A/C performance check and refrigerant top-up, engine/battery cooling and tyre check before the heat
-        RiskKind.SUMMER_CARE: Job("general", (("AC-SVC-KIT", 1),), timedelta(minutes=45)),
-        # multi-point check before a long holiday drive; the due items found are fixed at the same visit
-        RiskKind.HOLIDAY_TRIP: Job("general", (("TRIP-CHECK-SVC", 1),), timedelta(minutes=45)),
-        # the owner's own request: a diagnosis hour with a general technician; parts are quoted at the visit
-        RiskKind.OWNER_REQUEST: Job("general", (), timedelta(minutes=60)),
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,18 +232,6 @@ def parts_for(
     return tuple(lines)
 
 
-def job_estimate(kind: RiskKind, *, center: Center, candidates: Candidates) -> Estimate | None:
-    """Return the price of `kind`'s job at `center` (labour = the job's duration), None when a price is missing."""
-    job = JOBS[kind]
-    return pricing.estimate(
-        job_code=str(kind),
-        labour_hours=Decimal(int(job.duration.total_seconds())) / 3600,
-        parts=[(sku, candidates.part_names.get(sku, sku), qty) for sku, qty in job.parts],
-        prices=center.prices,
-        part_prices=candidates.part_prices,
-    )
-
-
 def propose(
     request: BookingRequest,
     *,
@@ -293,7 +248,12 @@ def propose(
     found: list[tuple[tuple, BookingOption]] = []
     for center_rank, rc in enumerate(rank_centers(request, candidates=candidates, policy=policy)):
         parts = parts_for(request, center=rc.center, candidates=candidates, now=now, policy=policy)
-        price = job_estimate(request.kind, center=rc.center, candidates=candidates)
+        price = job_estimate(
+            request.kind,
+            prices=rc.center.prices,
+            part_names=candidates.part_names,
+            part_prices=candidates.part_prices,
+        )
         tz = ZoneInfo(rc.center.tz)
         bays_full = saturated((center_busy or {}).get(rc.center.id, ()), capacity=rc.center.bays)
         center_calendar = (

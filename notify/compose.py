@@ -23,9 +23,10 @@ from domain.evidence import (
     WinterPrepEvidence,
 )
 from domain.vocabulary import LOCALES, RiskKind
-from notify.booking import JOBS, BookingOption
+from notify.booking import BookingOption
 from notify.evidence import readings, shared_limit, window_mean
 from notify.formatting import Formatter
+from notify.jobs import JOBS
 
 # Detection's diagnosis codes: "discharged" rather than "worn out" for the 12 V battery, and whether the part is
 # already past its limit or heading there. Unknown codes fall back to what the readings show.

@@ -184,14 +184,39 @@ def _option_of(conn: Conn, link: OwnerLink, form: dict[str, str], *, status: str
     return next((o for o in rows if o["id"] == int(raw) and o["status"] == status), None)
 
 
-@router.post("/{token}/book")
-def book(request: Request, conn: Conn, form: Form, token: str) -> Response:
-    """Book the chosen offered time with one tap (the owner accepts the option), then show the page again."""
+def _posted(request: Request, conn: Conn, token: str, form: dict[str, str]) -> OwnerLink | Response:
+    """Return the link a form was posted through, or the answer: the link's refusal page, or back to the page
+    when the form is not bound to this link."""
     link = _open(request, conn, token)
     if isinstance(link, HTMLResponse):
         return link
     if not _checked(token, link, form):
         return _back(token, refused="invalid_form")
+    return link
+
+
+def _release(
+    request: Request, conn: Conn, token: str, link: OwnerLink, case: dict[str, Any], booking: dict[str, Any]
+) -> Response | None:
+    """Decline the owner's booked visit while the center's change cutoff allows (slot and parts are free again);
+    return the refusal to show instead, or None when it was released."""
+    cutoff = timedelta(hours=app_state(request.app).settings.owner_links.change_cutoff_hours)
+    if datetime.now(UTC) >= booking["slot_start"] - cutoff:
+        return _back(token, refused="too_late")
+    try:
+        booking_store.decline(conn, booking_id=booking["id"], vin=case["vin"], customer_id=link.customer_id)
+    except ApiError as exc:
+        conn.rollback()
+        return _back(token, refused=exc.code)
+    return None
+
+
+@router.post("/{token}/book")
+def book(request: Request, conn: Conn, form: Form, token: str) -> Response:
+    """Book the chosen offered time with one tap (the owner accepts the option), then show the page again."""
+    link = _posted(request, conn, token, form)
+    if isinstance(link, Response):
+        return link
     option = _option_of(conn, link, form, status="suggested")
     case = store.case(conn, link=link)
     if option is None or case is None:
@@ -210,23 +235,15 @@ def book(request: Request, conn: Conn, form: Form, token: str) -> Response:
 @router.post("/{token}/cancel")
 def cancel(request: Request, conn: Conn, form: Form, token: str) -> Response:
     """Cancel the booked visit while the center's cutoff allows; the case then waits for new offers."""
-    link = _open(request, conn, token)
-    if isinstance(link, HTMLResponse):
+    link = _posted(request, conn, token, form)
+    if isinstance(link, Response):
         return link
-    if not _checked(token, link, form):
-        return _back(token, refused="invalid_form")
     option = _option_of(conn, link, form, status="accepted")
     case = store.case(conn, link=link)
     if option is None or case is None or case["stage"] != "booked":
         return _back(token, refused="not_found")
-    cutoff = timedelta(hours=app_state(request.app).settings.owner_links.change_cutoff_hours)
-    if datetime.now(UTC) >= option["slot_start"] - cutoff:
-        return _back(token, refused="too_late")
-    try:
-        booking_store.decline(conn, booking_id=option["id"], vin=case["vin"], customer_id=link.customer_id)
-    except ApiError as exc:
-        conn.rollback()
-        return _back(token, refused=exc.code)
+    if (refusal := _release(request, conn, token, link, case, option)) is not None:
+        return refusal
     conn.commit()
     return _back(token, done="cancelled")
 
@@ -254,11 +271,9 @@ def _preference(form: dict[str, str], *, today: date) -> OwnerPreference | None:
 def another_time(request: Request, conn: Conn, form: Form, token: str) -> Response:
     """Ask for other times than those offered (or reschedule the booked visit while the cutoff allows): the offers
     (or the booking) are released and notify's next pass plans new ones honouring the owner's preference."""
-    link = _open(request, conn, token)
-    if isinstance(link, HTMLResponse):
+    link = _posted(request, conn, token, form)
+    if isinstance(link, Response):
         return link
-    if not _checked(token, link, form):
-        return _back(token, refused="invalid_form")
     case = store.case(conn, link=link)
     if case is None or case["risk_id"] is None or case["risk_status"] != "open":
         return _back(token, refused="not_found")
@@ -270,16 +285,8 @@ def another_time(request: Request, conn: Conn, form: Form, token: str) -> Respon
         booked = next((o for o in store.options(conn, link=link, now=now) if o["status"] == "accepted"), None)
         if booked is None:
             return _back(token, refused="not_found")
-        cutoff = timedelta(hours=app_state(request.app).settings.owner_links.change_cutoff_hours)
-        if now >= booked["slot_start"] - cutoff:
-            return _back(token, refused="too_late")
-        try:
-            booking_store.decline(
-                conn, booking_id=booked["id"], vin=case["vin"], customer_id=link.customer_id
-            )
-        except ApiError as exc:
-            conn.rollback()
-            return _back(token, refused=exc.code)
+        if (refusal := _release(request, conn, token, link, case, booked)) is not None:
+            return refusal
     elif case["stage"] != "notified":
         return _back(token, refused="not_possible")
     bookings.request_replan(conn, risk_id=case["risk_id"], preference=preference, now=now)
@@ -290,11 +297,9 @@ def another_time(request: Request, conn: Conn, form: Form, token: str) -> Respon
 @router.post("/{token}/survey")
 def answer(request: Request, conn: Conn, form: Form, token: str) -> Response:
     """Store the survey answers through the owner API's own rules (a low score alerts the center at once)."""
-    link = _open(request, conn, token)
-    if isinstance(link, HTMLResponse):
+    link = _posted(request, conn, token, form)
+    if isinstance(link, Response):
         return link
-    if not _checked(token, link, form):
-        return _back(token, refused="invalid_form")
     survey = store.survey(conn, link=link)
     case = store.case(conn, link=link)
     if survey is None or case is None:

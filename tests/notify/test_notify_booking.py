@@ -10,7 +10,6 @@ import pytest
 from domain.vocabulary import RiskKind
 from domain.workdays import ChinaCalendar
 from notify.booking import (
-    JOBS,
     BookingPolicy,
     BookingRequest,
     Candidates,
@@ -21,6 +20,7 @@ from notify.booking import (
     haversine_km,
     propose,
 )
+from notify.jobs import JOBS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEK = {d: ["08:30", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")} | {

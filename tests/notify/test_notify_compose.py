@@ -10,8 +10,9 @@ import pytest
 
 from domain.evidence import parse_evidence
 from domain.vocabulary import LOCALES, RULE_KINDS, RiskKind
-from notify.booking import JOBS, BookingOption, Center, PartLine, Technician
+from notify.booking import BookingOption, Center, PartLine, Technician
 from notify.compose import Notice, Recipient, compose, template_for
+from notify.jobs import JOBS
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 HOURS = {d: ["08:30", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": None, "sun": None}
