@@ -44,6 +44,9 @@ run: install
 demo: install
 	source scripts/devenv.sh && scripts/ensure-db.sh && $(BIN)/carecast migrate && $(BIN)/carecast demo --case
 
+# The suite runs on one pytest-xdist worker per core, a test file per worker at a time (a file's tests share their
+# module-scoped servers); PYTEST_ARGS="-p no:xdist tests/api" runs serially, or picks files.
+PYTEST_ARGS ?= -n auto --dist loadfile
 test: install
 	source scripts/devenv.sh && $(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -23,11 +23,16 @@ from api.ops.telemetry import RequestTelemetryMiddleware
 from api.routes import (
     admin_import,
     advisor,
+    advisor_auth,
+    advisor_customers,
+    advisor_feedback,
+    advisor_team,
     bookings,
     calendar,
     centers,
     dms,
     feedback,
+    feedback_loop,
     health,
     identity,
     manager,
@@ -40,6 +45,7 @@ from api.routes import (
     request_photos,
     vehicles,
     visits,
+    webhook_events,
     webhooks,
 )
 from api.schemas.common import reject_nul_params
@@ -177,6 +183,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     # The request id (X-Request-ID, and request_id on every log line) wraps all of these: see CarecastAPI.
     app.include_router(centers.router)
     app.include_router(webhooks.router)
+    app.include_router(webhook_events.router)
     app.include_router(dms.router)
     app.include_router(calendar.router)
     app.include_router(vehicles.router)
@@ -185,10 +192,15 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.include_router(identity.router)
     app.include_router(manager.router)
     app.include_router(provisioning.router)
+    app.include_router(advisor_auth.router)
+    app.include_router(advisor_team.router)
     app.include_router(advisor.router)
+    app.include_router(advisor_feedback.router)
+    app.include_router(advisor_customers.router)
     app.include_router(owner_page.router)
     app.include_router(bookings.router)
     app.include_router(feedback.router)
+    app.include_router(feedback_loop.router)
     app.include_router(admin_import.router)
     app.include_router(privacy.router)
     app.include_router(health.router)

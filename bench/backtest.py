@@ -26,13 +26,16 @@ import psycopg
 from psycopg import conninfo, sql
 
 from bench.backtest_score import Event, Lifecycle, score, table
+from core import forecasts
 from core.cli import CONTEXT_SETTINGS, run_command
 from core.migrate import migrate
 from core.progress import Progress, progress
 from detection import quality
 from detection.frame import utc_naive
+from detection.outlook import with_forecast
 from detection.repository import load_frame, refresh_daily
 from detection.rules import RULES
+from domain.forecast import MAX_HORIZON_DAYS
 from simulators.backfill import backfill
 from simulators.lifecycle import build_lifecycle
 
@@ -158,8 +161,15 @@ def run(args: Options, *, bar: Progress | None = None) -> dict:
             begin = datetime.combine(FIRST - timedelta(days=1), datetime.min.time(), UTC)
             finish = datetime.combine(last + timedelta(days=2), datetime.min.time(), UTC)
             refresh_daily(conn, start=begin, end=finish)
-            # Production reads the service countdown of the last two weeks only; a replay needs the whole window.
-            frame = load_frame(conn, start=begin, now=finish, service_days=(finish - begin).days)
+            # Production reads the service countdown (DTC lists) of the last two weeks (month) only; a replay needs the
+            # whole window.
+            frame = load_frame(conn, start=begin, now=finish, service_days=(finish - begin).days,
+                               dtc_days=(finish - begin).days)  # fmt: skip
+            # the forecasts the simulator issued each day (simulators.forecast), as each day's pass reads them
+            issued = forecasts.load(
+                conn, start=begin.date(), end=finish.date(), horizon_days=MAX_HORIZON_DAYS
+            )
+            frame = with_forecast(frame, issued)
             rollup_s = time.monotonic() - t0
             events = _events(conn, args.seed)
         start = FIRST + timedelta(days=WARMUP_DAYS)

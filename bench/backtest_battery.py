@@ -1,9 +1,10 @@
-"""End-of-life forecast on real cell data: replay a capacity file as daily SOH readings and score the forecast.
+"""End-of-life forecast on real cell data: replay capacity files as daily SOH readings and score the forecast.
 
-The file has the columns ``battery_id, discharge_cycle, capacity_Ah`` (NASA Ames battery data set layout). Each
-cycle is one day; SOH = capacity / rated * 100. For each cell and each k, the forecaster (``domain.soh_eol``) sees
-cycles 1..k and predicts the first cycle below the end-of-life threshold (70 % by default, NASA's definition);
-the straight line through cycles 1..k is the reference. Prints a table, then one JSON line.
+A file has the columns ``battery_id, discharge_cycle, capacity_Ah`` (NASA Ames battery data set layout). Each cycle
+is one day; SOH = capacity / rated * 100. For each cell and each k, the product's forecaster
+(``domain.soh_trend.cycle_crossing``, the one the EV battery rule and the owner's chart use) sees cycles 1..k and
+predicts the first cycle below the end-of-life threshold (70 % by default, NASA's definition); the least-squares
+line through cycles 1..k is the reference. Prints a table, a data-quality list and a summary, then one JSON line.
 
 A cell that never drops below the threshold in the file (NASA B0007 at 70 %) has no known end of life, only a
 bound: it lies after the last cycle. Errors there are lower bounds (a forecast before the last cycle is wrong by at
@@ -11,7 +12,11 @@ least the distance to it; one after it may be right) and the interval holds the 
 the file. A k at or after the end of life is not a forecast (the crossing is in the data): such rows are marked
 ``past`` and left out of the comparison with the straight line.
 
-    carecast evaluate-battery --csv tests/detection/data/capacity_B0005_B0006.csv   # = python -m bench.backtest_battery
+Readings no cell can give (zero or negative capacity, more than `MAX_RATED_SHARE` of the rated capacity, a cycle
+listed twice) are data-quality problems: left out and reported, never an end of life. A cell with fewer than
+`MIN_CYCLES` usable cycles is reported and not scored.
+
+    carecast evaluate-battery --k 40 50 60 70 80 90 100   # the four NASA cells; = python -m bench.backtest_battery
 """
 
 from __future__ import annotations
@@ -21,36 +26,46 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 import numpy as np
 import pandas as pd
 
+from bench.backtest_battery_calibrate import score
+from bench.backtest_battery_report import (
+    CellResult,
+    QualityProblem,
+    check_quality,
+    print_table,
+    summarize,
+)
 from core.cli import CONTEXT_SETTINGS, run_command
-from domain.soh_eol import first_below, forecast_eol, straight_line_eol
+from core.cli_errors import InvalidInput
+from domain.soh_trend import cycle_crossing
 
-COLUMNS = ("battery_id", "discharge_cycle", "capacity_Ah")
+DATA = Path(__file__).resolve().parents[1] / "tests" / "detection" / "data"
+DEFAULT_FILES = (DATA / "capacity_B0005_B0006.csv", DATA / "capacity_B0007_B0018.csv")
 
 
-def evaluate(frame: pd.DataFrame, *, ks: list[int], rated_ah: float, threshold: float) -> list[dict]:
-    """Return one result per cell and k: truth, forecast, interval, errors of the forecast and the straight line."""
-    missing = set(COLUMNS) - set(frame.columns)
-    if missing:
-        raise ValueError(f"missing columns {sorted(missing)}; expected {COLUMNS}")
+def evaluate(
+    frame: pd.DataFrame, *, ks: list[int], rated_ah: float, threshold: float
+) -> tuple[list[CellResult], list[QualityProblem]]:
+    """Return one result per cell and k (truth, forecast, interval, errors of both forecasts) and the data problems.
+
+    Raises ValueError when the frame lacks a column or a cell's readings cannot be read as numbers at all."""
+    cells, problems = check_quality(frame, rated_ah=rated_ah)
     out = []
-    for cell, rows in frame.sort_values(["battery_id", "discharge_cycle"]).groupby("battery_id", sort=True):
-        x = rows["discharge_cycle"].to_numpy(dtype="float64")
-        y = rows["capacity_Ah"].to_numpy(dtype="float64") / rated_ah * 100.0
+    for cell, (x, cap) in cells.items():
+        y = cap / rated_ah * 100.0
         truth = first_below(x, y, threshold=threshold)
         after = float(x[-1]) + 1.0  # without a crossing in the file, the end of life is at least this
         for k in ks:
             if k >= len(x):
                 continue
-            f = forecast_eol(x[:k], y[:k], threshold=threshold)
+            f = cycle_crossing(x[:k], y[:k], threshold=threshold)
+            pred, low, high = (f.cycle, f.low, f.high) if f is not None else (None, None, None)
             line = straight_line_eol(x[:k], y[:k], threshold=threshold)
-            err = _error(f.eol if f else None, truth, after)
-            line_err = _error(line, truth, after)
+            err, line_err = _error(pred, truth, after), _error(line, truth, after)
             past = bool(truth is not None and truth <= x[k - 1])
             beats = None
             if (
@@ -61,17 +76,29 @@ def evaluate(frame: pd.DataFrame, *, ks: list[int], rated_ah: float, threshold: 
             ):
                 beats = bool(err < line_err)
             inside = None
-            if f is not None and f.low is not None:
-                late = f.high if f.high is not None else np.inf
-                inside = bool(f.low <= truth <= late) if truth is not None else bool(late >= after)
-            out.append({
-                "cell": str(cell), "k": k, "true_eol": truth, "eol_after": None if truth is not None else after,
-                "past": past, "predicted_eol": finite(f.eol if f else None),
-                "low": finite(f.low if f else None), "high": finite(f.high if f else None),
-                "abs_error": finite(err), "straight_line_eol": finite(line), "straight_line_abs_error": finite(line_err),
-                "beats_straight_line": beats, "truth_in_interval": inside,
-            })  # fmt: skip
-    return out
+            if low is not None:
+                late = high if high is not None else math.inf
+                inside = bool(low <= truth <= late) if truth is not None else bool(late >= after)
+            spread = None if past else score(x[:k], y[:k], truth=truth, after=after, threshold=threshold)
+            out.append(CellResult(
+                cell=cell, k=k, true_eol=truth, eol_after=None if truth is not None else after, past=past,
+                predicted_eol=finite(pred), low=finite(low), high=finite(high), abs_error=finite(err),
+                straight_line_eol=finite(line), straight_line_abs_error=finite(line_err),
+                beats_straight_line=beats, truth_in_interval=inside, spread_needed=None if spread is None or math.isinf(spread) else spread,
+            ))  # fmt: skip
+    return out, problems
+
+
+def straight_line_eol(x: np.ndarray, y: np.ndarray, *, threshold: float) -> float | None:
+    """Return where a least-squares line through all readings crosses `threshold` (the reference baseline)."""
+    slope, intercept = np.polyfit(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"), 1)
+    return float((threshold - intercept) / slope) if slope < 0 else None
+
+
+def first_below(x: np.ndarray, y: np.ndarray, *, threshold: float) -> float | None:
+    """Return the first x whose reading is below `threshold` (the true end of life), or None."""
+    below = np.flatnonzero(np.asarray(y) < threshold)
+    return float(np.asarray(x)[below[0]]) if len(below) else None
 
 
 def finite(value: float | None) -> float | None:
@@ -84,6 +111,18 @@ def _error(predicted: float | None, truth: float | None, after: float) -> float 
     if predicted is None or not math.isfinite(predicted):
         return None
     return abs(predicted - truth) if truth is not None else max(0.0, after - predicted)
+
+
+def read_capacity(paths: Sequence[Path]) -> pd.DataFrame:
+    """Return the rows of all files; a file that cannot be read as such a table raises InvalidInput (one line)."""
+    frames = []
+    for path in paths:
+        try:
+            frames.append(pd.read_csv(path))
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+            problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InvalidInput(f"{path}: not a capacity table ({problem})") from exc
+    return pd.concat(frames, ignore_index=True)
 
 
 class _SeveralK(click.Command):
@@ -106,10 +145,11 @@ class _SeveralK(click.Command):
 @click.command(name="evaluate-battery", cls=_SeveralK, context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--csv",
-    "csv_path",
-    required=True,
+    "csv_paths",
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Capacity file with the columns battery_id, discharge_cycle, capacity_Ah.",
+    help="Capacity file with the columns battery_id, discharge_cycle, capacity_Ah; repeat for several "
+    "(default: the four NASA cells in tests/detection/data).",
 )
 @click.option(
     "--k",
@@ -125,43 +165,36 @@ class _SeveralK(click.Command):
 )
 @click.option("--threshold", type=float, default=70.0, show_default=True, help="End of life, percent SOH.")
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON line.")  # fmt: skip
-def command(csv_path: Path, ks: tuple[int, ...], rated_ah: float, threshold: float, as_json: bool) -> int:
+def command(
+    csv_paths: tuple[Path, ...], ks: tuple[int, ...], rated_ah: float, threshold: float, as_json: bool
+) -> int:
     """Score the battery end-of-life forecast on cell data.
 
-    Replays a capacity file (NASA Ames battery data set layout; one cycle is one day, SOH = capacity / rated
+    Replays capacity files (NASA Ames battery data set layout; one cycle is one day, SOH = capacity / rated
     capacity) and, for each cell and each --k, forecasts the first cycle below --threshold from the first k
-    cycles, next to the straight line through them. Prints a table, then one JSON line.
+    cycles with the EV battery rule's forecaster, next to the straight line through them. Implausible readings
+    are reported as data-quality problems and left out. Prints a table and a summary, then one JSON line.
     """
+    if rated_ah <= 0:
+        raise InvalidInput(f"--rated-ah must be positive, got {rated_ah}")
+    frame = read_capacity(csv_paths or DEFAULT_FILES)
     try:
-        results = evaluate(pd.read_csv(csv_path), ks=list(ks), rated_ah=rated_ah, threshold=threshold)
+        results, problems = evaluate(frame, ks=list(ks), rated_ah=rated_ah, threshold=threshold)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--csv") from exc
+        raise InvalidInput(f"{', '.join(map(str, csv_paths or DEFAULT_FILES))}: {exc}") from exc
+    summary = summarize(results)
     if not as_json:
-        _print_table(results)
-    print(json.dumps({"threshold": threshold, "results": results}))
+        print_table(results, problems, summary)
+    print(json.dumps({
+        "threshold": threshold, "summary": summary, "results": [r.as_json() for r in results],
+        "data_quality": [p.as_json() for p in problems],
+    }))  # fmt: skip
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print the per-cell table and a JSON line."""
+    """Print the per-cell table, the data problems and the summary, then a JSON line."""
     return run_command(command, argv)
-
-
-def _print_table(results: list[dict[str, Any]]) -> None:
-    print(
-        f"{'cell':<8}{'k':>4}{'true':>9}{'pred':>8}{'interval':>18}{'err':>7}{'line':>8}{'line err':>9}{'in':>4}"
-    )
-    for r in results:
-        band = f"[{r['low']}, {r['high'] if r['high'] is not None else 'inf'}]"
-        # without a crossing in the file, the truth and the errors are bounds
-        bound = "" if r["true_eol"] is not None else ">="
-        true = f"{bound}{r['eol_after'] if bound else r['true_eol']}"
-        err, line_err = (
-            f"{bound}{r[c]}" if r[c] is not None else "None" for c in ("abs_error", "straight_line_abs_error")
-        )
-        note = "  past (crossed at or before k)" if r["past"] else ""
-        print(f"{r['cell']:<8}{r['k']:>4}{true:>9}{r['predicted_eol']!s:>8}{band:>18}{err:>7}"
-              f"{r['straight_line_eol']!s:>8}{line_err:>9}{'y' if r['truth_in_interval'] else 'n':>4}{note}")  # fmt: skip
 
 
 if __name__ == "__main__":

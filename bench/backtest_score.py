@@ -22,16 +22,21 @@ HORIZON_DAYS = {
     "battery_12v": 60,
     "brake_pads": 60,
     "ev_battery_soh": 400,
-    "winter_prep": 7,
+    # winter and summer onsets (issue #20): a warning up to two weeks before the season's true onset (the simulator's
+    # climate, not the forecast) is a true one, the time an owner needs to book winter tyres or an A/C check
+    "winter_prep": 14,
     # seasonal care (H4): rule horizons plus slack; summer onset like winter; a holiday check is due at the peak
     "wipers": 45,
     "tyre_pressure": 30,
-    "summer_care": 7,
+    "summer_care": 14,
     "holiday_trip": 21,
     # maintenance: the rule flags at 14 days (or 500 km) left by its forecast; two weeks' slack for a forecast from
     # the last four weeks' average use when the car is then driven less (and for a low-mileage car, whose 500 km
     # come more than 14 days ahead); an early owner's service ends the interval (due = service day)
     "maintenance_due": 28,
+    # a DTC flags a recurring pending code before it is confirmed (the failure date): an intermittent spell lasts
+    # up to 20 days (simulators.dtc), plus slack
+    "dtc": 30,
 }
 # After a failure without a recorded service (winter), alerts within this many days still match.
 GRACE_DAYS = 21

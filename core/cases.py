@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 
+from core import events
 from core.db import query
 from core.sql import (
     CASE_CLOSE,
@@ -17,6 +18,7 @@ from core.sql import (
     CASE_MUTE,
     CASE_NOTICE,
     CASE_SERVICED_ELSEWHERE,
+    CASE_START_WORK,
     CASE_UNBOOK,
 )
 from domain.vocabulary import CaseStage, CloseReason
@@ -36,11 +38,19 @@ def close(
     """Close the case without a visit (created if new), with why."""
     params = {"risk_id": risk_id, "vehicle_id": vehicle_id, "close_reason": reason, "now": now}
     conn.execute(query(CASE_CLOSE), params)
+    events.case_stage_changed(conn, risk_id=risk_id, now=now)
+
+
+def start_work(conn: psycopg.Connection, *, risk_id: int, now: datetime) -> None:
+    """Stamp "work started" on a checked-in case (the owner page's step between check-in and ready), once."""
+    if conn.execute(query(CASE_START_WORK), {"risk_id": risk_id, "now": now}).rowcount:
+        events.case_stage_changed(conn, risk_id=risk_id, now=now)
 
 
 def close_verified(conn: psycopg.Connection, *, risk_id: int, now: datetime) -> None:
     """Close a serviced case whose fix the telemetry verified, and its risk (a new finding opens a new one)."""
     conn.execute(query(CASE_CLOSE_VERIFIED), {"risk_id": risk_id, "now": now})
+    events.case_stage_changed(conn, risk_id=risk_id, now=now)
 
 
 def move(
@@ -69,6 +79,7 @@ def move(
         "now": now,
     }
     conn.execute(query(CASE_MOVE), params)
+    events.case_stage_changed(conn, risk_id=risk_id, now=now)
     if outcome is not None:
         # The booking's visit happened: the service history gets it too. Imported here because
         # core.service_history moves cases through this module.
@@ -84,6 +95,7 @@ def serviced_elsewhere(
     serviced with a confirmed fault at `serviced_at`, and telemetry verifies it as after a booking."""
     params = {"risk_id": risk_id, "vehicle_id": vehicle_id, "serviced_at": serviced_at, "now": now}
     conn.execute(query(CASE_SERVICED_ELSEWHERE), params)
+    events.case_stage_changed(conn, risk_id=risk_id, now=now)
 
 
 def mute(conn: psycopg.Connection, *, risk_id: int, vehicle_id: int, now: datetime) -> None:
@@ -94,3 +106,4 @@ def mute(conn: psycopg.Connection, *, risk_id: int, vehicle_id: int, now: dateti
 def unbook(conn: psycopg.Connection, *, risk_id: int, mute: bool, now: datetime) -> None:
     """A booked visit was declined: the case goes back to notified so new times are offered (unless muted)."""
     conn.execute(query(CASE_UNBOOK), {"risk_id": risk_id, "mute": mute, "now": now})
+    events.case_stage_changed(conn, risk_id=risk_id, now=now)

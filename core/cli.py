@@ -51,6 +51,7 @@ SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "report": ("notify.report", "Print reports from the database."),
         "import": ("core.import_main", "Import master data or service visits from a CSV or JSON Lines file."),
         "customer": ("core.customer_main", "Export or erase the personal data of one customer."),
+        "advisors": ("core.advisors_main", "Invite and list service advisors' accounts."),
     },
     "Evaluate": {
         "evaluate": ("bench.backtest", "Backtest every risk rule on a simulated fleet and score it."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO, cast
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
@@ -16,7 +17,7 @@ STDLIB_LOGGERS = ("uvicorn",)
 
 
 class _StderrHandler(logging.Handler):
-    """Write to the current ``sys.stderr`` (looked up per record, like structlog's logger, not bound once)."""
+    """Write to the current ``sys.stderr`` (looked up per record, not bound once)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -24,6 +25,17 @@ class _StderrHandler(logging.Handler):
             sys.stderr.flush()
         except Exception:
             self.handleError(record)
+
+
+class _CurrentStderr:
+    """A file that writes to whatever ``sys.stderr`` is now: loggers cached on first use never hold a stream
+    that was since replaced and closed (a test's captured stderr, a redirected CLI)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def _add_process(process: str) -> Processor:
@@ -52,7 +64,7 @@ def configure_logging(settings: LogSettings, *, process: str) -> structlog.stdli
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=True,
     )
     handler = _StderrHandler()

@@ -34,6 +34,7 @@ from core.sql import (
     PRIVACY_CUSTOMER,
     PRIVACY_DELIVERIES,
     PRIVACY_ERASE_BLOCKED,
+    PRIVACY_ERASE_CASE_NOTES,
     PRIVACY_ERASE_CONSENT,
     PRIVACY_ERASE_CUSTOMER,
     PRIVACY_ERASE_MESSAGES,
@@ -134,6 +135,7 @@ def erase_person(conn: psycopg.Connection, *, ref: str, now: datetime) -> Erasur
         surveys, _alerts = _one(cur, PRIVACY_ERASE_SURVEYS, params)
         cur.execute(query(PRIVACY_ERASE_REQUESTS), params)  # owner requests: text and photo
         cur.execute(query(PRIVACY_ERASE_PICKUPS), params)  # pickup addresses on bookings
+        cur.execute(query(PRIVACY_ERASE_CASE_NOTES), params)  # advisors' notes on the person's cases
         vehicles = cur.execute(query(PRIVACY_ERASE_VEHICLES), params).rowcount
     return ErasureReport(
         ref=ref,

@@ -186,7 +186,7 @@ def _service_fixed_risks(
         cases.serviced_elsewhere(
             conn, risk_id=risk["risk_id"], vehicle_id=vehicle_id, serviced_at=visit.visited_at, now=now
         )
-        bookings.release_offers(conn, risk_id=risk["risk_id"])
+        bookings.release_offers(conn, risk_id=risk["risk_id"], now=now)
         moved += 1
     return moved
 

@@ -101,6 +101,26 @@ class RetentionSettings(BaseModel):
     interval_s: float = Field(default=3600.0, gt=0)
 
 
+class ForecastSettings(BaseModel):
+    """The weather-forecast provider (core.open_meteo) and the coordinates of each vehicle region it is asked for."""
+
+    # An Open-Meteo compatible /v1/forecast endpoint (without stored forecasts the seasonal rules read the car's own
+    # thermometer alone).
+    url: str = "https://api.open-meteo.com/v1/forecast"
+    # How often detection's leader fetches every region's forecast from `url` (0: never; the seasonal rules then
+    # read the cars' own thermometers alone). Open-Meteo issues new forecasts every hour or so; 21600 = 6 h.
+    refresh_s: float = Field(default=0.0, ge=0)
+    horizon_days: int = Field(default=10, ge=1, le=15)
+    timeout_s: float = Field(default=10.0, gt=0)
+    # region code (vehicle.region) -> [latitude, longitude]
+    regions: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: {
+            "harbin": (45.803, 126.535), "beijing": (39.904, 116.407), "shanghai": (31.230, 121.474),
+            "guangzhou": (23.129, 113.264), "chengdu": (30.659, 104.066), "urumqi": (43.825, 87.617),
+        }
+    )  # fmt: skip
+
+
 class LogSettings(BaseModel):
     """Log level and format (json when stdout is not a terminal unless forced)."""
 

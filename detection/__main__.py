@@ -66,6 +66,7 @@ def command(once: bool, now: datetime | None) -> int:
             fixed_now=now,
             metrics=metrics,
             retention=settings.retention,
+            forecast=settings.forecast,
         )
         return 0
     finally:

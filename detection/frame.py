@@ -30,7 +30,10 @@ NUMERIC_COLUMNS: tuple[str, ...] = (
     "lat_avg", "lon_avg", "air_temp_max", "wiper_wear_max", "tire_kpa_min", "coolant_min", "service_km", "service_s",
     *SERVICE_HISTORY_COLUMNS,
 )  # fmt: skip
-FRAME_COLUMNS: tuple[str, ...] = ("vehicle_id", "day", *NUMERIC_COLUMNS, "powertrain", "region")
+# `dtc_codes`: the day's last reported DTC list (domain.dtc entries joined by spaces, "" when the car reported none),
+# None/NaN when the car sent no list that day; read from raw telemetry for the DTC rule's recent window only.
+DTC_COLUMN = "dtc_codes"
+FRAME_COLUMNS: tuple[str, ...] = ("vehicle_id", "day", *NUMERIC_COLUMNS, "powertrain", "region", DTC_COLUMN)
 
 
 def empty_frame() -> pd.DataFrame:

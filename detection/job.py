@@ -12,8 +12,10 @@ import pandas as pd
 import structlog
 from psycopg_pool import ConnectionPool
 
+from core import forecasts
 from detection import anomaly, quality
 from detection.judging import default_workers, judge
+from detection.outlook import with_forecast
 from detection.repository import (
     Arrivals,
     SaveCounts,
@@ -27,6 +29,7 @@ from detection.repository import (
 )
 from detection.rule import ConfiguredRule
 from detection.rules import RULES
+from domain.forecast import MAX_HORIZON_DAYS
 
 # Rows are stamped received_at = now() at their transaction's start, so an ingest transaction still open when a pass
 # reads the watermark can commit rows older than it: re-read this much before the watermark.
@@ -149,6 +152,10 @@ def run_pass(
             conn, start=now - timedelta(days=lookback_days), now=now,
             vehicle_ids=arrivals.vehicle_ids if scope == "changed" else None,
         )  # fmt: skip
+        # the weather forecasts issued for the rows' days (core.forecasts; none stored: the rules read the cars alone)
+        issued = forecasts.load(conn, start=(now - timedelta(days=3)).date(), end=now.date() + timedelta(days=1),
+                                horizon_days=MAX_HORIZON_DAYS)  # fmt: skip
+        frame = with_forecast(frame, issued)
         phases.lap("load")
         # Implausible readings are recorded and blanked before any rule sees them.
         frame, issues = quality.guard(frame, now=now)

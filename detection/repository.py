@@ -19,9 +19,17 @@ from core.db import SqlFile, StorageMode, query, storage_info
 from core.sql import REFRESH_DAILY_POSTGRES, REFRESH_DAILY_TIMESCALE
 from detection.errors import DetectionError
 from detection.flags import RiskFlag, RuleResult
-from detection.frame import FRAME_COLUMNS, NUMERIC_COLUMNS, SERVICE_HISTORY_COLUMNS, empty_frame, epoch_day
+from detection.frame import (
+    DTC_COLUMN,
+    FRAME_COLUMNS,
+    NUMERIC_COLUMNS,
+    SERVICE_HISTORY_COLUMNS,
+    empty_frame,
+    epoch_day,
+)
 from detection.sql import (
     LOAD_DAILY,
+    LOAD_DTC,
     LOAD_SERVICE,
     LOAD_SERVICE_HISTORY,
     LOAD_WATERMARK,
@@ -152,10 +160,11 @@ def load_frame(
     now: datetime,
     service_days: int = 14,
     vehicle_ids: Iterable[int] | None = None,
+    dtc_days: int = 30,
 ) -> pd.DataFrame:
     """Return the daily rollup rows with start < day <= now, joined with powertrain and region, plus the service
-    countdown of the last `service_days` days read from raw telemetry (see frame.py); every vehicle, or only
-    `vehicle_ids` when given."""
+    countdown of the last `service_days` days and the DTC lists of the last `dtc_days` read from raw telemetry (see
+    frame.py); every vehicle, or only `vehicle_ids` when given."""
     ids = None if vehicle_ids is None else sorted(int(v) for v in vehicle_ids)
     if ids == []:
         return empty_frame()
@@ -189,7 +198,25 @@ def load_frame(
             frame[column] = np.nan
         elif frame[column].dtype != "float64":
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    recent = max(start, now - timedelta(days=dtc_days))
+    dtc = _records(conn, LOAD_DTC, {"start": recent, "now": now, "vehicle_ids": ids})
+    frame[DTC_COLUMN] = _dtc_codes(keys, dtc)
     return frame[list(FRAME_COLUMNS)]
+
+
+def _dtc_codes(keys: np.ndarray, dtc: pd.DataFrame) -> np.ndarray:
+    """Return per frame row (sorted `keys`) the day's reported DTC list: entries joined by spaces, "" when the list
+    was empty, None when the car sent none that day."""
+    out = np.full(len(keys), None, dtype=object)
+    if dtc.empty or not len(keys):
+        return out
+    wanted = _day_keys(dtc)
+    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    hit = keys[pos] == wanted
+    # Every row of LOAD_DTC is a reported list; COPY's CSV reads an empty one back as missing.
+    text = dtc["dtc_list"].astype("object").where(dtc["dtc_list"].notna(), "").to_numpy(dtype=object)
+    out[pos[hit]] = text[hit]
+    return out
 
 
 def load_service_history(

@@ -11,11 +11,13 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from core import forecasts
 from core.db import connect
 from core.leader import LeaderLock, lock_key
+from core.open_meteo import ForecastError, OpenMeteo
 from core.retention import apply_retention
 from core.service import Job, run_periodic
-from core.settings import DatabaseSettings, RetentionSettings
+from core.settings import DatabaseSettings, ForecastSettings, RetentionSettings
 from detection.job import run_pass
 from detection.metrics import DetectionMetrics
 from detection.rule import ConfiguredRule
@@ -69,11 +71,13 @@ def run_scheduled(
     fixed_now: datetime | None = None,
     metrics: DetectionMetrics | None = None,
     retention: RetentionSettings | None = None,
+    forecast: ForecastSettings | None = None,
 ) -> None:
     """Block running a pass every `options.interval_s` seconds until SIGTERM or SIGINT (a repeat is harmless), but
     only while this process holds the leader lock: a second `carecast detect` waits and takes over when the
     first stops or dies. Each pass's report (or its failure) goes to `metrics`. With `retention`, the leader also
-    deletes what is past its retention every `retention.interval_s` seconds (core/retention.py)."""
+    deletes what is past its retention every `retention.interval_s` seconds (core/retention.py), and with
+    `forecast.refresh_s` > 0 it fetches the regions' weather forecasts that often (core/open_meteo.py)."""
     lock = LeaderLock(
         database, key=LOCK_KEY, name="detection", application_name="carecast-detect-lock", log=log
     )
@@ -103,6 +107,8 @@ def run_scheduled(
         ]
         if retention is not None:
             jobs.append(_retention_job(database, retention, log=log, fixed_now=fixed_now))
+        if forecast is not None and forecast.refresh_s > 0:
+            jobs.append(_forecast_job(database, forecast, log=log, fixed_now=fixed_now))
         return jobs
 
     def started() -> None:
@@ -125,3 +131,40 @@ def _retention_job(
             apply_retention(conn, settings=settings, now=fixed_now or datetime.now(UTC), log=log)
 
     return Job("retention", settings.interval_s, run, "retention.failed", misfire_grace_s=60)
+
+
+def refresh_forecasts(
+    database: DatabaseSettings, settings: ForecastSettings, *, now: datetime, log: Any, provider: OpenMeteo
+) -> tuple[int, list[str]]:
+    """Fetch and store each configured region's forecast issued `now` (one failing region never stops the others);
+    return the forecast days stored and the regions that failed. One log line per refresh."""
+    stored, failed = 0, []
+    with connect(database, autocommit=True) as conn:
+        for region in settings.regions:
+            try:
+                stored += forecasts.fetch(
+                    conn, provider=provider, regions=[region], issued=now.date(),
+                    horizon_days=settings.horizon_days, source="open_meteo", now=now,
+                )  # fmt: skip
+            except ForecastError as exc:
+                failed.append(region)
+                log.warning("forecast.region_failed", region=region, error=str(exc))
+    log.info("forecast.refreshed", regions=len(settings.regions), days_stored=stored, failed=",".join(failed))
+    return stored, failed
+
+
+def _forecast_job(
+    database: DatabaseSettings, settings: ForecastSettings, *, log: Any, fixed_now: datetime | None
+) -> Job:
+    """Return the forecast refresh job: every region from the configured Open-Meteo endpoint."""
+
+    def run() -> None:
+        provider = OpenMeteo(url=settings.url, regions=settings.regions, timeout_s=settings.timeout_s)
+        try:
+            refresh_forecasts(
+                database, settings, now=fixed_now or datetime.now(UTC), log=log, provider=provider
+            )
+        finally:
+            provider.close()
+
+    return Job("forecast", settings.refresh_s, run, "forecast.failed", misfire_grace_s=60)

@@ -6,7 +6,7 @@ import os
 
 from pydantic import BaseModel, Field, model_validator
 
-from core.settings import BaseProcessSettings, RetentionSettings, SohSettings
+from core.settings import BaseProcessSettings, ForecastSettings, RetentionSettings, SohSettings
 
 
 class DetectionOptions(BaseModel):
@@ -46,6 +46,8 @@ class Settings(BaseProcessSettings):
     soh: SohSettings = Field(default_factory=SohSettings)
     # Retention of raw telemetry and the outbox (CARECAST_RETENTION__…): detection's leader applies it.
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    # The weather forecast the seasonal rules read ahead of the season (CARECAST_FORECAST__…).
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
 
     @model_validator(mode="after")
     def _ev_rule_reads_the_shared_threshold(self) -> Settings:

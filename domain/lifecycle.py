@@ -33,6 +33,7 @@ class BookingState:
     risk_status: str  # a RiskStatus
     stage: str  # a CaseStage
     is_case_booking: bool  # this suggestion is the one the case is booked on
+    work_started: bool = False  # the "work started" step is stamped
 
 
 def _at_least(stage: str, target: CaseStage) -> bool:
@@ -59,6 +60,15 @@ def check_in(state: BookingState) -> bool:
     return state.stage == CaseStage.BOOKED
 
 
+def start_work(state: BookingState) -> bool:
+    """Return True to record that work on the car started, False when already recorded (or the visit is past it)."""
+    if state.status != BookingStatus.ACCEPTED or not state.is_case_booking:
+        raise LifecycleError("not_booked", "only an accepted booking can be started")
+    if state.stage == CaseStage.BOOKED:
+        raise LifecycleError("not_checked_in", "check the car in before starting work")
+    return state.stage == CaseStage.CHECKED_IN and not state.work_started
+
+
 def complete(state: BookingState, *, outcome: str) -> tuple[CaseStage, CloseReason | None] | None:
     """Return the new (stage, close_reason) for a recorded service outcome, None when already recorded."""
     if outcome not in OUTCOMES:
@@ -82,6 +92,15 @@ def decline(state: BookingState) -> bool:
     if state.status == BookingStatus.EXPIRED:
         raise LifecycleError("offer_unavailable", "this booking option has expired")
     if state.is_case_booking and _at_least(state.stage, CaseStage.CHECKED_IN):
+        raise LifecycleError("already_checked_in", "the car is already at the workshop")
+    return True
+
+
+def reschedule(state: BookingState) -> bool:
+    """Return True when a booked visit may move to another slot: accepted, the case's booking, car not yet in."""
+    if state.status != BookingStatus.ACCEPTED or not state.is_case_booking:
+        raise LifecycleError("not_booked", "only an accepted booking can be moved")
+    if _at_least(state.stage, CaseStage.CHECKED_IN):
         raise LifecycleError("already_checked_in", "the car is already at the workshop")
     return True
 

@@ -23,6 +23,8 @@ class RiskKind(StrEnum):
     TYRE_PRESSURE = "tyre_pressure"
     SUMMER_CARE = "summer_care"
     HOLIDAY_TRIP = "holiday_trip"
+    # A diagnostic trouble code the car stored (Vehicle.Diagnostics.DTCList; catalogue in domain/dtc.py).
+    DTC = "dtc"
     # Filed by the owner (POST /v1/vehicles/{vin}/requests), not by a rule: detection never flags or resolves it.
     OWNER_REQUEST = "owner_request"
 

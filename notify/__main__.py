@@ -18,6 +18,7 @@ from core.log import configure_logging
 from core.messaging import MessagingSettings
 from core.service import Job, run_periodic
 from domain.workdays import ChinaCalendar
+from notify.advisor_alerts import mail_alerts
 from notify.aftercare import run_aftercare
 from notify.channels import Channel, EmailChannel, InAppChannel, SmsChannel, WebhookChannel, WechatChannel
 from notify.job import PassReport, run_pass
@@ -118,10 +119,19 @@ def command(once: bool, now: datetime | None) -> int:
             metrics.observe_pass(report, aftercare=aftercare, outbox=outbox, backlog=backlog)
             return report
 
+    # Negative feedback is e-mailed to the assigned advisor from the push job, so it leaves within seconds.
+    alert_mail = None
+    if options.smtp_host:
+        alert_mail = EmailChannel(host=options.smtp_host, port=options.smtp_port, sender=options.smtp_sender)
+    feedback_page = settings.owner_links.public_url.rstrip("/") + "/advisor/feedback"
+
     def push(now: datetime) -> None:
         # Webhook push to service centers: its own job and connection, so a slow receiver never delays a pass.
         with metrics.failures("push"), connect(settings.database, autocommit=True) as conn:
             metrics.observe_push(deliver_pushes(conn, poster=poster, now=now, retry=options.retry(), log=log))
+            mail_alerts(
+                conn, email=alert_mail, page_url=feedback_page, now=now, retry=options.retry(), log=log
+            )
 
     if once:
         failed = one_pass(now or datetime.now(UTC)).failed

@@ -23,7 +23,7 @@ from notify.sql import (
     OUTREACH_CANDIDATES,
     VISITS_WITHOUT_SURVEY,
 )
-from notify.survey import draw
+from notify.survey import questions_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ def _surveys(conn: psycopg.Connection, *, now: datetime, cadence: CadencePolicy,
     with conn.cursor(row_factory=dict_row) as cur:
         visits = cur.execute(query(VISITS_WITHOUT_SURVEY), {"limit": limit}).fetchall()
     for visit in visits:
-        questions = [q.as_json() for q in draw(visit["risk_id"])]
+        questions = [q.as_json() for q in questions_for(visit["risk_id"])]
         recipient = Recipient(visit["name"], visit["locale"], visit["tz"], visit["segment"])
         message = compose_survey(
             questions,

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
+from domain.dtc import describe
 from domain.evidence import (
     BrakePadsEvidence,
+    DtcEvidence,
     EvBatterySohEvidence,
     Evidence,
     HolidayTripEvidence,
@@ -22,7 +24,7 @@ from domain.evidence import (
     TyrePressureEvidence,
     WinterPrepEvidence,
 )
-from domain.vocabulary import LOCALES, RiskKind
+from domain.vocabulary import LOCALES, Locale, RiskKind
 from notify.booking import BookingOption
 from notify.evidence import readings, shared_limit, window_mean
 from notify.formatting import Formatter
@@ -215,7 +217,7 @@ def _facts(evidence: Evidence, *, fmt: Formatter) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "mean": None, "weak_battery": False, "trend_per_year": None, "remaining_km": None, "holiday": None,
         "holiday_start": None, "due_items": [], "long_trips": None, "hottest": None, "leak_per_week": None,
-        "schedule": None,
+        "schedule": None, "dtc_codes": [], "drivable": None, "mil_on": False,
     }  # fmt: skip
     match evidence:
         case WinterPrepEvidence():
@@ -239,7 +241,20 @@ def _facts(evidence: Evidence, *, fmt: Formatter) -> dict[str, Any]:
             facts |= _holiday(evidence, fmt=fmt)
         case MaintenanceDueEvidence() if evidence.schedule_from is not None:
             facts["schedule"] = _schedule(evidence, fmt=fmt)
+        case DtcEvidence():
+            facts |= _dtc(evidence, fmt=fmt)
     return facts
+
+
+def _dtc(evidence: DtcEvidence, *, fmt: Formatter) -> dict[str, Any]:
+    """A stored trouble code's facts: each code in plain words (domain/dtc.py's catalogue), the MIL, whether to drive."""
+    locale: Locale = "zh-CN" if fmt.locale.language == "zh" else "en"
+    codes = []
+    for c in evidence.codes:
+        entry = describe(c.code)
+        codes.append({"code": c.code, "title": entry.title[locale], "explanation": entry.explanation[locale],
+                      "confirmed": c.confirmed, "mil": c.mil})  # fmt: skip
+    return {"dtc_codes": codes, "drivable": evidence.drivable, "mil_on": bool(evidence.mil_on)}
 
 
 def _schedule(evidence: MaintenanceDueEvidence, *, fmt: Formatter) -> dict[str, Any]:

@@ -182,7 +182,7 @@ def _step(conn: psycopg.Connection, *, risk_id: int, ctx: _Context) -> _Step | N
     options: list[BookingOption] = []
     if decision.purpose is not None and row.risk_status == RiskStatus.OPEN:
         # Every notice carries fresh offers: the old ones are released first so their slots count as free.
-        bookings.release_offers(conn, risk_id=row.risk_id)
+        bookings.release_offers(conn, risk_id=row.risk_id, now=ctx.now)
         options = _offer(conn, row=row, ctx=ctx)
     if decision.purpose is not None:
         _write_message(conn, row=row, purpose=decision.purpose, options=options, ctx=ctx)

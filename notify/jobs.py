@@ -41,6 +41,8 @@ JOBS: Mapping[RiskKind, Job] = MappingProxyType(
         RiskKind.HOLIDAY_TRIP: Job("general", (("TRIP-CHECK-SVC", 1),), timedelta(minutes=45)),
         # the owner's own request: a diagnosis hour with a general technician; parts are quoted at the visit
         RiskKind.OWNER_REQUEST: Job("general", (), timedelta(minutes=60)),
+        # a stored trouble code: a diagnosis hour; the code's skill and likely parts are in the evidence (domain/dtc)
+        RiskKind.DTC: Job("general", (), timedelta(minutes=60)),
     }
 )
 

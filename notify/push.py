@@ -1,5 +1,8 @@
 """Webhook push to service centers: deliver the outbox rows that migration 0016's trigger writes with every new
-booking suggestion, signed per subscription like notify's webhook channel, retried with backoff (at least once).
+booking suggestion and migration 0037's with every center event (core/events.py: offers accepted, declined and
+expired, case stages, negative feedback and its resolution, outreach outcomes, pings), signed per subscription like
+notify's webhook channel, retried with backoff (at least once). During a secret rotation's grace period each push
+carries two signatures, the new secret's first: ``X-Carecast-Signature: sha256=<new>, sha256=<old>``.
 
 Runs as its own scheduled job in the notify process, on its own connection: a slow or dead receiver delays only
 other pushes, never the notify pass. One failure of a subscription in a run skips its other pushes until the next
@@ -41,6 +44,7 @@ from core.egress import (
     connect_address,
     parse_target,
 )
+from domain.events import SUGGESTION_CREATED
 from notify.channels import DeliveryError, Poster
 from notify.signing import RetryPolicy, signature
 from notify.sql import PUSH_DUE, PUSH_LOCK, PUSH_RECORD
@@ -193,15 +197,27 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
             raise
 
 
-def push_headers(secret: bytes, *, event_id: str, body: bytes, timestamp: int) -> dict[str, str]:
-    """Return the headers of one push: event id (dedupe on it), timestamp and HMAC-SHA256 signature."""
+def push_headers(
+    secret: bytes,
+    *,
+    event_id: str,
+    body: bytes,
+    timestamp: int,
+    event_type: str = SUGGESTION_CREATED,
+    previous_secret: bytes | None = None,
+) -> dict[str, str]:
+    """Return the headers of one push: event id (dedupe on it), type, timestamp and HMAC-SHA256 signature (two,
+    comma-separated, while a rotated secret's previous one is in its grace period)."""
+    signatures = [signature(secret, timestamp=timestamp, body=body)]
+    if previous_secret is not None:
+        signatures.append(signature(previous_secret, timestamp=timestamp, body=body))
     return {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "Carecast-Webhook/1",
         EVENT_HEADER: event_id,
-        "X-Carecast-Event": "booking_suggestion.created",
+        "X-Carecast-Event": event_type,
         "X-Carecast-Timestamp": str(timestamp),
-        "X-Carecast-Signature": signature(secret, timestamp=timestamp, body=body),
+        "X-Carecast-Signature": ", ".join(signatures),
     }
 
 
@@ -273,8 +289,14 @@ def deliver_pushes(
 def _attempt(poster: Poster, *, row: Mapping, now: datetime) -> tuple[bool, str, str | None]:
     """Return (delivered, the detail recorded on the row, the precise cause for the log)."""
     body = row["body"].encode()
+    previous = row["previous_secret"]
     headers = push_headers(
-        row["secret"].encode(), event_id=row["event_id"], body=body, timestamp=int(now.timestamp())
+        row["secret"].encode(),
+        event_id=row["event_id"],
+        body=body,
+        timestamp=int(now.timestamp()),
+        event_type=row["type"],
+        previous_secret=None if previous is None else previous.encode(),
     )
     try:
         status = poster.post(row["url"], body=body, headers=headers)

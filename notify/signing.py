@@ -15,8 +15,10 @@ def signature(secret: bytes, *, timestamp: int, body: bytes) -> str:
 
 
 def verify(secret: bytes, *, timestamp: int, body: bytes, header: str) -> bool:
-    """Return True when `header` is the signature of `body` at `timestamp` (constant-time comparison)."""
-    return hmac.compare_digest(signature(secret, timestamp=timestamp, body=body), header)
+    """Return True when `header` (one signature, or several comma-separated during a secret rotation) holds the
+    signature of `body` at `timestamp` with `secret` (constant-time comparisons)."""
+    expected = signature(secret, timestamp=timestamp, body=body)
+    return any(hmac.compare_digest(expected, value.strip()) for value in header.split(","))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import psycopg
 from psycopg import sql
 
+from core import forecasts
 from core.db import query
 from simulators.climate import Climate
+from simulators.forecast import issued_forecasts
 from simulators.history import COLUMNS, Truth, VehicleHistory, vehicle_rows
 from simulators.lifecycle import LifecycleScenario
 from simulators.seed import seed_fleet
@@ -86,4 +89,8 @@ def backfill(conn: psycopg.Connection, *, scenario: LifecycleScenario, chunk: in
         with conn.transaction():
             rows += copy_rows(conn, rows=iter_rows(part, scenario=scenario))
             truths += save_truths(conn, seed=scenario.seed, truths=[t for h in part for t in h.truths])
+    with conn.transaction():  # the forecasts detection reads ahead of the seasons (simulators.forecast)
+        climate = Climate(scenario.seed, scenario.cold_snaps)
+        issued = issued_forecasts(climate, first=scenario.first, days=scenario.days)
+        forecasts.save(conn, forecasts=issued, source="simulator", now=datetime.now(UTC))
     return BackfillReport(len(items), rows, truths, round(time.monotonic() - started, 2))

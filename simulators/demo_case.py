@@ -113,8 +113,11 @@ def walk_case(settings: SimulatorSettings, *, scenario: Scenario, workdir: Path,
         pick = offers[0]
         status, booked = _http("POST", f"{base}/v1/vehicles/{vin}/booking-options/{pick['id']}/accept", owner)
         risk_id, center_id = booked["risk_id"], booked["center_id"]
+        price = (pick.get("estimate") or {}).get("total")
+        price_text = "no price" if price is None else f"¥{price}"
         step(now, "owner", "accept option", status,
-             f"{pick['center']['name']} {pick['slot_start']} with {pick['technician_name']}; stage={booked['stage']}")  # fmt: skip
+             f"{pick['center']['name']} {pick['slot_start']} with {pick['technician_name']}, {price_text}; "
+             f"stage={booked['stage']}")  # fmt: skip
         with psycopg.connect(url) as conn:
             code = scalar(conn, "SELECT code FROM service_center WHERE id = %s", (center_id,))
         key = run_stage(
@@ -123,6 +126,14 @@ def walk_case(settings: SimulatorSettings, *, scenario: Scenario, workdir: Path,
         done = f"{base}/v1/service-centers/{center_id}/bookings/{booked['id']}"
         status, body = _http("POST", f"{done}/check-in", key)
         step(datetime.now(UTC), "center", "check in", status, f"{code}: stage={body.get('stage')}")
+        status, body = _http("POST", f"{done}/start", key)
+        step(
+            datetime.now(UTC),
+            "center",
+            "start work",
+            status,
+            f"work_started_at={body.get('work_started_at')}",
+        )
         used = {"outcome": "fault_confirmed", "parts_used": [{"sku": "BAT-12V-AGM70", "qty": 1}]}
         status, body = _http("POST", f"{done}/complete", key, used)
         step(datetime.now(UTC), "center", "complete", status,
@@ -163,7 +174,7 @@ def walk_case(settings: SimulatorSettings, *, scenario: Scenario, workdir: Path,
             ", ".join(q["id"] for q in survey["questions"]),
         )
         answers = {
-            q["id"]: 2 if q["type"] == "score" else "Had to wait an hour past the slot."
+            q["id"]: {"score": 2, "nps": 3}.get(q["type"], "Had to wait an hour past the slot.")
             for q in survey["questions"]
         }
         status, survey = _http(

@@ -6,6 +6,7 @@ import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from domain.vin import vin_check_digit
 from domain.vocabulary import Powertrain, Segment
@@ -35,6 +36,32 @@ PARTS: dict[str, str] = {
     "AC-SVC-KIT": "A/C check: refrigerant top-up and cabin filter",
     "TRIP-CHECK-SVC": "Pre-trip inspection: brakes, tyres, wipers, lights and fluids",
 }
+
+# List prices in CNY with 13 % VAT included (the simulated centers price that way), in the range Chinese dealers
+# publish for these jobs; a SKU without a price gives no estimate, never a guess.
+PART_PRICES: dict[str, Decimal] = {
+    "BAT-12V-AGM70": Decimal("1280.00"),
+    "HV-DIAG-SVC": Decimal("680.00"),
+    "BRK-PAD-FRONT": Decimal("560.00"),
+    "BRK-PAD-REAR": Decimal("480.00"),
+    "COOLANT-AF-4L": Decimal("198.00"),
+    "WASHER-WINTER-2L": Decimal("38.00"),
+    "WIPER-BLADE-SET": Decimal("168.00"),
+    "SVC-OIL-FILTER-KIT": Decimal("598.00"),
+    "TYRE-SVC-KIT": Decimal("120.00"),
+    "AC-SVC-KIT": Decimal("280.00"),
+    "TRIP-CHECK-SVC": Decimal("0.00"),
+}
+# Labour per hour (VAT included) by region: the big coastal cities cost more.
+HOURLY_RATE: dict[str, Decimal] = {
+    "shanghai": Decimal("320.00"),
+    "beijing": Decimal("300.00"),
+    "guangzhou": Decimal("280.00"),
+    "chengdu": Decimal("240.00"),
+    "harbin": Decimal("220.00"),
+    "urumqi": Decimal("200.00"),
+}
+VAT = Decimal("0.13")
 
 WEEKDAY_HOURS = ["08:30", "18:00"]
 OPENING_HOURS = {d: WEEKDAY_HOURS for d in ("mon", "tue", "wed", "thu", "fri")} | {
@@ -101,6 +128,7 @@ class ServiceCenter:
     tz: str
     opening_hours: dict[str, list[str] | None]
     brands: tuple[str, ...]
+    pickup: bool = False  # its drivers collect and return cars (each region's first center)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +231,7 @@ def _centers(seed: int, per_region: int) -> tuple[list[ServiceCenter], list[Tech
                     region.tz,
                     hours,
                     sold,
+                    pickup=i == 0,
                 )
             )
             names = rng.sample([s + g for s in ZH_SURNAMES for g in ZH_GIVEN], 5)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from domain.vocabulary import Powertrain, RiskKind
 from simulators.climate import REGIONS, Climate
+from simulators.dtc import DTC_LIST, DtcEpisodes
 from simulators.fleet import rng_for
 from simulators.lifecycle import LifecycleScenario, VehiclePlan
 from simulators.seasonal import SeasonalParts
@@ -32,7 +33,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("brake_fluid_pct", "int2"), ("odometer_m", "int8"), ("speed_kmh", "float4"), ("air_temp_c", "float4"),
     ("lat_deg", "float8"), ("lon_deg", "float8"), ("coolant_level", "text"), ("wiper_wear_pct", "int2"),
     ("tire_fl_kpa", "int4"), ("tire_fr_kpa", "int4"), ("tire_rl_kpa", "int4"), ("tire_rr_kpa", "int4"),
-    ("service_km", "float4"), ("service_s", "int4"),
+    ("service_km", "float4"), ("service_s", "int4"), ("dtc_count", "int2"), ("extra", "jsonb"),
 )  # fmt: skip
 CRANK_FAIL_V = 9.0  # the car no longer starts
 REST_FAIL_V = 11.9
@@ -118,6 +119,7 @@ class VehicleHistory:
         self.soh_rate: list[float] = []
         self.seasonal = SeasonalParts(plan, seed=scenario.seed, first=scenario.first, days=scenario.days)
         self.service = ServiceSchedule(plan, seed=scenario.seed)
+        self.dtc = DtcEpisodes(plan, seed=scenario.seed, first=scenario.first, days=scenario.days)
         if plan.vehicle.powertrain is not Powertrain.ICE and self.state.soh < SOH_LIMIT_PCT:
             # An old pack already below the limit on the first day failed before the window (date unknown).
             self._fail("soh", RiskKind.EV_BATTERY_SOH, "fade", scenario.first, None, None)
@@ -310,7 +312,7 @@ class VehicleHistory:
             if day in plan.odometer_glitch_days and minute > 700:
                 odo = max(0, odo - 50_000_000)  # the cluster glitched: 50,000 km less for the rest of the day
             lat, lon = self._where(spot)
-            rep = report if report is not None else (None,) * 13
+            rep = report if report is not None else (None,) * 15
             rows.append((self.vehicle_id, ts, ts + delay, round(lv, 2), round(amps, 1), *hv, *rep[:5], odo,
                          round(speed, 1), round(air, 1), lat, lon, *rep[5:]))  # fmt: skip
 
@@ -323,7 +325,7 @@ class VehicleHistory:
         pads = tuple(max(0, min(100, round(p))) for p in s.pads)
         tires = tuple(round(kpa + rng.uniform(-2, 2)) for kpa in self.seasonal.kpa)
         report = (*pads, max(0, min(100, round(s.fluid))), None if ev else "NORMAL", round(s.wiper), *tires,
-                  *self.service.reading(driven=km > 0))  # fmt: skip
+                  *self.service.reading(driven=km > 0), *self._dtc(day))  # fmt: skip
         air_mid = weather.min_c + 0.6 * span
         if km > 0:
             row(t0 + 15, 0.3, rng.uniform(13.9, 14.4), rng.uniform(5, 25), rng.uniform(20, 85), weather.min_c + 0.2 * span,
@@ -350,6 +352,11 @@ class VehicleHistory:
         row(22 * 60 + 30 + rng.randrange(60), 1.0, rest + rng.uniform(-0.03, 0.03), -rng.uniform(0.05, 0.4), 0.0,
             weather.min_c + 0.25 * span, 0.0)  # fmt: skip
         return rows
+
+    def _dtc(self, day: date) -> tuple[int, dict]:
+        """Return the morning report's DTC count and its extra signals (the DTC list, simulators.dtc)."""
+        codes = self.dtc.reading(day)
+        return len(codes), {DTC_LIST: codes}
 
     def finish(self, last: date) -> None:
         """Add the traction battery's crossing after `last` (extrapolated at the last 30 days' fade) when it comes
@@ -382,6 +389,7 @@ class VehicleHistory:
         vin = self.plan.vehicle.vin
         self.truths.extend(Truth(vin, *event) for event in self.seasonal.finish())
         self.truths.extend(Truth(vin, *event) for event in self.service.finish())
+        self.truths.extend(Truth(vin, *event) for event in self.dtc.truths())
 
 
 def vehicle_rows(history: VehicleHistory, *, first: date, days: int) -> Iterator[tuple]:

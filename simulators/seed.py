@@ -16,7 +16,7 @@ from domain.masterdata.centers import Center
 from domain.masterdata.customers import Customer, Vehicle
 from domain.masterdata.parts import Part, Stock
 from domain.masterdata.staff import Technician
-from simulators.fleet import Fleet
+from simulators.fleet import HOURLY_RATE, PART_PRICES, VAT, Fleet
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,11 @@ class SeedReport:
     vehicles: int
 
 
+# A center that offers pickup: within 15 km, 50 CNY, collected in the morning, returned in the afternoon.
+_PICKUP = {"pickup_offered": True, "pickup_radius_km": 15, "pickup_fee": "50.00",
+           "pickup_windows": "08:00-11:00;14:00-17:00"}  # fmt: skip
+
+
 def fleet_records(
     fleet: Fleet,
 ) -> dict[EntityName, list[Center | Technician | Part | Stock | Customer | Vehicle]]:
@@ -40,7 +45,8 @@ def fleet_records(
         Center.model_validate(
             {"code": c.code, "name": c.name, "city": c.city, "region": c.region, "lat_deg": c.lat_deg,
              "lon_deg": c.lon_deg, "tz": c.tz, "brands": c.brands, "bays": max(bays[c.code], 1),
-             **c.opening_hours}
+             "hourly_rate": HOURLY_RATE.get(c.region), "tax_rate": VAT, "prices_include_tax": True,
+             **(_PICKUP if c.pickup else {}), **c.opening_hours}
         )
         for c in fleet.centers
     ]  # fmt: skip
@@ -62,13 +68,15 @@ def fleet_records(
     vehicles = [
         # model keeps the brand ("Volkswagen Lavida"): messages and pages name the car by it
         Vehicle(vin=v.vin, brand=v.brand, model=f"{v.brand} {v.model}", model_year=v.model_year,
-                powertrain=v.powertrain, owner_ref=v.crm_id, region=v.region)
+                powertrain=v.powertrain, owner_ref=v.crm_id, region=v.region, plate=plate_for(v.vin, v.region))
         for v in fleet.vehicles
     ]  # fmt: skip
     return {
         EntityName.CENTERS: list(centers),
         EntityName.TECHNICIANS: list(technicians),
-        EntityName.PARTS: [Part(sku=sku, name=name) for sku, name in fleet.parts.items()],
+        EntityName.PARTS: [
+            Part(sku=sku, name=name, price=PART_PRICES.get(sku)) for sku, name in fleet.parts.items()
+        ],
         EntityName.STOCK: [
             Stock(center_code=s.center_code, sku=s.sku, on_hand=s.on_hand, restock_days=s.restock_days)
             for s in fleet.stock
@@ -76,6 +84,16 @@ def fleet_records(
         EntityName.CUSTOMERS: list(customers),
         EntityName.VEHICLES: list(vehicles),
     }
+
+
+# region -> the plate prefix of its provincial capital (黑A: Harbin), so seeded plates look like real ones
+_PLATE_PREFIX = {"harbin": "黑A", "beijing": "京A", "shanghai": "沪A", "guangzhou": "粤A", "chengdu": "川A",
+                 "urumqi": "新A"}  # fmt: skip
+
+
+def plate_for(vin: str, region: str) -> str:
+    """Return the seeded car's licence plate: its region's prefix and the VIN's last five characters."""
+    return _PLATE_PREFIX.get(region, "京A") + vin[-5:]
 
 
 def seed_fleet(conn: psycopg.Connection, *, fleet: Fleet, now: datetime | None = None) -> SeedReport:

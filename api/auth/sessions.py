@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 
 from api.auth.signing import signed, unsign
 from api.sql import (
+    ADVISOR_SESSION_CLOSE_ALL,
     ADVISOR_SESSION_DELETE,
     ADVISOR_SESSION_INSERT,
     ADVISOR_SESSION_LOOKUP,
@@ -27,25 +28,32 @@ _LOGIN_PURPOSE = "advisor-login"
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """A logged-in advisor: which key and center, and the token every POST form must carry."""
+    """A logged-in advisor: who, which center (the only one the session may act for), role, and the token every
+    POST form must carry."""
 
-    key_id: int
+    advisor_id: int
     center_id: int
     center_name: str
+    advisor_name: str
+    role: str
     csrf_token: str
+
+    @property
+    def is_admin(self) -> bool:
+        """Return True for a center admin (manages the team)."""
+        return self.role == "center_admin"
 
 
 def _hash(session_id: str) -> bytes:
     return hashlib.sha256(session_id.encode()).digest()
 
 
-def open_session(conn: psycopg.Connection, *, secret: str, key_id: int, center_id: int, ttl_s: float) -> str:
-    """Store a new session and return the signed cookie value for it."""
+def open_session(conn: psycopg.Connection, *, secret: str, advisor_id: int, ttl_s: float) -> str:
+    """Store a new session of this advisor and return the signed cookie value for it."""
     session_id = secrets.token_urlsafe(32)
     params = {
         "id_hash": _hash(session_id),
-        "key_id": key_id,
-        "center_id": center_id,
+        "advisor_id": advisor_id,
         "csrf": secrets.token_urlsafe(24),
         "ttl_s": ttl_s,
     }
@@ -55,7 +63,7 @@ def open_session(conn: psycopg.Connection, *, secret: str, key_id: int, center_i
 
 
 def load_session(conn: psycopg.Connection, *, secret: str, cookie: str | None) -> Session | None:
-    """Return the live session behind a cookie value, or None (unsigned, expired, logged out, key revoked)."""
+    """Return the live session behind a cookie value, or None (unsigned, expired, logged out, advisor deactivated)."""
     session_id = unsign(secret, purpose=_PURPOSE, token=cookie) if cookie else None
     if session_id is None:
         return None
@@ -69,6 +77,11 @@ def close_session(conn: psycopg.Connection, *, secret: str, cookie: str | None) 
     session_id = unsign(secret, purpose=_PURPOSE, token=cookie) if cookie else None
     if session_id is not None:
         conn.execute(query(ADVISOR_SESSION_DELETE), {"id_hash": _hash(session_id)})
+
+
+def close_all(conn: psycopg.Connection, *, advisor_id: int) -> int:
+    """End every session of one advisor (log out everywhere, deactivation); return how many ended."""
+    return conn.execute(query(ADVISOR_SESSION_CLOSE_ALL), {"advisor_id": advisor_id}).rowcount
 
 
 def new_login_csrf(secret: str) -> str:

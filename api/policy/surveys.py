@@ -16,7 +16,8 @@ class InvalidAnswers(CarecastError, ValueError):
 
 
 def validate(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the answers checked against the questions: every score 1-5, text optional, nothing unknown."""
+    """Return the answers checked against the questions: every score 1-5, recommend 0-10 and text optional,
+    nothing unknown."""
     kinds = {q["id"]: q["type"] for q in questions}
     unknown = sorted(set(answers) - set(kinds))
     if unknown:
@@ -27,6 +28,13 @@ def validate(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, Any])
         if kind == "score":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
                 raise InvalidAnswers(f"{qid} needs a score from 1 to 5")
+            clean[qid] = value
+        elif kind == "nps":
+            # The 0-10 recommend question may be skipped; answered, it is a whole number 0-10.
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+                raise InvalidAnswers(f"{qid} needs a whole number from 0 to 10")
             clean[qid] = value
         elif value is not None:
             if not isinstance(value, str) or len(value) > MAX_TEXT:

@@ -1,154 +1,54 @@
-"""The service advisor's page (server-rendered, zh-CN/en): log in with a center key, see and act on bookings.
+"""The service advisor's worklist (server-rendered, zh-CN/en): one card per case of the center's cars, "mine" or
+the whole team, and the actions where the work happens: accept or decline an offer, check the car in, start, complete
+with outcome and parts, move a booked visit, note (logging in: advisor_auth.py; customers: advisor_customers.py).
 
-Not part of the JSON API (hidden from OpenAPI). The browser never holds the key: logging in opens a session whose
-signed random id sits in an httpOnly cookie; every POST form carries the session's CSRF token.
+Not part of the JSON API (hidden from OpenAPI). Every POST form carries the session's CSRF token; every action is
+scoped to the session's center (another center's booking is not found) and leaves an audit row.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import parse_qsl
+from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
 
-from api.auth import sessions
-from api.auth.principals import center_principal
+from api.advisor_pages import AdvisorSession, Form, form_ok, locale_of, render
 from api.deps import Conn
 from api.errors import ApiError
-from api.state import app_state
+from api.store import advisor_desk, repository
 from api.store import bookings as booking_store
-from api.store import repository
-from api.views.advisor_text import TEXT, choose_locale, evidence_lines
+from api.views.advisor_desk_text import WORDS, conflict_reason, refusal
+from api.views.advisor_slots import free_slots
+from api.views.advisor_text import TEXT
+from api.views.advisor_words import zoned
+from api.views.advisor_worklist import MAX_PARTS, Action, Scope, parts_used, worklist
+from core import case_notes
+from core.advisors import record_audit
+from domain.vocabulary import Outcome
 
 router = APIRouter(prefix="/advisor", include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
-LANG_COOKIE = "cc_lang"
-_MAX_FORM_BYTES = 4096
 # fullmatch, never match with "$": that would also accept a trailing newline.
 _CODE = re.compile(r"[a-z_]{1,40}")
 
 
-async def form_fields(request: Request) -> dict[str, str]:
-    """Return the fields of a small urlencoded form body (no multipart: the page only posts short forms)."""
-    body = await request.body()
-    if len(body) > _MAX_FORM_BYTES:
-        raise ApiError(413, "payload_too_large", "form too large")
-    return dict(parse_qsl(body.decode("utf-8", errors="replace"), max_num_fields=10))
+def _scope(value: str | None) -> Scope | None:
+    return Scope(value) if value in (Scope.MINE, Scope.TEAM) else None
 
 
-Form = Annotated[dict[str, str], Depends(form_fields)]
+def _back(scope: Scope | None, **query: str) -> RedirectResponse:
+    """Back to the worklist (in the scope the form came from, if it said) with what happened."""
+    scoped = {"scope": scope.value} if scope is not None else {}
+    return RedirectResponse("/advisor?" + urlencode({**scoped, **query}), status_code=303)
 
 
-def _locale(request: Request) -> str:
-    return choose_locale(
-        requested=request.query_params.get("lang"),
-        cookie=request.cookies.get(LANG_COOKIE),
-        accept_language=request.headers.get("accept-language"),
-    )
-
-
-def _page(request: Request, name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    locale = _locale(request)
-    response = templates.TemplateResponse(
-        request, name, {"locale": locale, "t": TEXT[locale], **context}, status_code=status
-    )
-    if request.query_params.get("lang") == locale:
-        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=True)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
-    return response
-
-
-def _secure(request: Request) -> bool:
-    return app_state(request.app).settings.api.cookie_secure
-
-
-def _login_page(request: Request, *, error: str | None = None, status: int = 200) -> HTMLResponse:
-    token = sessions.new_login_csrf(app_state(request.app).secret)
-    response = _page(request, "advisor/login.html", status=status, csrf_token=token, error=error)
-    response.set_cookie(
-        sessions.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
-    )
-    return response
-
-
-def _session(request: Request, conn: Conn) -> sessions.Session | None:
-    cookie = request.cookies.get(sessions.COOKIE)
-    return sessions.load_session(conn, secret=app_state(request.app).secret, cookie=cookie)
-
-
-def _to_board(query: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/advisor{query}", status_code=303)
-
-
-@router.get("/login")
-def login_form(request: Request) -> HTMLResponse:
-    """Show the login form."""
-    return _login_page(request)
-
-
-@router.post("/login")
-def login(request: Request, conn: Conn, form: Form) -> Response:
-    """Open a session for a valid service-center key and go to the board."""
-    t = TEXT[_locale(request)]
-    secret = app_state(request.app).secret
-    if not sessions.login_csrf_ok(
-        secret, cookie=request.cookies.get(sessions.LOGIN_CSRF_COOKIE), field=form.get("csrf_token")
-    ):
-        return _login_page(request, error=t["bad_form"], status=403)
-    try:
-        caller = center_principal(conn, secret=form.get("api_key", "").strip())
-    except ApiError:
-        caller = None
-    if caller is None or caller.center_id is None:
-        return _login_page(request, error=t["bad_key"], status=401)
-    ttl_s = app_state(request.app).settings.api.session_hours * 3600
-    cookie = sessions.open_session(
-        conn, secret=secret, key_id=caller.key_id, center_id=caller.center_id, ttl_s=ttl_s
-    )
-    conn.commit()  # the redirected GET must find the session
-    response = _to_board()
-    response.set_cookie(
-        sessions.COOKIE, cookie, max_age=int(ttl_s), httponly=True, samesite="lax", secure=_secure(request)
-    )
-    response.delete_cookie(sessions.LOGIN_CSRF_COOKIE)
-    return response
-
-
-@router.post("/logout")
-def logout(request: Request, conn: Conn, form: Form) -> Response:
-    """End the session and go back to the login form."""
-    session = _session(request, conn)
-    if session is not None and sessions.same_token(form.get("csrf_token", ""), session.csrf_token):
-        sessions.close_session(
-            conn, secret=app_state(request.app).secret, cookie=request.cookies.get(sessions.COOKIE)
-        )
-        conn.commit()
-    response = RedirectResponse("/advisor/login", status_code=303)
-    response.delete_cookie(sessions.COOKIE)
-    return response
-
-
-def _row_for_page(row: dict[str, Any], *, locale: str) -> dict[str, Any]:
-    local = row["slot_start"].astimezone(ZoneInfo(row["tz"]))
-    lines = evidence_lines(row["kind"], row["evidence"], locale=locale)
-    pickup = row["pickup_at"].astimezone(ZoneInfo(row["tz"])) if row.get("pickup_at") else None
-    return {
-        **row,
-        "slot_local": local.strftime("%Y-%m-%d %H:%M"),
-        "pickup_local": pickup.strftime("%Y-%m-%d %H:%M") if pickup else None,
-        "evidence_lines": lines,
-    }
-
-
-def _reply_for_page(row: dict[str, Any]) -> dict[str, Any]:
+def _offset_row(row: dict[str, Any]) -> dict[str, Any]:
     """A reply with its time in the center's zone, zone named: ``2026-12-07 12:10 +08:00 (Asia/Shanghai)``."""
     local = row["created_at"].astimezone(ZoneInfo(row["tz"]))
     offset = local.strftime("%z")
@@ -156,57 +56,181 @@ def _reply_for_page(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("")
-def board(request: Request, conn: Conn) -> Response:
-    """Show live suggestions (with evidence), booked visits, open cases, bookings to rebook (the dealer's data now
-    rules them out), outreach tasks, survey alerts and owners' replies."""
-    session = _session(request, conn)
-    if session is None:
-        return RedirectResponse("/advisor/login", status_code=303)
-    locale = _locale(request)
-    t = TEXT[locale]
-    rows = [
-        _row_for_page(r, locale=locale)
-        for r in repository.advisor_board(conn, center_id=session.center_id, now=datetime.now(UTC))
-    ]
+def board(request: Request, conn: Conn, session: AdvisorSession) -> Response:
+    """Show the worklist: booked visits and offers waiting, one card per case, mine or the team's; bookings the
+    dealer's data rules out; owners' replies."""
+    locale = locale_of(request)
+    scope = _scope(request.query_params.get("scope"))
+    now = datetime.now(UTC)
+    rows = repository.advisor_board(conn, center_id=session.center_id, now=now)
+    if scope is None:  # "mine" by default; the team's for an advisor without customers of their own here
+        mine = any(row["advisor_id"] == session.advisor_id for row in rows)
+        scope = Scope.MINE if mine else Scope.TEAM
+    cards = worklist(rows, locale=locale, advisor_id=session.advisor_id, scope=scope)
     feed = repository.advisor_feed_items(conn, center_id=session.center_id)
-    done = request.query_params.get("done")
+    conflicts = [
+        {**i, "reason_text": conflict_reason(i["reason"], locale)}
+        for i in feed
+        if i["kind"] == "booking_conflict"
+    ]
+    done = request.query_params.get("done", "")
     refused = request.query_params.get("refused", "")
-    return _page(
+    w = WORDS[locale]
+    return render(
         request,
         "advisor/board.html",
-        center_name=session.center_name,
+        session=session,
         csrf_token=session.csrf_token,
-        suggested=[r for r in rows if r["status"] == "suggested"],
-        booked=[r for r in rows if r["status"] == "accepted"],
-        cases=repository.open_cases(conn, center_id=session.center_id, after_id=0, limit=100),
-        conflicts=[i for i in feed if i["kind"] == "booking_conflict"],
-        outreach=[i for i in feed if i["kind"] == "outreach"],
-        survey_alerts=[i for i in feed if i["kind"] == "low_feedback"],
-        replies=[
-            _reply_for_page(r) for r in repository.advisor_owner_replies(conn, center_id=session.center_id)
-        ],
-        flash=t.get(done) if done in ("accepted", "declined") else None,
-        error=t["refused"] + refused if _CODE.fullmatch(refused) else None,
+        active="worklist",
+        w=w,
+        scope=scope.value,
+        booked=[c for c in cards if c.booked is not None],
+        offered=[c for c in cards if c.booked is None],
+        parts=advisor_desk.center_parts(conn, center_id=session.center_id),
+        outcomes=[o.value for o in Outcome],
+        max_parts=MAX_PARTS,
+        conflicts=conflicts,
+        replies=[_offset_row(r) for r in repository.advisor_owner_replies(conn, center_id=session.center_id)],
+        flash=w.get(f"done_{done}") if done in {a.value for a in Action} | {"note"} else None,
+        error=TEXT[locale]["refused"] + refusal(refused, locale) if _CODE.fullmatch(refused) else None,
     )
 
 
-@router.post("/bookings/{booking_id}/{action}")
-def act(request: Request, conn: Conn, form: Form, booking_id: int, action: str) -> Response:
-    """Accept or decline one of the center's bookings, then show the board again."""
-    session = _session(request, conn)
-    if session is None:
-        return RedirectResponse("/advisor/login", status_code=303)
-    if not sessions.same_token(form.get("csrf_token", ""), session.csrf_token):
-        return _to_board("?refused=invalid_form")
-    if action not in ("accept", "decline") or not 0 < booking_id < 2**63:
-        return _to_board("?refused=not_found")
+def _action_of(
+    conn: Conn, session: Any, booking_id: int, action: Action, form: dict[str, str]
+) -> Callable[[], dict[str, Any]]:
+    center_id = session.center_id
+    if action is Action.ACCEPT:
+        return lambda: booking_store.accept(conn, booking_id=booking_id, by="center", center_id=center_id)
+    if action is Action.DECLINE:
+        return lambda: booking_store.decline(conn, booking_id=booking_id, center_id=center_id)
+    if action is Action.CHECK_IN:
+        return lambda: booking_store.check_in(conn, booking_id=booking_id, center_id=center_id)
+    if action is Action.START:
+        return lambda: booking_store.start_work(conn, booking_id=booking_id, center_id=center_id)
+    if action is Action.COMPLETE:
+        outcome = form.get("outcome", "")
+        if outcome not in {o.value for o in Outcome}:
+            raise ApiError(422, "invalid_outcome", "choose an outcome")
+        stock = {p["sku"] for p in advisor_desk.center_parts(conn, center_id=center_id)}
+        used = parts_used(form, stock)
+        if used is None:
+            raise ApiError(422, "invalid_part", "parts must come from the center's stock")
+        return lambda: booking_store.complete(
+            conn, booking_id=booking_id, center_id=center_id, outcome=outcome, parts_used=used
+        )
     try:
-        if action == "accept":
-            booking_store.accept(conn, booking_id=booking_id, by="center", center_id=session.center_id)
-        else:
-            booking_store.decline(conn, booking_id=booking_id, center_id=session.center_id)
+        slot = datetime.fromisoformat(form.get("slot", ""))
+    except ValueError as exc:
+        raise ApiError(422, "slot_taken", "choose one of the free slots") from exc
+    if slot.tzinfo is None:
+        raise ApiError(422, "slot_taken", "choose one of the free slots")
+    return lambda: booking_store.reschedule(conn, booking_id=booking_id, center_id=center_id, slot_start=slot)
+
+
+@router.post("/bookings/{booking_id}/{action}")
+def act(
+    request: Request, conn: Conn, session: AdvisorSession, form: Form, booking_id: int, action: str
+) -> Response:
+    """Take one step on one of the center's bookings (accept, decline, check in, start, complete, reschedule),
+    record who did it, and show the worklist again."""
+    scope = _scope(form.get("scope"))
+    if not form_ok(session, form):
+        return _back(scope, refused="invalid_form")
+    try:
+        step = Action(action)
+    except ValueError:
+        return _back(scope, refused="not_found")
+    if not 0 < booking_id < 2**63:
+        return _back(scope, refused="not_found")
+    now = datetime.now(UTC)
+    try:
+        with conn.transaction():
+            result = _action_of(conn, session, booking_id, step, form)()
+            detail = {"status": result.get("status"), "stage": result.get("stage")}
+            if step is Action.COMPLETE:
+                detail["outcome"] = form.get("outcome")
+            if step is Action.RESCHEDULE:
+                detail["slot_start"] = form.get("slot")
+            record_audit(
+                conn,
+                center_id=session.center_id,
+                advisor_id=session.advisor_id,
+                action=f"booking.{step.value}",
+                subject=f"booking:{booking_id}",
+                detail=detail,
+                now=now,
+            )
     except ApiError as exc:
         conn.rollback()
-        return _to_board(f"?refused={exc.code}")
+        return _back(scope, refused=exc.code)
     conn.commit()
-    return _to_board(f"?done={action}ed")
+    return _back(scope, done=step.value)
+
+
+@router.get("/bookings/{booking_id}/reschedule")
+def reschedule_form(request: Request, conn: Conn, session: AdvisorSession, booking_id: int) -> Response:
+    """Show the booked technician's free slots ahead, each a button that moves the visit there."""
+    now = datetime.now(UTC)
+    scope = _scope(request.query_params.get("scope"))
+    found = (
+        advisor_desk.reschedule_context(conn, booking_id=booking_id, center_id=session.center_id, now=now)
+        if 0 < booking_id < 2**63
+        else None
+    )
+    if found is None:
+        return _back(scope, refused="not_found")
+    slots = free_slots(
+        opening_hours=found.opening_hours,
+        tz=found.tz,
+        length=found.slot_end - found.slot_start,
+        busy=found.busy,
+        closed_days=found.closed_days,
+        now=now,
+    )
+    return render(
+        request,
+        "advisor/reschedule.html",
+        session=session,
+        csrf_token=session.csrf_token,
+        active="worklist",
+        w=WORDS[locale_of(request)],
+        scope=scope.value if scope else "",
+        booking_id=booking_id,
+        current=zoned(found.slot_start, found.tz),
+        slots=[(slot.isoformat(), zoned(slot, found.tz)) for slot in slots],
+    )
+
+
+@router.post("/cases/{risk_id}/notes")
+def add_note(request: Request, conn: Conn, session: AdvisorSession, form: Form, risk_id: int) -> Response:
+    """Add the advisor's note to one of the center's cases."""
+    scope = _scope(form.get("scope"))
+    back = form.get("back", "")
+    if not form_ok(session, form):
+        return _back(scope, refused="invalid_form")
+    if not 0 < risk_id < 2**63:
+        return _back(scope, refused="not_found")
+    body = form.get("body", "")
+    if not 0 < len(body.strip()) <= case_notes.MAX_CHARS:
+        return _back(scope, refused="invalid_note")
+    now = datetime.now(UTC)
+    note_id = case_notes.add_note(
+        conn, risk_id=risk_id, center_id=session.center_id, advisor_id=session.advisor_id, body=body, now=now
+    )
+    if note_id is None:
+        conn.rollback()
+        return _back(scope, refused="not_found")
+    record_audit(
+        conn,
+        center_id=session.center_id,
+        advisor_id=session.advisor_id,
+        action="case.note",
+        subject=f"case:{risk_id}",
+        detail={"note_id": note_id},
+        now=now,
+    )
+    conn.commit()
+    if back.isdigit():
+        return RedirectResponse(f"/advisor/customers/{back}?done=note", status_code=303)
+    return _back(scope, done="note")

@@ -1,4 +1,5 @@
-"""Booking actions: owners and centers accept options; centers decline, check in and record the outcome.
+"""Booking actions: owners and centers accept options; centers decline, check in, start work and record the
+outcome.
 
 Every action is idempotent: repeating it answers the current state, and an ``Idempotency-Key`` header replays the
 first answer exactly. Two accepts of overlapping slots of one technician never both succeed (409 ``slot_taken``).
@@ -89,6 +90,25 @@ def center_check_in(
         key=idempotency_key,
         request={"booking": booking_id, "center": center_id},
         action=lambda: booking_store.check_in(conn, booking_id=booking_id, center_id=center_id),
+    )
+
+
+@router.post(
+    "/v1/service-centers/{center_id}/bookings/{booking_id}/start",
+    response_model=BookingState,
+    summary="Record that work on the car started",
+    responses=RESPONSES,
+)
+def center_start(
+    conn: Conn, caller: CenterScope, center_id: Id, booking_id: Id, idempotency_key: IdempotencyKey = None
+) -> Any:
+    """Stamp the "work started" step of a checked-in car; the owner page shows it between check-in and ready."""
+    return booking_store.idempotent(
+        conn,
+        scope=f"key:{caller.key_id}:start",
+        key=idempotency_key,
+        request={"booking": booking_id, "center": center_id},
+        action=lambda: booking_store.start_work(conn, booking_id=booking_id, center_id=center_id),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -17,7 +18,9 @@ from api.routes.vehicles import Vin
 from api.schemas.common import ErrorResponse, error_responses
 from api.schemas.feedback import FeedPage, Survey, SurveyAnswers, SurveyList
 from api.sql import CENTER_FEED, FEED_LOW_FEEDBACK, SURVEY_ANSWER, SURVEY_LIST, SURVEY_LOCK
+from core import feedback as feedback_loop
 from core.db import query
+from domain.feedback import negative_answers
 
 router = APIRouter(tags=["feedback"])
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -63,6 +66,10 @@ def answer_survey(conn: Conn, owner: OwnerCaller, vin: Vin, survey_id: Id, body:
             .execute(query(SURVEY_ANSWER), {"survey_id": survey_id, "answers": Jsonb(answers)})
             .fetchone()
         )
+        negative = negative_answers(survey["questions"], answers)
+        if negative:
+            # Tracked, assigned to the customer's advisor, pushed (event and e-mail): core/feedback.py.
+            feedback_loop.open_alert(conn, survey_id=survey_id, negative=negative, now=datetime.now(UTC))
         low = surveys.low_scores(survey["questions"], answers)
         if low:
             case = {

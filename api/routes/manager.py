@@ -12,7 +12,8 @@ from fastapi import APIRouter, Query
 from api.deps import AdminCaller, Conn
 from api.schemas.common import error_responses
 from api.schemas.manager import ManagerReport
-from api.store import repository
+from api.store import feedback_loop, repository
+from api.views.feedback_loop import metrics_out
 from core.outcomes import rule_outcomes
 
 router = APIRouter(prefix="/v1/manager", tags=["managers"])
@@ -29,14 +30,17 @@ def report(
     _admin: AdminCaller,
     days: Annotated[int, Query(ge=1, le=730, description="Look back this many days")] = 90,
 ) -> ManagerReport:
-    """Return per-rule outcomes (precision, lead days) and per-center response times; admin keys only."""
+    """Return per-rule outcomes (precision, lead days), per-center response times, satisfaction and the feedback
+    loop's numbers (alert response times, recovery, NPS, repeat visits, per advisor); admin keys only."""
     since = datetime.now(UTC) - timedelta(days=days)
     rules = [{**asdict(r), "precision": r.precision} for r in rule_outcomes(conn, since=since)]
     scores = repository.satisfaction(conn, since=since)
+    loops = feedback_loop.center_loops(conn, since=since)
     centers = [
         {
             **c,
             "satisfaction": scores.get(c["center_id"], {"answered": 0, "mean_score": None, "low_scores": 0}),
+            "feedback": metrics_out(loops.get(c["center_id"])),
         }
         for c in repository.center_response(conn, since=since)
     ]

@@ -110,6 +110,7 @@ def page(request: Request, conn: Conn, token: str) -> Response:
         case if risk_live else {**case, "kind": None, "evidence": None, "stage": "detected"},
         options=store.options(conn, link=link, now=now) if risk_live else [],
         survey=store.survey(conn, link=link) if risk_live else None,
+        messages=store.messages(conn, link=link) if case["risk_id"] is not None else [],
         has_chart=risk_live and case["kind"] in owner_charts.SERIES,
         locale=locale,
         now=now,
@@ -309,6 +310,8 @@ def answer(request: Request, conn: Conn, form: Form, token: str) -> Response:
         value = form.get(q["id"], "").strip()
         if q["type"] == "score":
             answers[q["id"]] = int(value) if value.isdigit() and len(value) == 1 else value
+        elif q["type"] == "nps" and value:
+            answers[q["id"]] = int(value) if value.isdigit() and len(value) <= 2 else value
         elif value:
             answers[q["id"]] = value
     owner = OwnerPrincipal(token_id=0, customer_id=link.customer_id)

@@ -63,6 +63,8 @@ class BookingState(BaseModel):
     slot_end: UtcDateTime
     accepted_at: UtcDateTime | None = None
     accepted_by: Literal["owner", "center"] | None = None
+    checked_in_at: UtcDateTime | None = None
+    work_started_at: UtcDateTime | None = None
     outcome: Literal["fault_confirmed", "no_fault_found"] | None = None
     muted: bool = False
     estimate: Estimate | None = Field(

@@ -10,10 +10,10 @@ from api.schemas.common import RequestModel, UtcDateTime
 
 
 class SurveyQuestion(BaseModel):
-    """One question: a 1-5 score or free text, in both locales."""
+    """One question: a 1-5 score, a 0-10 recommend answer (nps) or free text, in both locales."""
 
     id: str
-    type: Literal["score", "text"]
+    type: Literal["score", "nps", "text"]
     en: str
     zh_cn: str = Field(alias="zh-CN", serialization_alias="zh-CN")
 
@@ -36,7 +36,7 @@ class SurveyList(BaseModel):
 
 
 class SurveyAnswers(RequestModel):
-    """Answers by question id: an integer 1-5 for scores, text for the free question."""
+    """Answers by question id: an integer 1-5 for scores, 0-10 for the recommend question, text for the free one."""
 
     answers: dict[str, int | str] = Field(examples=[{"q_explained": 4, "q_comment": "Quick and friendly."}])
 

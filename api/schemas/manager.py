@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from api.schemas.common import UtcDateTime
+from api.schemas.feedback_loop import FeedbackMetrics
 from domain.vocabulary import RiskKind
 
 
@@ -53,6 +54,9 @@ class CenterResponse(BaseModel):
     accept_hours_p90: float | None = None
     booked_to_check_in_hours_median: float | None = None
     satisfaction: Satisfaction
+    feedback: FeedbackMetrics = Field(
+        description="The closed feedback loop: alert response times, recovery, NPS, repeat visits, dimensions, advisors"
+    )
 
 
 class ManagerReport(BaseModel):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import RequestModel, UtcDateTime
+from domain.events import SUGGESTION_CREATED, EventType
 
 
 class WebhookCreate(RequestModel):
@@ -52,7 +51,10 @@ class WebhookCreated(BaseModel):
         description="HMAC-SHA256 key of `X-Carecast-Signature`; shown only once",
     )
     created_at: UtcDateTime
-    events: list[Literal["booking_suggestion.created"]] = ["booking_suggestion.created"]
+    events: list[str] = Field(
+        default=[SUGGESTION_CREATED, *(e.value for e in EventType if e is not EventType.WEBHOOK_PING)],
+        description='What the subscription receives (docs/api.md, "Webhook events"); pings only on request',
+    )
 
 
 class WebhookPage(BaseModel):

@@ -1,6 +1,6 @@
--- A live session whose key is still live (revoking the key, or its expiry, ends its sessions).
-SELECT s.key_id, s.center_id, s.csrf_token, sc.name AS center_name
+-- A live session of an advisor who is still active and still has a password (deactivating ends the sessions).
+SELECT s.advisor_id, a.center_id, sc.name AS center_name, a.name AS advisor_name, a.role, s.csrf_token
 FROM advisor_session s
-JOIN api_key k ON k.id = s.key_id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
-JOIN service_center sc ON sc.id = s.center_id
+JOIN advisor a ON a.id = s.advisor_id AND a.active AND a.password_hash IS NOT NULL
+JOIN service_center sc ON sc.id = a.center_id
 WHERE s.id_hash = %(id_hash)s AND s.expires_at > now()

@@ -2,7 +2,9 @@
 -- a center (center_id) or an owner (vin + customer_id: the car's owner now, and the one the option was offered to;
 -- after a resale the buyer cannot act on the seller's options); out-of-scope rows are simply not found.
 SELECT b.id, b.risk_id, b.vehicle_id, b.center_id, b.technician_id, b.status, b.slot_start, b.slot_end, b.parts,
-       r.status AS risk_status, coalesce(k.stage, 'detected') AS stage, k.booking_id, k.outcome, k.muted
+       b.pickup_at,
+       r.status AS risk_status, coalesce(k.stage, 'detected') AS stage, k.booking_id, k.outcome, k.muted,
+       k.work_started_at
 FROM booking_suggestion b
 JOIN risk r ON r.id = b.risk_id
 JOIN vehicle v ON v.id = b.vehicle_id

@@ -1,20 +1,13 @@
 -- What the owner page shows for one link: the car and its owner (only while the car is still theirs), the link's
--- risk with its case, the owner's "another time" request (owner_replan) and the newest message about it that was
--- not cancelled.
+-- risk with its case and the owner's "another time" request (owner_replan).
 SELECT v.vin, v.model, v.powertrain, c.name AS customer_name, c.locale, c.tz,
        r.id AS risk_id, r.kind, r.severity, r.status AS risk_status, r.diagnosis, r.evidence, r.predicted_date,
-       coalesce(k.stage, 'detected') AS stage, k.booking_id, k.booked_at, k.checked_in_at, k.serviced_at,
+       coalesce(k.stage, 'detected') AS stage, k.booking_id, k.booked_at, k.checked_in_at, k.work_started_at, k.serviced_at,
        k.verified_at, k.closed_at, k.close_reason,
-       m.subject AS message_subject, m.body AS message_body,
        o.requested_at AS replan_requested_at, o.planned_at AS replan_planned_at
 FROM vehicle v
 JOIN customer c ON c.id = v.customer_id
 LEFT JOIN risk r ON r.id = %(risk_id)s::bigint AND r.vehicle_id = v.id
 LEFT JOIN care_case k ON k.risk_id = r.id
 LEFT JOIN owner_replan o ON o.risk_id = r.id
-LEFT JOIN LATERAL (
-    SELECT cm.subject, cm.body FROM care_message cm
-    WHERE cm.risk_id = r.id AND cm.customer_id = c.id AND cm.status <> 'cancelled'
-    ORDER BY cm.id DESC LIMIT 1
-) m ON true
 WHERE v.id = %(vehicle_id)s AND v.customer_id = %(customer_id)s

@@ -53,6 +53,7 @@ def _lock(
         risk_status=row["risk_status"],
         stage=row["stage"],
         is_case_booking=row["booking_id"] == row["id"],
+        work_started=row["work_started_at"] is not None,
     )
     return row, state
 
@@ -116,7 +117,7 @@ def accept(
                 pickup_store.apply(conn, booking_id=booking_id, choice=pickup, speed_kmh=pickup_speed_kmh)
             _hold_slot(conn, booking_id=booking_id, by=by, now=now)
             _parts(conn, row, sign=+1)
-            bookings.release_others(conn, risk_id=row["risk_id"], booking_id=booking_id)
+            bookings.release_others(conn, risk_id=row["risk_id"], booking_id=booking_id, now=now)
             _move(conn, row, stage=CaseStage.BOOKED, now=now, booking_id=booking_id)
         return state(conn, booking_id=booking_id)
 
@@ -127,7 +128,7 @@ def decline(conn: psycopg.Connection, *, booking_id: int, mute: bool = False, **
         row, current = _lock(conn, booking_id=booking_id, **scope)
         now = datetime.now(UTC)
         if _verdict(lifecycle.decline, current):
-            bookings.decline(conn, booking_id=booking_id)
+            bookings.decline(conn, booking_id=booking_id, now=now)
             if current.status == BookingStatus.ACCEPTED:
                 _parts(conn, row, sign=-1)
                 cases.unbook(conn, risk_id=row["risk_id"], mute=mute, now=now)
@@ -142,6 +143,15 @@ def check_in(conn: psycopg.Connection, *, booking_id: int, center_id: int) -> di
         row, current = _lock(conn, booking_id=booking_id, center_id=center_id)
         if _verdict(lifecycle.check_in, current):
             _move(conn, row, stage=CaseStage.CHECKED_IN, now=datetime.now(UTC))
+        return state(conn, booking_id=booking_id)
+
+
+def start_work(conn: psycopg.Connection, *, booking_id: int, center_id: int) -> dict[str, Any]:
+    """Record that work on the checked-in car started (the owner sees the step)."""
+    with conn.transaction():
+        row, current = _lock(conn, booking_id=booking_id, center_id=center_id)
+        if _verdict(lifecycle.start_work, current):
+            cases.start_work(conn, risk_id=row["risk_id"], now=datetime.now(UTC))
         return state(conn, booking_id=booking_id)
 
 
@@ -172,6 +182,25 @@ def complete(
                 parts_used=Jsonb(parts_used),
                 close_reason=close_reason,
             )
+        return state(conn, booking_id=booking_id)
+
+
+def reschedule(
+    conn: psycopg.Connection, *, booking_id: int, center_id: int, slot_start: datetime
+) -> dict[str, Any]:
+    """Move a booked visit (car not yet in) to another slot of its technician, same length; 409 when the slot is
+    taken or the owner's pickup is planned around the old one."""
+    with conn.transaction():
+        row, current = _lock(conn, booking_id=booking_id, center_id=center_id)
+        _verdict(lifecycle.reschedule, current)
+        if row.get("pickup_at") is not None:
+            raise ApiError(409, "pickup_planned", "a pickup is planned for this visit; the owner must rebook")
+        slot_end = slot_start + (row["slot_end"] - row["slot_start"])
+        try:
+            with conn.transaction():
+                bookings.reschedule(conn, booking_id=booking_id, slot_start=slot_start, slot_end=slot_end)
+        except psycopg.errors.ExclusionViolation as exc:
+            raise ApiError(409, "slot_taken", "this slot is taken; choose another") from exc
         return state(conn, booking_id=booking_id)
 
 

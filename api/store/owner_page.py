@@ -1,4 +1,4 @@
-"""Database reads of the owner page (/o/<token>): the link's case, its options and its survey."""
+"""Database reads of the owner page (/o/<token>): the link's case, its options, its survey and the messages sent."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from api.sql import OWNER_PAGE_CASE, OWNER_PAGE_OPTIONS, OWNER_PAGE_SURVEY
+from api.sql import OWNER_PAGE_CASE, OWNER_PAGE_MESSAGES, OWNER_PAGE_OPTIONS, OWNER_PAGE_SURVEY
 from core.db import query
 from core.owner_links import OwnerLink
 
@@ -18,7 +18,7 @@ def _params(link: OwnerLink) -> dict[str, Any]:
 
 
 def case(conn: psycopg.Connection, *, link: OwnerLink) -> dict[str, Any] | None:
-    """Return the car, its owner and the link's risk with its case and newest message; None when not theirs."""
+    """Return the car, its owner and the link's risk with its case; None when the car is not theirs."""
     return conn.cursor(row_factory=dict_row).execute(query(OWNER_PAGE_CASE), _params(link)).fetchone()
 
 
@@ -31,3 +31,8 @@ def options(conn: psycopg.Connection, *, link: OwnerLink, now: datetime) -> list
 def survey(conn: psycopg.Connection, *, link: OwnerLink) -> dict[str, Any] | None:
     """Return the risk's after-visit survey sent to this owner, if any."""
     return conn.cursor(row_factory=dict_row).execute(query(OWNER_PAGE_SURVEY), _params(link)).fetchone()
+
+
+def messages(conn: psycopg.Connection, *, link: OwnerLink) -> list[dict[str, Any]]:
+    """Return the messages sent to this owner about the link's risk (care message, progress), newest first."""
+    return conn.cursor(row_factory=dict_row).execute(query(OWNER_PAGE_MESSAGES), _params(link)).fetchall()

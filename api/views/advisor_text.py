@@ -1,28 +1,63 @@
-"""Words of the advisor page in zh-CN and en, which language a request gets, and a risk's evidence as lines an
-advisor reads (pure, no I/O)."""
+"""Words of the advisor pages in zh-CN and en and which language a request gets (pure, no I/O); the worklist's
+own words live in advisor_desk_text.py, risks in words in advisor_words.py."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
-from domain.evidence import (
-    Comparison,
-    OwnerRequestEvidence,
-    SummerCareEvidence,
-    WinterPrepEvidence,
-    parse_evidence,
-)
 from domain.vocabulary import LOCALES
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "Carecast — service advisor",
         "login": "Log in",
-        "key": "Service-center API key",
-        "login_help": "Paste the key your administrator created with `carecast keys create`.",
-        "bad_key": "This key is invalid, revoked, or not a service-center key.",
+        "email": "E-mail",
+        "password": "Password",
+        "password_again": "Password again",
+        "login_help": "No account yet? Your center admin sends you a one-time link to set your password.",
+        "bad_login": "Wrong e-mail or password, or the account is inactive.",
+        "too_many": "Too many attempts; please wait a minute and try again.",
+        "logout_everywhere": "Log out everywhere",
+        "set_password": "Set password",
+        "welcome": "Set the password of your advisor account:",
+        "password_rule": "At least 10 characters.",
+        "link_dead": "This link is used, expired or unknown. Ask your center admin for a new one.",
+        "password_mismatch": "The two passwords differ.",
+        "password_too_short": "The password needs at least 10 characters.",
+        "password_too_long": "The password is too long (200 characters at most).",
+        "team": "Team",
+        "name": "Name",
+        "role": "Role",
+        "role_advisor": "Advisor",
+        "role_center_admin": "Center admin",
+        "customers_assigned": "Customers",
+        "account": "Account",
+        "account_active": "Active",
+        "account_invited": "Invited, no password yet",
+        "account_inactive": "Deactivated",
+        "account_none": "No account (DMS only)",
+        "invite": "Invite",
+        "invite_title": "Invite an advisor",
+        "invite_link_once": "Send this one-time link to {name}; it is shown only now and works once:",
+        "reset_link_once": "Send this one-time password-reset link to {name}; it is shown only now and works once:",
+        "change_role": "Change role",
+        "deactivate": "Deactivate",
+        "reset_link": "Reset link",
+        "audit": "Recent activity",
+        "when": "When",
+        "who": "Who",
+        "what": "What",
+        "operator": "Operator (command line)",
+        "team_done": "Done.",
+        "team_refused": "Refused: ",
+        "team_refused_self": "You cannot change or deactivate your own account here.",
+        "audit_team.invite": "Invited an advisor",
+        "audit_team.role": "Changed a role",
+        "audit_team.deactivate": "Deactivated an advisor",
+        "audit_team.reset_link": "Issued a password-reset link",
+        "audit_account.invite_accepted": "Accepted the invitation",
+        "audit_account.reset_accepted": "Set a new password",
+        "audit_account.logout_everywhere": "Logged out everywhere",
+        "audit_account.login": "Logged in",
+        "audit_account.login_failed": "Failed login (wrong password or inactive)",
         "bad_form": "The form expired; please try again.",
         "logout": "Log out",
         "suggestions": "Suggested bookings",
@@ -41,7 +76,7 @@ TEXT: dict[str, dict[str, str]] = {
         "decline": "Decline",
         "accepted": "Booking accepted.",
         "declined": "Booking declined.",
-        "refused": "That booking could not be changed: ",
+        "refused": "That could not be done: ",
         "cases": "Open cases",
         "stage": "Stage",
         "conflicts": "Bookings to rebook",
@@ -56,13 +91,63 @@ TEXT: dict[str, dict[str, str]] = {
         "via_email": "e-mail",
         "via_sms": "SMS",
         "language": "中文",
+        "nav_worklist": "Worklist",
+        "nav_customers": "Customers",
+        "nav_feedback": "Feedback",
+        "nav_team": "Team",
     },
     "zh-CN": {
         "title": "Carecast — 服务顾问",
         "login": "登录",
-        "key": "服务站 API 密钥",
-        "login_help": "请粘贴管理员用 `carecast keys create` 创建的密钥。",
-        "bad_key": "密钥无效、已吊销，或不是服务站密钥。",
+        "email": "邮箱",
+        "password": "密码",
+        "password_again": "再次输入密码",
+        "login_help": "还没有账号？请服务站管理员发送一次性链接来设置密码。",
+        "bad_login": "邮箱或密码错误，或账号已停用。",
+        "too_many": "尝试次数过多，请稍等一分钟再试。",
+        "logout_everywhere": "在所有设备上退出",
+        "set_password": "设置密码",
+        "welcome": "请为您的服务顾问账号设置密码：",
+        "password_rule": "至少 10 个字符。",
+        "link_dead": "该链接已使用、已过期或无效。请向服务站管理员索取新链接。",
+        "password_mismatch": "两次输入的密码不一致。",
+        "password_too_short": "密码至少需要 10 个字符。",
+        "password_too_long": "密码过长（最多 200 个字符）。",
+        "team": "团队",
+        "name": "姓名",
+        "role": "角色",
+        "role_advisor": "服务顾问",
+        "role_center_admin": "服务站管理员",
+        "customers_assigned": "负责客户",
+        "account": "账号",
+        "account_active": "已启用",
+        "account_invited": "已邀请，尚未设置密码",
+        "account_inactive": "已停用",
+        "account_none": "无账号（仅 DMS）",
+        "invite": "邀请",
+        "invite_title": "邀请服务顾问",
+        "invite_link_once": "请把这个一次性链接发给{name}；链接只显示这一次，只能使用一次：",
+        "reset_link_once": "请把这个一次性重置密码链接发给{name}；链接只显示这一次，只能使用一次：",
+        "change_role": "更改角色",
+        "deactivate": "停用",
+        "reset_link": "重置链接",
+        "audit": "最近操作",
+        "when": "时间",
+        "who": "操作人",
+        "what": "操作",
+        "operator": "运维人员（命令行）",
+        "team_done": "已完成。",
+        "team_refused": "操作被拒绝：",
+        "team_refused_self": "不能在此更改或停用您自己的账号。",
+        "audit_team.invite": "邀请了服务顾问",
+        "audit_team.role": "更改了角色",
+        "audit_team.deactivate": "停用了服务顾问",
+        "audit_team.reset_link": "发出了重置密码链接",
+        "audit_account.invite_accepted": "接受了邀请",
+        "audit_account.reset_accepted": "设置了新密码",
+        "audit_account.logout_everywhere": "在所有设备上退出",
+        "audit_account.login": "登录",
+        "audit_account.login_failed": "登录失败（密码错误或账号已停用）",
         "bad_form": "表单已过期，请重试。",
         "logout": "退出",
         "suggestions": "建议预约",
@@ -81,7 +166,7 @@ TEXT: dict[str, dict[str, str]] = {
         "decline": "拒绝",
         "accepted": "预约已接受。",
         "declined": "预约已拒绝。",
-        "refused": "无法更改该预约：",
+        "refused": "无法完成：",
         "cases": "进行中的案例",
         "stage": "阶段",
         "conflicts": "需改约的预约",
@@ -96,6 +181,10 @@ TEXT: dict[str, dict[str, str]] = {
         "via_email": "邮件",
         "via_sms": "短信",
         "language": "English",
+        "nav_worklist": "工作台",
+        "nav_customers": "客户查询",
+        "nav_feedback": "客户反馈",
+        "nav_team": "团队",
     },
 }
 
@@ -121,70 +210,3 @@ def choose_locale(*, requested: str | None, cookie: str | None, accept_language:
         if tag.startswith("en"):
             return "en"
     return "zh-CN"
-
-
-@dataclass(frozen=True, slots=True)
-class EvidenceLine:
-    """One line of a risk's evidence on the page: the signal it reads (full VSS path) and what it says."""
-
-    signal: str
-    text: str
-
-
-# comparison -> (en, zh-CN) words of "the rule alerts when the value is ... the threshold"
-_ALERT = {
-    Comparison.LT: ("alert below", "低于"),
-    Comparison.LE: ("alert at or below", "不高于"),
-    Comparison.GT: ("alert above", "高于"),
-    Comparison.GE: ("alert at or above", "达到或高于"),
-}
-_SYMBOLS = {"percent": "%", "Celsius": "°C"}
-_MEAN = ("{days}-day mean outside temperature", "近 {days} 天平均车外气温")
-
-
-def evidence_lines(kind: str, evidence: Mapping[str, Any], *, locale: str) -> list[EvidenceLine]:
-    """Return the risk's readings (and a seasonal rule's weekly mean) as lines that state the rule's comparison:
-    ``StateOfHealth 82.43 % · 2026-11-21 · alert below 80 %``, marked ⚠ where the value is past the threshold."""
-    zh = locale == "zh-CN"
-    typed = parse_evidence(kind, evidence)
-    lines = [
-        EvidenceLine(
-            r.signal, _line(r.signal.rsplit(".", 1)[-1], r.value, r.when, r.op, r.threshold, r.unit, zh=zh)
-        )
-        for r in typed.readings
-    ]
-    if isinstance(typed, OwnerRequestEvidence):
-        said = ("车主：" if zh else "Owner: ") + (typed.text or "")
-        lines.append(EvidenceLine(str(typed.category or "other"), said + (" 📷" if typed.photo else "")))
-    if isinstance(typed, WinterPrepEvidence | SummerCareEvidence) and typed.mean_c is not None:
-        label = _MEAN[zh].format(days=typed.window_days or typed.days_used)
-        lines.append(
-            EvidenceLine(label, _line(label, typed.mean_c, None, typed.op, typed.threshold, "Celsius", zh=zh))
-        )
-    return lines
-
-
-def _line(
-    name: str,
-    value: float | None,
-    when: object,
-    op: Comparison | None,
-    threshold: float | None,
-    unit: str | None,
-    *,
-    zh: bool,
-) -> str:
-    symbol = _SYMBOLS.get(unit or "", unit or "")
-    parts = [f"{name} {_quantity(value, symbol)}".strip()]
-    if when is not None:
-        parts.append(str(when))
-    crossed = False
-    if op is not None and threshold is not None:
-        words = _ALERT[op][zh]
-        parts.append(f"{words} {_quantity(threshold, symbol)}" + (" 时预警" if zh else ""))
-        crossed = value is not None and op.holds(float(value), float(threshold))
-    return ("⚠ " if crossed else "") + " · ".join(parts)
-
-
-def _quantity(value: float | None, symbol: str) -> str:
-    return "" if value is None else f"{value:g} {symbol}".strip()

@@ -13,9 +13,18 @@ from api.views.owner_text import TEXT, Line, kind_words, reading_lines
 
 _WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), "zh-CN": "一二三四五六日"}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# care_case stages -> the step of the visit the owner sees (booked -> checked in -> ready -> done)
-_STEP_OF_STAGE = {"booked": 0, "checked_in": 1, "serviced": 2, "verified": 3, "closed": 3}
-STEPS = ("step_booked", "step_checked_in", "step_ready", "step_done")
+# care_case stages -> the step of the visit the owner sees (booked -> checked in -> work started -> ready -> done);
+# "work started" is a stamp inside checked_in (work_started_at), not a stage of its own.
+_STEP_OF_STAGE = {"booked": 0, "checked_in": 1, "serviced": 3, "verified": 4, "closed": 4}
+STEPS = ("step_booked", "step_checked_in", "step_started", "step_ready", "step_done")
+
+
+def progress_step(case: Mapping[str, Any]) -> int | None:
+    """Return the index in STEPS the visit has reached, None before it is booked."""
+    at = _STEP_OF_STAGE.get(case["stage"])
+    if at == 1 and case.get("work_started_at") is not None:
+        return 2
+    return at
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,15 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message the owner was sent about this finding or visit, with when (in the owner's time zone)."""
+
+    when: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
 class OwnerPage:
     """Everything the owner page template shows."""
 
@@ -64,8 +82,6 @@ class OwnerPage:
     ignored: str
     readings: list[Line]
     has_chart: bool
-    message_subject: str | None
-    message_body: str | None
     offers: list[Slot]
     booked: Slot | None
     can_change: bool
@@ -79,6 +95,7 @@ class OwnerPage:
     can_replan: bool = False
     searching: bool = False
     today: str = ""
+    messages: list[SentMessage] = field(default_factory=list)  # newest first
 
 
 def when_text(moment: datetime, *, tz: str, locale: str) -> str:
@@ -115,6 +132,7 @@ def build(
     *,
     options: Sequence[Mapping[str, Any]],
     survey: Mapping[str, Any] | None,
+    messages: Sequence[Mapping[str, Any]] = (),
     has_chart: bool,
     locale: str,
     now: datetime,
@@ -130,7 +148,7 @@ def build(
         deadline = booked_row["slot_start"] - change_cutoff
         can_change = now < deadline
         change_until = when_text(deadline, tz=booked_row["tz"], locale=locale)
-    at = _STEP_OF_STAGE.get(case["stage"]) if booked_row is not None else None
+    at = progress_step(case) if booked_row is not None else None
     steps = [Step(TEXT[locale][s], i <= at, i == at) for i, s in enumerate(STEPS)] if at is not None else []
     questions = []
     if survey is not None:
@@ -154,8 +172,6 @@ def build(
         ignored=ignored,
         readings=reading_lines(kind, case["evidence"], locale=locale) if kind else [],
         has_chart=has_chart,
-        message_subject=case.get("message_subject"),
-        message_body=case.get("message_body"),
         offers=[
             _slot(o, locale=locale) for o in options if o["status"] == "suggested" and o["slot_start"] > now
         ],
@@ -164,6 +180,10 @@ def build(
         change_until=change_until,
         steps=steps,
         survey_id=survey["id"] if survey else None,
+        messages=[
+            SentMessage(when_text(m["created_at"], tz=case["tz"], locale=locale), m["subject"], m["body"])
+            for m in messages
+        ],
         survey_answered=bool(survey and survey["answered_at"] is not None),
         questions=questions,
         can_replan=can_replan,

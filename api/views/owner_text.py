@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from api.views.dtc_text import code_lines
 from domain.evidence import EvidenceSignal, parse_evidence
 from domain.vocabulary import RiskKind
 
@@ -19,7 +20,7 @@ TEXT: dict[str, dict[str, str]] = {
         "ignored": "If it is ignored",
         "readings": "The readings",
         "chart": "Chart",
-        "message": "The message we sent",
+        "messages": "Messages we sent you",
         "slots": "Offered times",
         "book": "Book this time",
         "booked": "Your visit",
@@ -33,6 +34,7 @@ TEXT: dict[str, dict[str, str]] = {
         "progress": "Progress of your visit",
         "step_booked": "Booked",
         "step_checked_in": "Checked in",
+        "step_started": "Work started",
         "step_ready": "Ready",
         "step_done": "Done",
         "survey": "How was your visit?",
@@ -82,7 +84,7 @@ TEXT: dict[str, dict[str, str]] = {
         "ignored": "如果置之不理",
         "readings": "检测数据",
         "chart": "图表",
-        "message": "我们发给您的消息",
+        "messages": "我们发给您的消息",
         "slots": "为您预留的时段",
         "book": "预约这个时段",
         "booked": "您的预约",
@@ -96,6 +98,7 @@ TEXT: dict[str, dict[str, str]] = {
         "progress": "到店进度",
         "step_booked": "已预约",
         "step_checked_in": "已到店",
+        "step_started": "维修中",
         "step_ready": "可取车",
         "step_done": "已完成",
         "survey": "这次服务体验如何？",
@@ -175,6 +178,18 @@ KINDS: dict[RiskKind, dict[str, tuple[str, str, str]]] = {
             "刹车距离变长，刹车盘磨损后更换费用远高于刹车片。",
         ),
     },
+    RiskKind.DTC: {
+        "en": (
+            "Your car has stored a diagnostic trouble code: one of its systems reported a fault.",
+            "The code tells the workshop where to look; many faults are cheap to fix while they are small.",
+            "The fault may get worse, the warning lamp stay on, or the car fail its annual inspection.",
+        ),
+        "zh-CN": (
+            "您的爱车存储了故障码：某个系统报告了故障。",
+            "故障码能告诉维修站从哪里查起；很多故障在早期修复花费不高。",
+            "故障可能加重，故障灯持续亮起，或年检不通过。",
+        ),
+    },
 }
 _GENERIC = {
     "en": (
@@ -198,6 +213,7 @@ _SIGNALS: dict[str, tuple[str, str, str]] = {
     EvidenceSignal.WIPER_WEAR: ("wiper blade wear", "雨刮片磨损", "%"),
     EvidenceSignal.TYRE_PRESSURE: ("tyre pressure", "胎压", "kPa"),
     EvidenceSignal.SERVICE_DISTANCE: ("distance to the next service", "距下次保养里程", "km"),
+    EvidenceSignal.DTC_LIST: ("stored fault codes", "存储的故障码", ""),
 }
 _OPS = {
     "<": ("below", "低于"),
@@ -229,6 +245,8 @@ def _number(value: float) -> str:
 
 def reading_lines(kind: str, evidence: Any, *, locale: str, last: int = 3) -> list[Line]:
     """Return the risk's latest readings as sentences: label, value, day, and the limit the check used."""
+    if kind == RiskKind.DTC:
+        return [Line(text, True) for text in code_lines(evidence, locale=locale)]
     zh = locale == "zh-CN"
     lines = []
     for r in parse_evidence(kind, evidence).readings[-last:]:

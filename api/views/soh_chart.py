@@ -71,8 +71,9 @@ def soh_chart(
         parts.append(
             f'<polygon class="band" points="{_points(upper + lower)}" fill="#3498db" opacity="0.2"/>'
         )
-        start_fit = forecast.at(-offset)[0]
-        line = [(sx(0), sy(start_fit)), (sx(offset + forecast.horizon_days), sy(forecast.forecast))]
+        # the forecast is a curve (domain.soh_trend, "Combination"): drawn through 25 of its points
+        days = [-offset * (1 - i / 12) for i in range(12)] + steps
+        line = [(sx(offset + d), sy(forecast.at(d)[0])) for d in days]
         parts.append(f'<polyline class="trend" points="{_points(line)}" fill="none" stroke="#2471a3"/>')
     for day, value in points:
         parts.append(

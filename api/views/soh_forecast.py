@@ -1,8 +1,9 @@
 """The owner's view of the SOH trend: ``domain.soh_trend`` (the EV battery rule's fit) placed on the calendar.
 
 The fit and its band are the domain's, the numbers the risk is raised from, so the chart's line crosses the threshold
-on the risk's predicted date; this module only maps rollup days to the domain's time axis and names the forecast
-horizon the health summary and the chart show (pure).
+on the risk's predicted date: like the rule, the chart first undoes firmware recalibration steps
+(``domain.levelshift``) and fits the cleaned series. This module only maps rollup days to the domain's time axis and
+names the forecast horizon the health summary and the chart show (pure).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date, datetime
 
 import numpy as np
 
+from domain.levelshift import find_steps, remove_steps
 from domain.soh_trend import SohTrend, day_axes, fit_trend
 
 # Fewer daily values than this, or a shorter span, give no forecast: the daily noise (±0.3 %) would dominate.
@@ -56,11 +58,14 @@ class SohForecast:
 def fit_soh(
     points: list[tuple[date, float]], *, now: datetime, horizon_days: int = 365
 ) -> SohForecast | None:
-    """Return the trend through daily (day, SOH %) values seen at `now`, or None when there is too little."""
+    """Return the trend through daily (day, SOH %) values seen at `now` (recalibration steps undone), or None when
+    there is too little."""
     if len(points) < MIN_POINTS or (points[-1][0] - points[0][0]).days < MIN_SPAN_DAYS:
         return None
     age, x = day_axes([d for d, _ in points], now=now)
-    trend = fit_trend(age, x, np.array([v for _, v in points], dtype="float64"))
+    raw = np.array([v for _, v in points], dtype="float64")
+    steps = find_steps(raw)  # the rule's defaults (detection/rules/ev_battery.py): the same cleaned series
+    trend = fit_trend(age, x, remove_steps(raw, steps), steps_at=[i for i, _ in steps])
     if trend is None:
         return None
     return SohForecast(trend, points[-1][0], float(x[-1]), horizon_days)

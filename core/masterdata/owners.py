@@ -8,6 +8,7 @@ from datetime import datetime
 import psycopg
 from psycopg.types.json import Jsonb
 
+from core.advisors import assign_unassigned
 from core.masterdata.lookups import lookup, unknown
 from core.masterdata.report import BatchResult
 from core.masterdata.writers import Numbered, changed, typed, upsert
@@ -42,6 +43,7 @@ def write_customers(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: 
         for r in good
     ]  # fmt: skip
     changes = upsert(conn, MASTERDATA_UPSERT_CUSTOMERS, params, now=now)
+    assign_unassigned(conn)  # new customers without a DMS-given advisor get one by load
     consent = [
         {"ref": r.ref, "channel": str(channel), "granted": granted}
         for r in good
@@ -76,6 +78,6 @@ def write_vehicles(conn: psycopg.Connection, rows: Sequence[Numbered], *, now: d
             "vin": r.vin, "customer_id": owner.id, "brand": r.brand, "model": r.model, "model_year": r.model_year,
             "powertrain": str(r.powertrain), "region": region,
             "registered_on": None if r.registered_on is None else r.registered_on.isoformat(),
-            "odometer_at_registration_km": r.odometer_at_registration_km,
+            "odometer_at_registration_km": r.odometer_at_registration_km, "plate": r.plate,
         })  # fmt: skip
     return BatchResult(errors, upsert(conn, MASTERDATA_UPSERT_VEHICLES, params, now=now), len(params))

@@ -11,4 +11,4 @@ WHERE r.id = s.risk_id
        OR EXISTS (SELECT 1 FROM booking_suggestion a
                   WHERE a.status = 'accepted' AND a.technician_id = s.technician_id
                     AND tstzrange(a.slot_start, a.slot_end) && tstzrange(s.slot_start, s.slot_end)))
-RETURNING s.risk_id
+RETURNING s.id

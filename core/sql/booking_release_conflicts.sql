@@ -8,4 +8,4 @@ WHERE v.id = s.vehicle_id
   AND s.slot_end > %(now)s
   AND (s.customer_id IS DISTINCT FROM v.customer_id
        OR booking_slot_conflict(s.id, s.center_id, s.technician_id, s.slot_start, s.slot_end) IS NOT NULL)
-RETURNING s.risk_id
+RETURNING s.id, s.risk_id

@@ -13,6 +13,7 @@ from detection.rule import ConfiguredRule, Rule
 from detection.rules import (
     battery_12v,
     brakes,
+    dtc,
     ev_battery,
     holiday_trip,
     maintenance,
@@ -32,6 +33,7 @@ RULES: tuple[ConfiguredRule, ...] = (
     (summer, summer.Params()),
     (holiday_trip, holiday_trip.Params()),
     (maintenance, maintenance.Params()),
+    (dtc, dtc.Params()),
 )
 
 

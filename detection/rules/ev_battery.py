@@ -1,7 +1,8 @@
 """EV traction battery: state-of-health fade projected to a threshold (default 80 %) with an uncertainty band.
 
-The trend and its projection are ``domain.soh_trend``, the one the owner's SOH chart draws; the threshold is the
-shared setting ``CARECAST_SOH__THRESHOLD_PCT``. This module adds what only the alert needs: level shifts, the
+The trend and its projection are ``domain.soh_trend``, the one forecaster: the owner's SOH chart draws it and
+``carecast evaluate-battery`` scores it on real cells (docs/detection.md); the threshold is the shared setting
+``CARECAST_SOH__THRESHOLD_PCT``. This module adds what only the alert needs: level shifts, the
 history checks and when a crossing is worth a flag.
 
 Method. Daily ``hv_soh_avg`` over the last `history_days` (at least `min_days` days of data) is reduced to weekly
@@ -18,10 +19,16 @@ interval from Sen's rank method (order statistics of the pairwise slopes, Kendal
 standard error, the spread of the weekly medians around the trend (sigma = 1.4826 * MAD of the fit residuals; the
 level is itself a week's median). `predicted_low` uses the steep slope and the low level, `predicted_high` the
 shallow slope and the high level; when even the shallow end of the slope interval is not falling, `predicted_high`
-is None (the crossing may never come).
+is None (the crossing may never come). A pack that recovered by more than 2 points in a day (a cell's regeneration
+after a rest, never the rest bump nor an undone recalibration) gets the wider band of ``domain.soh_trend``: the late
+end starts as high as the largest recovery, the early end also takes the fall between recoveries. The predicted date
+is the crossing of the domain's combined forecast (the trend and an exponential fade, their mean), and the interval
+shown (`predicted_low` / `predicted_high`) also takes the domain's horizon spread, calibrated on real cells; the
+decision and the flag's confidence use the data's band without that spread: on the simulated fleet the spread only
+delays alerts (docs/detection.md, "EV end of life on real cells").
 
 Level shifts. A firmware update can recalibrate the reported SOH by a persistent step of a percent or two. Such
-steps are found first (``detection.levelshift``: medians of the week before and after) and undone, aligning the
+steps are found first (``domain.levelshift``: medians of the week before and after) and undone, aligning the
 history to the level the car reports now, so a downward recalibration is not read as a collapse nor an upward one
 as a recovery. Which calibration is right, the old or the new, the data cannot tell (no pack loses or gains two
 points overnight: the step is the estimate changing, not the cells), so the band spans both levels (the late end
@@ -42,7 +49,7 @@ heat and fast charging explain; fleet studies see 1.8-3.0 %/year), which is a fa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -52,8 +59,8 @@ import pandas as pd
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, day_of, num, today
 from detection.groups import cars
-from detection.levelshift import find_steps, remove_steps
 from domain.evidence import Comparison, EvBatterySohEvidence, EvidenceSignal, LevelShift, Reading
+from domain.levelshift import MIN_STEP_PCT, find_steps, remove_steps
 from domain.soh_trend import (
     BIN_DAYS,
     CONFIDENCE,
@@ -68,7 +75,9 @@ from domain.trend import LinearFit
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "ev_soh_trend"
-RULE_VERSION = 3  # 3: the band spans the levels before and after a recalibration step
+RULE_VERSION = (
+    5  # 5: the trend combined with an exponential fade; the interval shown takes the horizon spread
+)
 KIND = RiskKind.EV_BATTERY_SOH
 SIGNAL = EvidenceSignal.TRACTION_BATTERY_SOH
 
@@ -85,7 +94,7 @@ class Params:
     high_within_days: int = 90
     require_significant_decline: bool = True
     remove_level_shifts: bool = True
-    min_step_pct: float = 0.8
+    min_step_pct: float = MIN_STEP_PCT
     bin_days: int = BIN_DAYS  # the trend is fitted to weekly medians
     min_bin_readings: int = MIN_BIN_READINGS
     min_projection_days: int = 90  # history span needed before a crossing date is projected...
@@ -114,7 +123,7 @@ def _evidence(
         trend_interval_per_day=[num(fit.slope_low, 5), num(fit.slope_high, 5)],
         confidence_level=params.confidence_level, residual_sigma=num(fit.residual_sigma, 3),
         days_to_threshold=num(proj.days, 1), window_days=params.history_days, days_of_data=len(day),
-        first_day=day_of(day[0]), method="theil_sen_weekly_medians+sen_slope_interval",
+        first_day=day_of(day[0]), method="mean(theil_sen_weekly_medians,exp_fade)+sen_slope_interval",
         weeks_fitted=fit.n,
         level_shifts=[LevelShift(day=day_of(day[i]), step_pct=num(d, 2)) for i, d in steps],
     )  # fmt: skip
@@ -142,6 +151,7 @@ def _judge(
         bin_days=params.bin_days,
         min_bin_readings=params.min_bin_readings,
         confidence=params.confidence_level,
+        steps_at=[i for i, _ in steps],
     )
     if trend is None:
         return None
@@ -154,11 +164,13 @@ def _judge(
     if not below and span < params.min_projection_days and not steep:
         return None  # too short a history to project a year ahead, and no fade that heat could not explain
     proj = project(trend, threshold=params.threshold_pct, recalibrated=recalibrated)
+    # The data's own band (the module doc, "Uncertainty"): what the alert decides on, and its confidence.
+    data_band = project(replace(trend, spread=0.0), threshold=params.threshold_pct, recalibrated=recalibrated)
     if not below and (proj.days is None or proj.days > params.horizon_days):
         return None
     if not below and params.require_significant_decline and fit.slope_high >= 0:
         return None
-    unsure = proj.days_high is None or proj.days_high > params.horizon_days
+    unsure = data_band.days_high is None or data_band.days_high > params.horizon_days
     if not below and params.sure_within_horizon and unsure:
         return None
     # The readings shown are what the car reported; the fit and the level use the step-corrected series.
@@ -182,8 +194,8 @@ def _judge(
         )
     days = proj.days or 0.0  # a date exists here: the checks above return when the fade never crosses
     width = math.inf
-    if proj.days_high is not None and proj.days_low is not None:
-        width = proj.days_high - proj.days_low
+    if data_band.days_high is not None and data_band.days_low is not None:
+        width = data_band.days_high - data_band.days_low
     tightness = 1.0 / (1.0 + width / max(days, 30.0))
     return RiskFlag(
         **common,

@@ -12,6 +12,11 @@ above 11 °C. The rule replays that definition over the car's weekly means of th
 so a cold or mild spell that fell between two passes counts as surely as one a pass sees; while the weeks stay
 between the two levels the last one outside them decides, so a car whose weather hovers around 7 °C keeps one
 open risk. A cold snap that set in shortly before a pass is flagged ahead (`week_ahead`).
+
+Ahead of the season: with a weather forecast for the car's region (``detection.outlook``), winter is flagged as
+soon as a week ending within `forecast_days` days, its known days from the car and the rest from the forecast,
+has a mean `forecast_margin_c` under the threshold (``domain.forecast.season_ahead``); the evidence carries that
+week's mean and how many days ahead it ends. Without a forecast the rule judges from the car's thermometer alone.
 """
 
 from __future__ import annotations
@@ -28,11 +33,13 @@ from detection.ambient import AIR_COLUMNS, recent_air, season, week_air, weekly_
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import num
 from detection.groups import Car, cars
+from detection.outlook import by_age, forecast_ahead, forecast_columns
 from domain.evidence import Comparison, EvidenceSignal, Reading, WinterPrepEvidence
+from domain.forecast import Outlook, season_ahead
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "winter_ambient_7d"
-RULE_VERSION = 3
+RULE_VERSION = 4
 KIND = RiskKind.WINTER_PREP
 SIGNAL = EvidenceSignal.AIR_TEMPERATURE
 
@@ -55,6 +62,14 @@ class Params:
     persist_days: int = 3
     ahead_margin_c: float = 1.0
     lookback_days: int = 90
+    # the weather forecast: weeks ending up to this many days ahead, flagged this far under the threshold when
+    # yesterday's forecast saw it too (`forecast_confirm`); while a week ahead reads under threshold + hold (-1: only
+    # an unconfirmed crossing) the car is not judged. A 2 °C hold kept risks open across a mild spell the truth
+    # counts as winter's end, swallowing the next onset (seed 404 recall 0.73; docs/detection.md "Ahead of the season")
+    forecast_days: int = 9
+    forecast_margin_c: float = 1.0
+    forecast_hold_c: float = -1.0
+    forecast_confirm: bool = True
     battery: lv_battery.Thresholds = field(default_factory=lv_battery.Thresholds)
 
 
@@ -91,6 +106,7 @@ def _flag(
     weak: list[str],
     forecast: float | None,
     params: Params,
+    forecast_days: int | None = None,
 ) -> RiskFlag:
     readings = [
         Reading(signal=SIGNAL, aggregate="daily_avg", day=d, value=num(t, 1))
@@ -101,7 +117,7 @@ def _flag(
         window_days=params.window_days, days_used=len(day), weak_12v=weak,
         # what the flag rests on, for the message: this week, an earlier week of this winter, or the forecast
         basis="forecast" if forecast is not None else "this_week" if mean < params.threshold_c else "earlier_week",
-        forecast_mean_c=None if forecast is None else num(forecast, 1), forecast_days=params.ahead_days,
+        forecast_mean_c=None if forecast is None else num(forecast, 1), forecast_days=forecast_days or params.ahead_days,
     )  # fmt: skip
     below = max(0.0, params.threshold_c - mean)
     return RiskFlag(
@@ -123,18 +139,38 @@ def in_winter(car: Car, *, mean: float, params: Params) -> bool | None:
     return season(means < params.threshold_c, means >= warm)[0]
 
 
+def _ahead(ages: list[int], temps: list[float], coming: list[float], params: Params) -> Outlook | None:
+    """Return the forecast's outlook on the weeks ahead against the winter threshold (None: no forecast)."""
+    return season_ahead(
+        by_age(ages, temps, days=params.window_days), coming, window_days=params.window_days,
+        days=params.forecast_days, threshold_c=params.threshold_c - params.forecast_margin_c, below=True,
+    )  # fmt: skip
+
+
 def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
     """Return winter-preparation flags; a vehicle with `min_days` of the last week is judged once its season is known."""
     flags, evaluated = [], []
-    for car in cars(frame, now=now, columns=tuple(dict.fromkeys((*AIR_COLUMNS, *lv_battery.COLUMNS)))):
+    columns = tuple(dict.fromkeys((*AIR_COLUMNS, *lv_battery.COLUMNS, *forecast_columns(frame))))
+    for car in cars(frame, now=now, columns=columns):
         start, ages, temps = week_air(car, days=params.window_days, range_share=params.range_share)
         known = [t for t in temps if t == t]
         if len(known) < params.min_days:
             continue
         mean = sum(known) / len(known)
-        on, forecast = in_winter(car, mean=mean, params=params), None
-        # the forecast is a mean of this week's days: it cannot fall below the coldest of them
-        if not on and min(known) < params.threshold_c - params.ahead_margin_c:
+        on, forecast, days_ahead = in_winter(car, mean=mean, params=params), None, None
+        coming = forecast_ahead(car) if on is False else []
+        outlook = _ahead(ages, temps, coming, params)
+        if outlook is not None and outlook.coming and params.forecast_confirm:
+            # yesterday's forecast must have seen it too: one forecast's error is one region's false winter
+            before = _ahead(ages, temps, forecast_ahead(car, back=1), params)
+            if before is None or not before.coming:
+                outlook = Outlook(None, outlook.mean_c)
+        if outlook is not None and outlook.coming:
+            on, forecast, days_ahead = True, outlook.mean_c, outlook.days_ahead
+        elif outlook is not None and outlook.mean_c < params.threshold_c + params.forecast_hold_c:
+            continue  # the forecast nears winter: a risk it opened stays open (no flicker), none opens
+        # the persistence forecast is a mean of this week's days: it cannot fall below the coldest of them
+        elif not on and not coming and min(known) < params.threshold_c - params.ahead_margin_c:
             ahead = week_ahead(ages, temps, window_days=params.window_days, ahead_days=params.ahead_days,
                                persist_days=params.persist_days)  # fmt: skip
             if ahead < params.threshold_c - params.ahead_margin_c:
@@ -150,6 +186,8 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
             ]
             seen = [i for i, t in enumerate(temps, start) if t == t]
             flags.append(
-                _flag(car.vehicle_id, car.day[seen], np.asarray(known), mean, weak, forecast, params)
+                _flag(
+                    car.vehicle_id, car.day[seen], np.asarray(known), mean, weak, forecast, params, days_ahead
+                )
             )
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

@@ -15,6 +15,11 @@ trend (six weeks, least squares) carried a few days forward says how cold it get
 at that temperature is flagged `cold_underinflation` before the reading gets there, with the date the trend
 reaches that cold. Only a few days: the cold that takes marginal tyres under comes in snaps the trend cannot see
 coming, and a longer outlook flags cars weeks before anything happens (measured in docs/detection.md).
+
+With a weather forecast for the car's region (``detection.outlook``) the forecast replaces the trend: the first
+day within `forecast_days` whose forecast mean would take the fill under the warning level (less
+`forecast_margin_kpa`) is the day the cold comes, and the evidence carries its forecast temperature. A weather
+forecast sees the snaps the trend cannot, up to a week ahead.
 """
 
 from __future__ import annotations
@@ -28,12 +33,13 @@ import pandas as pd
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, day_of, num
 from detection.groups import Car, cars
+from detection.outlook import forecast_ahead, forecast_columns
 from detection.trend import theil_sen
 from domain.evidence import Comparison, EvidenceSignal, Reading, TyrePressureEvidence
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "tyre_pressure_min"
-RULE_VERSION = 2
+RULE_VERSION = 3
 KIND = RiskKind.TYRE_PRESSURE
 SIGNAL = EvidenceSignal.TYRE_PRESSURE
 
@@ -60,6 +66,12 @@ class Params:
     # A fill this far above the warning level at this week's temperature would need the week to cool by 10 °C
     # within the outlook: the temperature trend is not fitted for it.
     outlook_gate_kpa: float = 12.0
+    # the weather forecast: days looked ahead, and how far under the warning level a forecast day must take the fill
+    # (its daily mean errs by ~2 °C, 2.4 kPa, a few days ahead; 4 kPa traded lead for precision best on seed 101:
+    # docs/detection.md "Ahead of the season")
+    forecast_days: int = 5
+    forecast_margin_kpa: float = 4.0
+    forecast_confirm: bool = False
 
 
 def _fill(
@@ -109,8 +121,19 @@ def days_to_cold(car: Car, air: np.ndarray, fill_kpa: float, params: Params) -> 
     return (warn_c - start) / slope
 
 
+def cold_day(fill_kpa: float, forecast: list[float], params: Params) -> tuple[int, float] | None:
+    """Return (days ahead, forecast mean °C) of the first forecast day cold enough to take a tyre holding `fill_kpa`
+    at 20 °C `forecast_margin_kpa` under the warning level, or None when none within `forecast_days` is."""
+    limit = params.warn_kpa - params.forecast_margin_kpa
+    for k, t in enumerate(forecast[: params.forecast_days], start=1):
+        if fill_kpa + params.temp_coeff_kpa_per_c * (t - params.reference_temp_c) < limit:
+            return k, t
+    return None
+
+
 def _flag(car: Car, keep: np.ndarray, level: float, slope: float | None, diagnosis: str, params: Params,
-          now: datetime, days: float | None, fill: float | None) -> RiskFlag:  # fmt: skip
+          now: datetime, days: float | None, fill: float | None,
+          forecast: tuple[int, float] | None = None) -> RiskFlag:  # fmt: skip
     rows = car.rows().iloc[keep[-3:]]
     readings = [
         Reading(signal=SIGNAL, aggregate="daily_min_over_tyres", day=day_of(r.day), value=num(r.tire_kpa_min, 0),
@@ -121,6 +144,8 @@ def _flag(car: Car, keep: np.ndarray, level: float, slope: float | None, diagnos
         readings=readings, threshold=params.warn_kpa, op=Comparison.LT, pressure_kpa=num(level, 0),
         corrected_trend_kpa_per_day=num(slope, 2), limit_kpa=params.limit_kpa,
         temp_coeff_kpa_per_c=params.temp_coeff_kpa_per_c, fill_kpa_at_20c=num(fill, 0),
+        forecast_mean_c=None if forecast is None else num(forecast[1], 1),
+        forecast_days=None if forecast is None else forecast[0],
     )  # fmt: skip
     below = level < params.limit_kpa
     return RiskFlag(
@@ -135,7 +160,7 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
     """Return tyre-pressure flags: the lowest tyre under the warning level, leaking, or about to read low in the
     cold."""
     flags, evaluated = [], []
-    for car in cars(frame, now=now, columns=("tire_kpa_min", "air_temp_avg")):
+    for car in cars(frame, now=now, columns=("tire_kpa_min", "air_temp_avg", *forecast_columns(frame))):
         p = car["tire_kpa_min"].astype("float64")
         air = car["air_temp_avg"].astype("float64")
         keep = np.flatnonzero(np.isfinite(p))
@@ -153,8 +178,13 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
         fill = float(np.median(corrected[-params.recent_days :])) if len(corrected) else None
         week = air[car.age < 7]
         week_c = float(np.mean(week[np.isfinite(week)])) if np.isfinite(week).any() else None
-        cold_in = None
-        if level >= params.warn_kpa and not leaking and fill is not None and week_c is not None:
+        cold_in, coming, forecast = None, forecast_ahead(car), None
+        if level >= params.warn_kpa and not leaking and fill is not None and coming:
+            forecast = cold_day(fill, coming, params)
+            if forecast is not None and params.forecast_confirm:  # yesterday's forecast saw the cold too
+                forecast = forecast if cold_day(fill, forecast_ahead(car, back=1), params) else None
+            cold_in = None if forecast is None else float(forecast[0])
+        elif level >= params.warn_kpa and not leaking and fill is not None and week_c is not None:
             now_kpa = fill + params.temp_coeff_kpa_per_c * (week_c - params.reference_temp_c)
             if now_kpa - params.outlook_gate_kpa < params.warn_kpa:
                 cold_in = days_to_cold(car, air, fill, params)
@@ -170,7 +200,7 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
             else:
                 diagnosis = "low_pressure"
             evaluated.append(car.vehicle_id)
-            flags.append(_flag(car, keep, level, slope, diagnosis, params, now, days, fill))
+            flags.append(_flag(car, keep, level, slope, diagnosis, params, now, days, fill, forecast))
         elif level >= params.clear_kpa:
             evaluated.append(car.vehicle_id)
     return result(rule_id=RULE_ID, kind=KIND, flags=flags, evaluated=evaluated)

@@ -4,6 +4,7 @@
 from core.db import SqlFile
 
 LOAD_DAILY = SqlFile("detection", "load_daily")
+LOAD_DTC = SqlFile("detection", "load_dtc")
 LOAD_SERVICE = SqlFile("detection", "load_service")
 LOAD_SERVICE_HISTORY = SqlFile("detection", "load_service_history")
 LOAD_WATERMARK = SqlFile("detection", "load_watermark")

@@ -34,6 +34,8 @@ from domain.evidence.kinds import (
     BrakeFluidEvidence,
     BrakePadsEvidence,
     ColdOutlook,
+    DtcCode,
+    DtcEvidence,
     EvBatterySohEvidence,
     Holiday,
     HolidayTripEvidence,
@@ -61,6 +63,8 @@ __all__ = [
     "BrakePadsEvidence",
     "ColdOutlook",
     "Comparison",
+    "DtcCode",
+    "DtcEvidence",
     "EvBatterySohEvidence",
     "Evidence",
     "EvidenceSignal",
@@ -96,6 +100,7 @@ AnyEvidence = (
     | HolidayTripEvidence
     | MaintenanceDueEvidence
     | OwnerRequestEvidence
+    | DtcEvidence
 )
 
 # The evidence models of each risk kind, the usual one first.
@@ -110,6 +115,7 @@ MODELS: dict[RiskKind, tuple[type[Evidence], ...]] = {
     RiskKind.HOLIDAY_TRIP: (HolidayTripEvidence,),
     RiskKind.MAINTENANCE_DUE: (MaintenanceDueEvidence,),
     RiskKind.OWNER_REQUEST: (OwnerRequestEvidence,),
+    RiskKind.DTC: (DtcEvidence,),
 }
 
 

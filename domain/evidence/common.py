@@ -40,6 +40,7 @@ class EvidenceSignal(StrEnum):
     ENGINE_COOLANT_LEVEL = "Vehicle.Powertrain.CombustionEngine.EngineCoolant.Level"
     SERVICE_DISTANCE = "Vehicle.Service.DistanceToService"
     SERVICE_TIME = "Vehicle.Service.TimeToService"
+    DTC_LIST = "Vehicle.Diagnostics.DTCList"
 
     @property
     def unit(self) -> str | None:
@@ -58,6 +59,7 @@ _UNITS: dict[EvidenceSignal, str | None] = {
     EvidenceSignal.ENGINE_COOLANT_LEVEL: None,
     EvidenceSignal.SERVICE_DISTANCE: "km",
     EvidenceSignal.SERVICE_TIME: "s",
+    EvidenceSignal.DTC_LIST: None,
 }
 
 

@@ -173,6 +173,9 @@ class TyrePressureEvidence(Evidence):
     limit_kpa: Number | None = None
     temp_coeff_kpa_per_c: Number | None = None
     fill_kpa_at_20c: Number | None = None
+    forecast_mean_c: Number | None = None
+    """The forecast mean temperature of the first day cold enough to take the tyre under the threshold."""
+    forecast_days: int | None = None
 
 
 class SummerCareEvidence(Evidence):
@@ -188,6 +191,9 @@ class SummerCareEvidence(Evidence):
     """The week's hottest reading."""
     tyre_min_kpa: Number | None = None
     onset_days_ago: int | None = None
+    forecast_mean_c: Number | None = None
+    """The forecast mean of the first week at or over the threshold, when summer is flagged ahead."""
+    forecast_days: int | None = None
 
 
 class HolidayTripEvidence(Evidence):
@@ -249,3 +255,31 @@ class OwnerRequestEvidence(Evidence):
     text: str | None = Field(default=None, max_length=MAX_REQUEST_TEXT)
     photo: bool = False
     """True when a photo is stored with the request (owner_request_photo)."""
+
+
+class DtcCode(Shape):
+    """One stored diagnostic trouble code and how the car reported it (catalogue: domain/dtc.py)."""
+
+    code: str
+    """SAE J2012 code, e.g. P0300."""
+    confirmed: bool = False
+    """The fault matured (ISO 14229-1 confirmedDTC); otherwise pending."""
+    mil: bool = False
+    """The car asked for its warning lamp (the check-engine light for engine codes)."""
+    days_seen: int | None = None
+    """Fleet days the code was in the car's list since it was last cleared (within the rule's window)."""
+    first_seen: date | None = None
+    last_seen: date | None = None
+
+
+class DtcEvidence(Evidence):
+    """dtc: the stored codes that make the risk (worst first), whether the MIL is on and whether to drive on."""
+
+    model_config = _kind(RiskKind.DTC)
+
+    codes: list[DtcCode] = []
+    mil_on: bool | None = None
+    drivable: bool | None = None
+    """False when a code's catalogue entry says the car should not be driven (except to the workshop)."""
+    skill: str | None = None
+    """The technician skill the worst code needs."""

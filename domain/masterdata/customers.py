@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from domain.masterdata.fields import Code, Email, Phone, Text, TimeZone, Vin
 from domain.masterdata.record import Record
@@ -53,6 +53,10 @@ class Customer(Record):
         return {channel: granted for channel, granted in given.items() if granted is not None}
 
 
+# A licence plate as advisors type it: upper case, e.g. 黑A12345 (the database keeps it trimmed, 2 to 16 chars).
+Plate = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=16)]
+
+
 class Vehicle(Record):
     """A vehicle by VIN (check digit verified) and its owner's customer reference."""
 
@@ -62,6 +66,9 @@ class Vehicle(Record):
     model_year: int = Field(ge=1950, le=2100)
     powertrain: Powertrain
     registered_on: date | None = None
+    plate: Plate | None = Field(
+        default=None, description="licence plate, e.g. 黑A12345 (advisors find the car by it)"
+    )
     odometer_at_registration_km: int | None = Field(default=None, ge=0, le=2_000_000)
     owner_ref: Code
     region: Code | None = Field(

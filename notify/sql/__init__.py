@@ -3,6 +3,9 @@
 
 from core.db import SqlFile
 
+ALERT_MAIL_DUE = SqlFile("notify", "alert_mail_due")
+ALERT_MAIL_LOCK = SqlFile("notify", "alert_mail_lock")
+ALERT_MAIL_RECORD = SqlFile("notify", "alert_mail_record")
 ATTENTION_RISKS = SqlFile("notify", "attention_risks")
 BOOKING_LOCK = SqlFile("notify", "booking_lock")
 BUSY = SqlFile("notify", "busy")

@@ -1,4 +1,4 @@
--- Cars whose owner has a preferred center and no open outreach task: their last known visit, how many of the
+-- Cars whose owner has a preferred center and no open (or lately closed) outreach task: their last known visit, how many of the
 -- last 30 days they drove, the latest distance-to-service reading and traction battery health.
 SELECT v.id AS vehicle_id, c.preferred_center_id AS center_id,
        -- the real last visit (the service history, Carecast's own cases); with none known, since the car was
@@ -23,4 +23,8 @@ JOIN customer c ON c.id = v.customer_id
 WHERE c.preferred_center_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM center_feed_item f
                   WHERE f.vehicle_id = v.id AND f.kind = 'outreach' AND f.status = 'open')
+  -- an advisor's call answers the question for a quarter: no new task for 90 days after one was closed with an
+  -- outcome (declined, unreachable...); a booked car has its visit meanwhile and is no longer silent
+  AND NOT EXISTS (SELECT 1 FROM center_feed_item f
+                  WHERE f.vehicle_id = v.id AND f.kind = 'outreach' AND f.closed_at > %(now)s - INTERVAL '90 days')
 ORDER BY v.id

@@ -300,10 +300,15 @@ AFTERCARE_NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
 
 def serviced(client: TestClient, world) -> int:
-    """Take A's first option through accept, check-in and complete; return its id."""
+    """Take A's first option through accept, check-in, start and complete; return its id."""
     option = world.suggestions_a[0]
     base = f"/v1/service-centers/{world.center_a}/bookings/{option}"
-    for action, body in [("accept", None), ("check-in", None), ("complete", {"outcome": "fault_confirmed"})]:
+    for action, body in [
+        ("accept", None),
+        ("check-in", None),
+        ("start", None),
+        ("complete", {"outcome": "fault_confirmed"}),
+    ]:
         assert client.post(f"{base}/{action}", headers=_bearer(world.key_a), json=body).status_code == 200
     return option
 
@@ -315,7 +320,7 @@ def surveyed(client: TestClient, world, conn: psycopg.Connection) -> tuple[str, 
     survey = client.get(f"/v1/vehicles/{world.vin_a}/surveys", headers=_bearer(world.owner_a)).json()[
         "items"
     ][0]
-    answers = {q["id"]: (5 if q["type"] == "score" else "fine") for q in survey["questions"]}
+    answers = {q["id"]: {"score": 5, "nps": 9}.get(q["type"], "fine") for q in survey["questions"]}
     return f"/v1/vehicles/{world.vin_a}/surveys/{survey['id']}/answers", answers
 
 

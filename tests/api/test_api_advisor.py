@@ -1,4 +1,4 @@
-"""The advisor page over HTTP: login with a center key and CSRF, session cookie, board, accept, languages."""
+"""The advisor page over HTTP: login with an advisor account and CSRF, session cookie, board, accept, languages."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.auth.key_store import revoke
+from core.advisors import deactivate
 from core.messaging import Reply, ReplyTarget, record_reply
+from tests.advisor_login import log_in, make_advisor
 
 
 @pytest.fixture
@@ -24,41 +25,46 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def login(client, key: str, **headers: str):
-    page = client.get("/advisor/login", headers=headers)
-    return client.post(
-        "/advisor/login",
-        data={"csrf_token": _csrf(page.text), "api_key": key},
-        headers=headers,
-        follow_redirects=False,
-    )
+@pytest.fixture
+def advisor_a(conn, world) -> str:
+    """The login e-mail of an advisor of center A."""
+    make_advisor(conn, center_id=world.center_a, email="advisor.a@example.com")
+    return "advisor.a@example.com"
 
 
-def test_login_sets_an_httponly_session_cookie_that_is_not_the_key(client, world, future_slots):
-    resp = login(client, world.key_a)
+def login(client, email: str, password: str = "pw-for-tests-1", **headers: str):
+    return log_in(client, email, password, **headers)
+
+
+def test_login_sets_an_httponly_session_cookie_that_is_not_the_password(
+    client, world, future_slots, advisor_a
+):
+    resp = login(client, advisor_a)
     assert resp.status_code == 303 and resp.headers["location"] == "/advisor"
     cookie = next(h for h in resp.headers.get_list("set-cookie") if h.startswith("cc_session="))
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
-    assert world.key_a not in cookie
+    assert "pw-for-tests-1" not in cookie
     board = client.get("/advisor")
     assert board.status_code == 200
     assert world.vin_a in board.text and world.vin_b not in board.text
-    assert (
-        "high_internal_resistance" in board.text and "Vehicle.LowVoltageBattery.CurrentVoltage" in board.text
-    )
+    assert "12V蓄电池电量不足" in board.text and "12V 蓄电池电压 9.31 V" in board.text
+    assert "high_internal_resistance" not in board.text and "Vehicle." not in board.text
 
 
-def test_login_refuses_a_bad_key_an_admin_key_and_a_missing_csrf_token(client, world):
-    assert login(client, "cc_live_nope-nope-nope-nope").status_code == 401
-    assert login(client, world.admin_key).status_code == 401
+def test_login_refuses_a_bad_password_an_unknown_email_and_a_missing_csrf_token(client, world, advisor_a):
+    assert login(client, advisor_a, "wrong-password").status_code == 401
+    assert login(client, "nobody@example.com").status_code == 401
     client.get("/advisor/login")
-    no_token = client.post("/advisor/login", data={"api_key": world.key_a}, follow_redirects=False)
+    form = {"email": advisor_a, "password": "pw-for-tests-1"}
+    no_token = client.post("/advisor/login", data=form, follow_redirects=False)
     assert no_token.status_code == 403
     assert client.get("/advisor", follow_redirects=False).headers["location"] == "/advisor/login"
 
 
-def test_accept_moves_a_suggestion_to_booked_and_needs_the_csrf_token(client, world, future_slots, conn):
-    login(client, world.key_a)
+def test_accept_moves_a_suggestion_to_booked_and_needs_the_csrf_token(
+    client, world, future_slots, conn, advisor_a
+):
+    login(client, advisor_a)
     board = client.get("/advisor").text
     target = world.suggestions_a[0]
     forged = client.post(
@@ -79,13 +85,14 @@ def test_accept_moves_a_suggestion_to_booked_and_needs_the_csrf_token(client, wo
     other = client.post(
         f"/advisor/bookings/{world.suggestions_b[0]}/accept", data={"csrf_token": _csrf(board)}
     )
-    assert "not_found" in other.text
+    assert str(other.url).endswith("/advisor?refused=not_found") and "不属于本服务站" in other.text
 
 
-def test_revoking_the_key_ends_its_sessions(client, world, conn):
-    login(client, world.key_a)
+def test_deactivating_the_advisor_ends_their_sessions(client, world, conn, advisor_a):
+    login(client, advisor_a)
     assert client.get("/advisor", follow_redirects=False).status_code == 200
-    revoke(conn, prefix=world.key_a)
+    advisor_id = conn.execute("SELECT id FROM advisor WHERE login_email = %s", (advisor_a,)).fetchone()[0]
+    deactivate(conn, center_id=world.center_a, advisor_id=advisor_id, by=None, now=datetime.now(UTC))
     assert client.get("/advisor", follow_redirects=False).status_code == 303
 
 
@@ -97,14 +104,16 @@ def test_language_follows_accept_language_and_the_switch(client, world):
     assert "登录" in client.get("/advisor/login?lang=zh-CN").text
 
 
-def test_logout_ends_the_session(client, world):
-    login(client, world.key_a)
+def test_logout_ends_the_session(client, world, advisor_a):
+    login(client, advisor_a)
     board = client.get("/advisor").text
     client.post("/advisor/logout", data={"csrf_token": _csrf(board)})
     assert client.get("/advisor", follow_redirects=False).status_code == 303
 
 
-def test_owner_replies_show_with_car_escaped_text_and_time_in_the_centers_zone(client, world, conn):
+def test_owner_replies_show_with_car_escaped_text_and_time_in_the_centers_zone(
+    client, world, conn, advisor_a
+):
     risk_b = conn.execute(
         "SELECT id FROM risk WHERE vehicle_id <> %s LIMIT 1", (world.vehicle_a,)
     ).fetchone()[0]
@@ -123,7 +132,7 @@ def test_owner_replies_show_with_car_escaped_text_and_time_in_the_centers_zone(c
     tz = conn.execute("SELECT tz FROM service_center WHERE id = %s", (world.center_a,)).fetchone()[0]
     assert tz == "Asia/Shanghai"
 
-    login(client, world.key_a)
+    login(client, advisor_a)
     html = client.get("/advisor?lang=zh-CN").text
     assert "<h2>客户回复</h2>" in html
     assert html.count('id="replies"') == 1, (
@@ -140,5 +149,5 @@ def test_owner_replies_show_with_car_escaped_text_and_time_in_the_centers_zone(c
     # Once handled (status done) a reply leaves the page.
     client.post("/advisor/logout", data={"csrf_token": _csrf(html)})
     conn.execute("UPDATE center_feed_item SET status = 'done' WHERE kind = 'owner_reply'")
-    login(client, world.key_a)
+    login(client, advisor_a)
     assert 'id="replies-empty"' in client.get("/advisor").text

@@ -101,8 +101,13 @@ def test_workshop_lifecycle_check_in_complete_idempotent(client, world, conn, st
     assert center(client, world, option, "accept").json()["stage"] == "booked"
     early = center(client, world, option, "complete", outcome="fault_confirmed")
     assert (early.status_code, early.json()["error"]["code"]) == (409, "not_checked_in")
+    early = center(client, world, option, "start")
+    assert (early.status_code, early.json()["error"]["code"]) == (409, "not_checked_in")
     for _ in range(2):
         assert center(client, world, option, "check-in").json()["stage"] == "checked_in"
+    started = [center(client, world, option, "start").json() for _ in range(2)]
+    assert started[0]["stage"] == "checked_in" and started[0]["work_started_at"] is not None
+    assert started[1]["work_started_at"] == started[0]["work_started_at"]  # a repeat keeps the first stamp
     parts = [{"sku": "BAT-12V-AGM70", "qty": 1}]
     done = center(client, world, option, "complete", key="c-1", outcome="fault_confirmed", parts_used=parts)
     assert (done.status_code, done.json()["stage"], done.json()["outcome"]) == (

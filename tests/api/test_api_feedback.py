@@ -50,8 +50,8 @@ def test_low_score_alerts_the_center_feed_with_the_case(client, world, conn) -> 
     surveys = client.get(f"/v1/vehicles/{world.vin_a}/surveys", headers=bearer(world.owner_a)).json()["items"]
     assert len(surveys) == 1 and surveys[0]["answers"] is None
     questions = surveys[0]["questions"]
-    assert 2 <= len(questions) <= 3 and all(q["zh-CN"] for q in questions)
-    answers = {q["id"]: (2 if q["type"] == "score" else "Waited two hours") for q in questions}
+    assert 3 <= len(questions) <= 4 and all(q["zh-CN"] for q in questions)  # drawn ones and the 0-10 one
+    answers = {q["id"]: {"score": 2, "nps": 3}.get(q["type"], "Waited two hours") for q in questions}
     url = f"/v1/vehicles/{world.vin_a}/surveys/{surveys[0]['id']}/answers"
     bad = client.post(
         url, headers=bearer(world.owner_a), json={"answers": {**answers, questions[0]["id"]: 9}}

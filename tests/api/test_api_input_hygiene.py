@@ -4,7 +4,6 @@ still gets through), and identifiers are matched whole (a VIN with a trailing ne
 from __future__ import annotations
 
 import json
-import re
 
 import httpx
 import psycopg
@@ -15,6 +14,7 @@ from fastapi.testclient import TestClient
 from api.errors import install_error_handlers, is_unstorable_text
 from api.views.advisor_text import TEXT
 from core.db import connect
+from tests.advisor_login import log_in, make_advisor
 from tests.api.conftest import surveyed
 
 LIMIT = 64 * 1024  # ApiOptions.max_body_bytes default
@@ -127,13 +127,9 @@ def test_a_vin_with_a_trailing_newline_is_refused(client, world, suffix):
     assert (resp.status_code, resp.json()["error"]["code"]) == (422, "validation_error")
 
 
-def test_the_advisor_board_ignores_a_refusal_code_with_a_newline(client, world):
-    page = client.get("/advisor/login")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    login = client.post(
-        "/advisor/login", data={"csrf_token": csrf, "api_key": world.key_a}, follow_redirects=False
-    )
-    assert login.status_code == 303
+def test_the_advisor_board_ignores_a_refusal_code_with_a_newline(client, world, conn):
+    make_advisor(conn, center_id=world.center_a, email="advisor.a@example.com")
+    assert log_in(client, "advisor.a@example.com").status_code == 303
     refused = TEXT["en"]["refused"]
     assert refused in client.get("/advisor", params={"refused": "not_found", "lang": "en"}).text
     assert refused not in client.get("/advisor", params={"refused": "not_found\n", "lang": "en"}).text

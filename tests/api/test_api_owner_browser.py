@@ -6,18 +6,24 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import structlog
+from psycopg.types.json import Jsonb
 
 from core.settings import OwnerLinkSettings
+from domain.pricing import CenterPrices
+from domain.vocabulary import RiskKind
 from notify.channels import InAppChannel
+from notify.jobs import job_estimate
 from notify.outbox import run_outbox
+from notify.progress import run_progress
+from tests.api.browser import CHROMIUM, CHROMIUM_ARGS, api_url, future_slots  # noqa: F401
 from tests.api.conftest import AFTERCARE_NOW, run_aftercare
-from tests.api.test_api_advisor_browser import CHROMIUM, CHROMIUM_ARGS, api_url, future_slots  # noqa: F401
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not Path(CHROMIUM).exists():
@@ -35,9 +41,41 @@ def _noon_in_shanghai() -> datetime:
     return (noon if noon > local else noon + timedelta(days=1)).astimezone(UTC)
 
 
+def _price_the_offers(conn, world) -> None:
+    """Give center A a labour rate (13 % VAT included) and the battery a price, then price A's offers with the
+    product's job table (notify/jobs.py), as notify does when it plans them."""
+    conn.execute(
+        "UPDATE service_center SET hourly_rate = 300, tax_rate = 0.13, prices_include_tax = true WHERE id = %s",
+        (world.center_a,),
+    )
+    conn.execute("UPDATE part SET price = 1280 WHERE sku = 'BAT-12V-AGM70'")
+    estimate = job_estimate(
+        RiskKind.BATTERY_12V,
+        prices=CenterPrices(hourly_rate=Decimal(300), tax_rate=Decimal("0.13"), tax_included=True),
+        part_names={"BAT-12V-AGM70": "12V AGM battery 70 Ah"},
+        part_prices={"BAT-12V-AGM70": Decimal(1280)},
+    )
+    assert estimate is not None
+    conn.execute(
+        "UPDATE booking_suggestion SET estimate = %s WHERE id = ANY(%s)",
+        (Jsonb(estimate.model_dump(mode="json")), world.suggestions_a),
+    )
+
+
+def _deliver(conn, *, links: OwnerLinkSettings) -> int:
+    """Queue the progress messages of the workshop's steps so far and deliver everything queued (in-app)."""
+    run_progress(conn, now=datetime.now(UTC), log=LOG)
+    report = run_outbox(
+        conn, channels={"in_app": InAppChannel(conn)}, now=_noon_in_shanghai(), log=LOG, links=links
+    )
+    return report.delivered
+
+
 @pytest.fixture
 def delivered_link(conn, world, future_slots, api_url):  # noqa: F811
-    """Deliver A's queued care message through the outbox (in-app) and return the owner link it carries."""
+    """Deliver A's queued care message (its offers priced) through the outbox (in-app) and return the owner link
+    it carries."""
+    _price_the_offers(conn, world)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     for i in range(30):  # the 12V battery's daily lowest voltage sinking below the rule's 9.6 V
         conn.execute(
@@ -93,9 +131,10 @@ def test_owner_opens_the_link_books_follows_the_visit_and_answers_the_survey(
             svg = httpx.get(api_url + chart.get_attribute("src"), timeout=10).text
             assert "判定阈值 9.6 V" in svg and "每日读数" in svg
             page.locator("#chart").screenshot(path=str(SHOTS / "2-chart.png"))
-            # 3. The offered times; 4. one tap books.
+            # 3. The offered times with their price; 4. one tap books.
             offers = page.locator("#slots form.slot")
             assert offers.count() == 3
+            assert "预估价格: ¥" in offers.first.inner_text()
             first = int(offers.first.get_attribute("data-option"))
             page.locator("#slots").scroll_into_view_if_needed()
             page.locator("#slots").screenshot(path=str(SHOTS / "3-slots.png"))
@@ -109,16 +148,26 @@ def test_owner_opens_the_link_books_follows_the_visit_and_answers_the_survey(
                 "SELECT status, accepted_by FROM booking_suggestion WHERE id = %s", (first,)
             )
             assert status.fetchone() == ("accepted", "owner")
-            # 5. The center checks the car in, then completes the work: the page follows.
+            # 5. The center checks the car in, starts, then completes the work: the page follows, and the
+            # progress messages notify sends arrive on it.
+            links = OwnerLinkSettings(public_url=api_url)
             base = f"/v1/service-centers/{world.center_a}/bookings/{first}"
             assert center.post(f"{base}/check-in").status_code == 200
+            assert _deliver(conn, links=links) == 1
             page.reload()
             assert page.locator("#progress li.current").inner_text() == "已到店"
+            assert "已在" in page.locator("#messages details[open] summary").inner_text()  # 已在…登记接车
             page.locator("#visit").screenshot(path=str(SHOTS / "5-checked-in.png"))
+            assert center.post(f"{base}/start").status_code == 200
+            page.reload()
+            assert page.locator("#progress li.current").inner_text() == "维修中"
             assert center.post(f"{base}/complete", json={"outcome": "fault_confirmed"}).status_code == 200
+            assert _deliver(conn, links=links) == 1
             page.reload()
             assert page.locator("#progress li.current").inner_text() == "可取车"
+            assert "可到" in page.locator("#messages details[open] summary").inner_text()  # 已完工，可到…取车
             page.locator("#visit").screenshot(path=str(SHOTS / "6-ready.png"))
+            page.locator("#messages").screenshot(path=str(SHOTS / "6b-messages.png"))
             # 7. The survey afterwards.
             assert run_aftercare(conn, now=AFTERCARE_NOW, log=LOG).surveys == 1
             page.reload()

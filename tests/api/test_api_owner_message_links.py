@@ -20,8 +20,8 @@ from notify.compose import Message, Notice, Recipient, compose, with_link
 from notify.outbox import run_outbox
 from notify.progress import run_progress
 from notify.sql import INSERT_MESSAGE
+from tests.api.browser import future_slots  # noqa: F401 (fixture)
 from tests.api.conftest import AFTERCARE_NOW, add_customer, run_aftercare, serviced
-from tests.api.test_api_advisor_browser import future_slots  # noqa: F401 (fixture)
 
 LOG = structlog.get_logger()
 LINKS = OwnerLinkSettings(public_url="https://cc.example.com", ttl_days=7)

@@ -19,6 +19,7 @@ from core import owner_links
 from core.settings import OwnerLinkSettings
 from notify.channels import InAppChannel
 from notify.outbox import run_outbox
+from tests.api.browser import future_slots  # noqa: F401 (fixture)
 from tests.api.conftest import (
     AFTERCARE_NOW,
     add_customer,
@@ -28,7 +29,6 @@ from tests.api.conftest import (
     serviced,
     vin_for,
 )
-from tests.api.test_api_advisor_browser import future_slots  # noqa: F401 (fixture)
 
 NOW = datetime.now(UTC)
 
@@ -172,7 +172,7 @@ def test_progress_and_survey_after_the_visit(client, conn, world, future_slots):
     token = _mint(conn, world)
     serviced(client, world)
     html = client.get(f"/o/{token}").text
-    assert html.count('class="reached') == 3  # booked, checked in, ready
+    assert html.count('class="reached') == 4  # booked, checked in, work started, ready
     assert run_aftercare(conn, now=AFTERCARE_NOW, log=structlog.get_logger()).surveys == 1
     html = client.get(f"/o/{token}").text
     assert 'id="survey"' in html

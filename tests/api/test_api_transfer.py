@@ -12,8 +12,8 @@ from api.auth.key_store import create_owner_token
 from domain.workdays import ChinaCalendar
 from notify.booking import BookingPolicy
 from notify.job import run_pass
+from tests.advisor_login import log_in, make_advisor
 from tests.api.conftest import BASE, add_customer, add_risk, add_vehicle, surveyed, vin_for
-from tests.api.test_api_advisor import login
 
 
 def bearer(secret: str) -> dict[str, str]:
@@ -121,7 +121,8 @@ def test_transfer_accepted_booking_in_conflict_reaches_the_centers_feed(client, 
     assert status == "accepted"  # never moved
 
     # The advisor page shows it under "Bookings to rebook".
-    assert login(client, world.key_a).status_code == 303
+    make_advisor(conn, center_id=world.center_a, email="advisor.a@example.com")
+    assert log_in(client, "advisor.a@example.com").status_code == 303
     board = client.get("/advisor", headers={"Accept-Language": "en"}).text
     section = board.split('id="conflicts"', 1)[1].split("</table>", 1)[0]
-    assert "Bookings to rebook" in board and world.vin_a in section and "technician_absent" in section
+    assert "Bookings to rebook" in board and world.vin_a in section and "the technician is absent" in section

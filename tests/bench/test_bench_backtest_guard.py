@@ -17,7 +17,7 @@ def _car(vehicle_id: int, soh: np.ndarray, odometer: np.ndarray) -> pd.DataFrame
     data |= {"hv_soh_avg": soh, "hv_soh_min": soh, "hv_soh_max": soh, "odometer_max_m": odometer,
              "odometer_min_m": odometer}  # fmt: skip
     data |= {"vehicle_id": np.full(days, vehicle_id, dtype="int64"), "powertrain": ["EV"] * days,
-             "region": ["beijing"] * days,
+             "region": ["beijing"] * days, "dtc_codes": [None] * days,
              "day": pd.date_range("2025-06-01", periods=days, freq="D").astype("datetime64[ns]")}  # fmt: skip
     return pd.DataFrame(data)[list(FRAME_COLUMNS)]
 

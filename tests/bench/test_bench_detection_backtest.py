@@ -15,7 +15,7 @@ def test_small_backtest_prints_figures_per_rule(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     out = json.loads(lines[-1])
     assert set(out["rules"]) == {"battery_12v", "ev_battery_soh", "brake_pads", "winter_prep", "wipers",
-                                 "tyre_pressure", "summer_care", "holiday_trip", "maintenance_due"}  # fmt: skip
+                                 "tyre_pressure", "summer_care", "holiday_trip", "maintenance_due", "dtc"}  # fmt: skip
     assert out["rows"] > 40 * 150 * 3 and out["passes"] == 12
     for figures in out["rules"].values():
         assert {"precision", "recall", "lead_days_median", "lead_days_p10"} <= set(figures)

@@ -32,6 +32,7 @@ PURE_MODULES = (
     "detection/rules/tyre_pressure.py",
     "detection/rules/holiday_trip.py",
     "detection/rules/maintenance.py",
+    "detection/rules/dtc.py",
     "detection/rule.py",
     "detection/lv_battery.py",
     "detection/ambient.py",
@@ -43,6 +44,7 @@ PURE_MODULES = (
     "simulators/models.py",
     "simulators/fleet.py",
     "simulators/scenario.py",
+    "simulators/dtc.py",
 )
 
 

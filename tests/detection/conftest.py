@@ -12,7 +12,7 @@ import pytest
 from psycopg_pool import ConnectionPool
 
 from core.db import make_pool
-from detection.frame import FRAME_COLUMNS, NUMERIC_COLUMNS
+from detection.frame import DTC_COLUMN, FRAME_COLUMNS, NUMERIC_COLUMNS
 
 NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
@@ -40,6 +40,8 @@ def build_daily(
         if callable(value):
             value = [value(i) for i in range(days)]
         data[name] = np.broadcast_to(np.asarray(value, dtype="float64"), (days,)).copy()
+    codes = columns.pop(DTC_COLUMN, None)  # the day's DTC list text per row (None: no list reported)
+    data[DTC_COLUMN] = [None] * days if codes is None else list(codes)
     if columns:
         raise TypeError(f"unknown columns {sorted(columns)}")
     return pd.DataFrame(data)[list(FRAME_COLUMNS)]

@@ -15,7 +15,13 @@ from domain.vocabulary import RULE_KINDS, RiskKind
 NOW = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 # Seasonal-care kinds this fleet does not report signals for (tests/detection/test_rules_*.py cover them).
-UNSEEDED = {RiskKind.WIPERS, RiskKind.TYRE_PRESSURE, RiskKind.SUMMER_CARE, RiskKind.HOLIDAY_TRIP}
+UNSEEDED = {
+    RiskKind.WIPERS,
+    RiskKind.TYRE_PRESSURE,
+    RiskKind.SUMMER_CARE,
+    RiskKind.HOLIDAY_TRIP,
+    RiskKind.DTC,
+}
 
 
 def _open(conn) -> dict[tuple[int, str], tuple]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from detection.levelshift import find_steps, remove_steps
 from detection.rules import ev_battery
+from domain.levelshift import find_steps, remove_steps
 
 
 def _noisy(n: int, slope: float, seed: int) -> np.ndarray:

@@ -78,7 +78,8 @@ def test_every_rule_accepts_an_empty_frame(module, params, now):
 def test_every_rule_flags_a_bad_fleet_with_json_evidence(daily, concat, now):
     frame = concat(
         daily(1, days=60, lv_v_min=9.2, air_temp_min=20.0, lv_v_rest_avg=12.5, air_temp_avg=2.0, pad_wear_max=85,
-              odometer_max_m=lambda i: 1e7 + 40_000 * i, service_km=200.0),
+              odometer_max_m=lambda i: 1e7 + 40_000 * i, service_km=200.0,
+              dtc_codes=[""] * 58 + ["P0300:04", "P0300:88"]),
         daily(2, days=60, powertrain="EV", hv_soh_avg=79.0, lv_v_rest_avg=12.6, lv_v_min=12.4),
         # hot, worn wipers, a low tyre: the seasonal rules; NOW is 32 days before the 2026 Spring Festival
         # summer began 10 days ago (an onset message is due; a car hot for its whole history gets none)

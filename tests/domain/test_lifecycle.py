@@ -19,8 +19,10 @@ def judged(rule, current, expected) -> None:
         assert rule(current) == expected
 
 
-def state(status="suggested", risk="open", stage="notified", mine=False) -> BookingState:
-    return BookingState(status=status, risk_status=risk, stage=stage, is_case_booking=mine)
+def state(status="suggested", risk="open", stage="notified", mine=False, started=False) -> BookingState:
+    return BookingState(
+        status=status, risk_status=risk, stage=stage, is_case_booking=mine, work_started=started
+    )
 
 
 @pytest.mark.parametrize(
@@ -49,6 +51,21 @@ def test_accept(current, expected):
 )
 def test_check_in(current, expected):
     judged(lifecycle.check_in, current, expected)
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        (state(status="accepted", stage="checked_in", mine=True), True),
+        (state(status="accepted", stage="checked_in", mine=True, started=True), False),  # a repeat
+        (state(status="accepted", stage="serviced", mine=True), False),  # the visit is past it
+        (state(status="accepted", stage="booked", mine=True), "not_checked_in"),
+        (state(status="accepted", stage="checked_in", mine=False), "not_booked"),
+        (state(status="suggested"), "not_booked"),
+    ],
+)
+def test_start_work(current, expected):
+    judged(lifecycle.start_work, current, expected)
 
 
 @pytest.mark.parametrize(

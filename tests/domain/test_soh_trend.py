@@ -3,6 +3,7 @@ the owner's chart, both built on it, give the same end of life for the same read
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -150,3 +151,92 @@ def test_a_changed_threshold_moves_both(case, start, per_year, days, gap, _):
     at_78 = rule_and_chart(start, per_year, days, gap, 78.0)
     assert at_80[0] == at_80[1] and at_78[0] == at_78[1], case
     assert at_78[0] > at_80[0], case
+
+
+def test_recoveries_widen_the_band_and_leave_the_fit_alone():
+    days = 200
+    soh = fade(90.0, 5.0, days)
+    age, x = day_axes([date(2026, 1, 15) - timedelta(days=days - 1 - i) for i in range(days)], now=NOW)
+    plain = fit_trend(age, x, soh, spread=0.0)  # the band of the fit alone, without the horizon spread
+    recovering = soh.copy()
+    for start in (60, 130):  # a cell's regeneration: +3 points after a rest, falling back within 10 days
+        recovering[start : start + 10] += np.linspace(3.0, 0.0, 10)
+    regen = fit_trend(age, x, recovering, spread=0.0)
+    assert plain is not None and regen is not None
+    # the daily noise stays below 2 points: no recovery, the band of before
+    assert plain.regeneration == 0.0 and plain.fall is None
+    assert regen.regeneration == pytest.approx(3.0, abs=0.6)
+    # the fall-back after a recovery is steeper than the fade
+    assert regen.fall is not None and regen.fall < regen.fit.slope < 0
+    assert regen.fit.slope == pytest.approx(plain.fit.slope, rel=0.1)  # weekly medians ride over the bumps
+    p, r = project(plain, threshold=80.0), project(regen, threshold=80.0)
+    assert r.days == pytest.approx(p.days, rel=0.1)
+    assert r.days_low < p.days_low and r.days_high > p.days_high
+    e, lo, hi = regen.at(100.0)
+    assert lo <= e <= hi
+
+
+def combined(*, spread: float, age_days: float = 0.0) -> SohTrend:
+    """The trend of FALLING combined with an exponential fade from the same level that falls half as fast."""
+    fit = LinearFit(slope=-0.01, intercept=0.0, slope_low=-0.011, slope_high=-0.009, n=52, residual_sigma=0.0)
+    return SohTrend(fit=fit, level=82.0, age_days=age_days, confidence=0.9, log_level=math.log(82.0),
+                    log_rate=-0.005 / 82.0, spread=spread)  # fmt: skip
+
+
+@pytest.mark.parametrize("age_days", [0.0, 30.0])
+def test_the_forecast_is_the_mean_of_the_trend_and_the_exponential_fade(age_days):
+    t = combined(spread=0.0, age_days=age_days)
+    proj = project(t, threshold=80.0)
+    assert proj.days is not None
+    ahead = proj.days + age_days
+    line, fade_ = 82.0 - 0.01 * ahead, 82.0 * math.exp(-0.005 / 82.0 * ahead)
+    assert 0.5 * (line + fade_) == pytest.approx(80.0)
+    assert 200.0 < ahead < 400.0  # between the trend's 200 days and the fade's ~400
+    assert t.at(proj.days)[0] == pytest.approx(80.0)
+
+
+@pytest.mark.parametrize("spread", [0.5, 0.7])  # wider than the slope interval alone (-0.011, -0.009)
+def test_the_spread_widens_the_band_with_the_distance_to_the_crossing(spread):
+    narrow = project(combined(spread=0.0), threshold=80.0)
+    t = combined(spread=spread)
+    proj = project(t, threshold=80.0)
+    assert proj.days == pytest.approx(narrow.days)
+    assert (proj.days_low, proj.days_high) == pytest.approx(
+        ((1 - spread) * proj.days, (1 + spread) * proj.days)
+    )
+    # the chart's band (SohTrend.at) meets the threshold on the same days
+    assert t.at(proj.days_low)[1] == pytest.approx(80.0) and t.at(proj.days_high)[2] == pytest.approx(80.0)
+
+
+def test_the_chart_undoes_a_recalibration_step_as_the_rule_does():
+    days = 300
+    soh = fade(87.0, 5.0, days)
+    soh[200:] -= 2.0  # a firmware update recalibrates the reported SOH two points down
+    frame = build_daily(1, days=days, end=NOW, powertrain="EV", hv_soh_avg=soh)
+    params = ev_battery.Params(horizon_days=20 * 365, sure_within_horizon=False)
+    (flag,) = ev_battery.evaluate(frame, now=NOW, params=params).flags
+    assert [s.step_pct for s in flag.evidence.level_shifts] == [pytest.approx(-2.0, abs=0.3)]
+    points = [(d.date(), float(v)) for d, v in zip(frame["day"], frame["hv_soh_avg"], strict=True)]
+    chart = fit_soh(points, now=NOW)
+    assert chart is not None
+    days_ahead = project(chart.trend, threshold=80.0).days
+    assert (NOW + timedelta(days=days_ahead)).date() == flag.predicted_date
+    assert chart.slope_per_year == pytest.approx(-5.0, abs=1.0)  # the step is not read as a steeper fade
+
+
+def test_the_exponential_fade_joins_only_when_it_can_be_fitted():
+    days = 200
+    age, x = day_axes([date(2026, 1, 15) - timedelta(days=days - 1 - i) for i in range(days)], now=NOW)
+    soh = fade(90.0, 5.0, days)
+    both, alone = fit_trend(age, x, soh), fit_trend(age, x, soh, combine=False)
+    assert both is not None and alone is not None
+    assert both.log_level is not None and both.log_rate * 365 == pytest.approx(-5.0 / 87.5, rel=0.1)
+    assert alone.log_level is None and alone.path(100.0) == pytest.approx(
+        alone.level + alone.fit.slope * 100.0
+    )
+    broken = soh.copy()
+    broken[10] = 0.0  # no log: the trend alone
+    only = fit_trend(age, x, broken)
+    assert only is not None and only.log_level is None
+    with pytest.raises(ValueError, match="spread"):
+        fit_trend(age, x, soh, spread=1.0)

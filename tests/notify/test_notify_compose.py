@@ -190,6 +190,36 @@ CASES = {
         date(2026, 11, 28),
         None,
     ),
+    RiskKind.DTC: (
+        "dtc_mil",
+        {
+            "readings": [
+                {
+                    "signal": "Vehicle.Diagnostics.DTCList",
+                    "aggregate": "daily_last",
+                    "day": "2026-11-19",
+                    "value": 1,
+                }
+            ],
+            "codes": [
+                {
+                    "code": "P0301",
+                    "confirmed": True,
+                    "mil": True,
+                    "days_seen": 3,
+                    "first_seen": "2026-11-17",
+                    "last_seen": "2026-11-19",
+                }
+            ],
+            "mil_on": True,
+            "drivable": False,
+            "skill": "general",
+        },  # fmt: skip
+        ["P0301"],
+        "P0301",
+        date(2026, 11, 19),
+        None,
+    ),
 }
 
 

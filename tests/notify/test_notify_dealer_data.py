@@ -212,7 +212,7 @@ def test_dealer_data_accepted_booking_in_conflict_is_surfaced_never_moved(conn, 
     car, _ = _two_risks_offered(conn)
     booking = next(o for o in offers(conn) if o[1] == car["risk"])
     bookings.accept(conn, booking_id=booking[0], by="owner", now=NOW)
-    bookings.release_others(conn, risk_id=car["risk"], booking_id=booking[0])
+    bookings.release_others(conn, risk_id=car["risk"], booking_id=booking[0], now=NOW)
     conn.execute(
         "INSERT INTO technician_absence (technician_id, starts, ends) VALUES (%s, %s, %s)",
         (booking[4], booking[5] - timedelta(hours=1), booking[6]),
@@ -322,7 +322,7 @@ def test_dealer_data_transfer_surfaces_the_previous_owners_accepted_booking(conn
     car, _ = _two_risks_offered(conn)
     booking = next(o for o in offers(conn) if o[1] == car["risk"])
     bookings.accept(conn, booking_id=booking[0], by="owner", now=NOW)
-    bookings.release_others(conn, risk_id=car["risk"], booking_id=booking[0])
+    bookings.release_others(conn, risk_id=car["risk"], booking_id=booking[0], now=NOW)
     buyer = conn.execute(
         "INSERT INTO customer (name, locale, tz, segment) VALUES ('王先生', 'zh-CN', 'Asia/Shanghai', 'ev') RETURNING id"
     ).fetchone()[0]

@@ -1,5 +1,8 @@
 """Level shifts in a daily series: persistent steps such as a BMS firmware recalibration of the reported SOH.
 
+The EV battery rule and the owner's SOH chart both undo them before the trend (``domain.soh_trend``), so both
+forecast from the same cleaned series.
+
 A step at index i is the difference between the medians of the `window` readings after and before it, less the
 typical week-to-week difference (the fade itself). The largest
 step is taken when it exceeds both `min_step` and `z` times the standard error of that difference (noise from the
@@ -18,7 +21,10 @@ import math
 
 import numpy as np
 
-from detection.trend import MAD_TO_SIGMA
+from domain.trend import MAD_TO_SIGMA
+
+# A step smaller than this (percentage points) is not taken for a recalibration: the EV rule's and the chart's default.
+MIN_STEP_PCT = 0.8
 
 
 def noise_sigma(y: np.ndarray) -> float:
@@ -71,7 +77,7 @@ def find_steps(
     y: np.ndarray,
     *,
     window: int = 7,
-    min_step: float = 0.8,
+    min_step: float = MIN_STEP_PCT,
     z: float = 5.0,
     max_steps: int = 3,
     edge: int = 3,

@@ -1,0 +1,2 @@
+-- A service center's id by its code.
+SELECT id FROM service_center WHERE code = %(code)s

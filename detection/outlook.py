@@ -1,0 +1,71 @@
+"""The weather forecast as the seasonal rules read it: columns of the daily frame, one per day ahead.
+
+Each rollup row (vehicle, day) gets the forecast mean temperature (°C, ``domain.forecast.DayForecast.mean_c``) of
+the days 1 .. `MAX_HORIZON_DAYS` after that day, as issued that day for the vehicle's region
+(``core.forecasts``): a pass at 20:00 UTC reads the forecast issued on its fleet day, the day it knows, never a
+later one, so a replay over a year sees what production saw each day. NaN where no forecast was stored: the rules
+then judge from the car's thermometer alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from detection.groups import Car
+from domain.forecast import MAX_HORIZON_DAYS, RegionForecast
+
+FORECAST_COLUMNS: tuple[str, ...] = tuple(f"forecast_c_{k}" for k in range(1, MAX_HORIZON_DAYS + 1))
+
+
+def with_forecast(frame: pd.DataFrame, forecasts: Iterable[RegionForecast]) -> pd.DataFrame:
+    """Return `frame` with the `FORECAST_COLUMNS` of each row's region and day (NaN without a forecast)."""
+    rows = []
+    for f in forecasts:
+        means = [d.mean_c for d in f.days[:MAX_HORIZON_DAYS]]
+        rows.append((f.region, pd.Timestamp(f.issued), *means, *[math.nan] * (MAX_HORIZON_DAYS - len(means))))
+    out = frame.drop(columns=[c for c in FORECAST_COLUMNS if c in frame.columns])
+    if not rows:
+        for c in FORECAST_COLUMNS:
+            out[c] = np.nan
+        return out
+    table = pd.DataFrame(rows, columns=["region", "day", *FORECAST_COLUMNS])
+    table[list(FORECAST_COLUMNS)] = table[list(FORECAST_COLUMNS)].astype("float32")
+    table["day"] = table["day"].astype(out["day"].dtype)
+    region = out["region"]
+    out["region"] = region.astype(str)
+    merged = out.merge(table, on=["region", "day"], how="left", sort=False)
+    merged["region"] = merged["region"].astype(region.dtype)
+    merged.index = out.index
+    return merged
+
+
+def forecast_ahead(car: Car, *, max_age: int = 1, back: int = 0) -> list[float]:
+    """Return the forecast means of the days after today from the car's latest row (`back`: the row that many rows
+    before it, yesterday's forecast), or [] when there is no forecast for tomorrow (none stored, or the row is older
+    than `max_age` + `back` days)."""
+    if FORECAST_COLUMNS[0] not in car.values or len(car.age) <= back:
+        return []
+    age = int(car.age[-1 - back])
+    if age > max_age + back:
+        return []
+    # a row of `age` days ago was forecast from that day on: its first `age` days are no longer ahead
+    values = [float(car[c][-1 - back]) for c in FORECAST_COLUMNS[age:]]
+    return values if values and not math.isnan(values[0]) else []
+
+
+def forecast_columns(frame: pd.DataFrame) -> tuple[str, ...]:
+    """Return the `FORECAST_COLUMNS` when `frame` carries them, else () (a frame loaded without forecasts)."""
+    return FORECAST_COLUMNS if FORECAST_COLUMNS[0] in frame.columns else ()
+
+
+def by_age(ages: list[int], temps: list[float], *, days: int) -> list[float]:
+    """Return the values of the last `days` days, oldest first, today last (NaN: no row that day)."""
+    out = [math.nan] * days
+    for a, t in zip(ages, temps, strict=True):
+        if 0 <= a < days:
+            out[days - 1 - a] = t
+    return out

@@ -1,0 +1,16 @@
+-- The last reported DTC list (Vehicle.Diagnostics.DTCList, kept in telemetry.extra) of each vehicle and fleet day in
+-- (%(start)s, %(now)s] (the rollup's days: 05:00 to 05:00 China Standard Time, labelled with their date;
+-- refresh_daily.postgres.sql): its entries joined by spaces ('' for an empty list, which is a report too).
+-- Read from raw telemetry (the rollup has no DTC columns), for the DTC rule's window only.
+SELECT DISTINCT ON (vehicle_id, day)
+       vehicle_id,
+       date_bin(INTERVAL '1 day', ts, TIMESTAMPTZ '2000-01-01 05:00:00+08') + INTERVAL '3 hours' AS day,
+       array_to_string(ARRAY(SELECT jsonb_array_elements_text(extra -> 'Vehicle.Diagnostics.DTCList')), ' ')
+           AS dtc_list
+FROM telemetry
+WHERE ts > %(start)s
+  -- every vehicle, or only those given (an incremental pass: vehicles with new data)
+  AND (%(vehicle_ids)s::bigint[] IS NULL OR vehicle_id = ANY(%(vehicle_ids)s::bigint[]))
+  AND ts <= %(now)s
+  AND jsonb_typeof(extra -> 'Vehicle.Diagnostics.DTCList') = 'array'
+ORDER BY vehicle_id, day, ts DESC;

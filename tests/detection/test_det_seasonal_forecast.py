@@ -1,0 +1,107 @@
+"""The seasonal rules with a weather forecast: winter, summer and cold tyres flagged ahead, and the fallback to the
+car's own thermometer when no forecast is stored."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from detection.outlook import FORECAST_COLUMNS, forecast_ahead, with_forecast
+from detection.rules import seasonal, summer, tyre_pressure
+from domain.forecast import DayForecast, RegionForecast
+
+
+def forecast(now, means, *, region="beijing", issued_days_ago=0):
+    """Return a forecast issued on the day of `now` (less `issued_days_ago`) whose daily means are `means`."""
+    issued = now.date() - timedelta(days=issued_days_ago)
+    days = tuple(
+        DayForecast(issued + timedelta(days=k), m - 3.0, m + 3.0) for k, m in enumerate(means, start=1)
+    )
+    return RegionForecast(region, issued, days)
+
+
+def confirmed(now, means, **kw):
+    """Return today's forecast and yesterday's, which saw the same days ahead: a forecast the rules act on."""
+    return [forecast(now, means, **kw), forecast(now, [means[0], *means[:-1]], issued_days_ago=1, **kw)]
+
+
+def mild(i):
+    return 12.0
+
+
+def test_the_frame_gets_each_days_forecast_of_its_region(daily, now):
+    frame = daily(1, days=3, air_temp_avg=10.0)
+    other = forecast(now, [-20.0] * 10, region="harbin")
+    out = with_forecast(frame, [forecast(now, list(range(10))), other])
+    assert list(out.columns[-len(FORECAST_COLUMNS) :]) == list(FORECAST_COLUMNS)
+    assert out[FORECAST_COLUMNS[0]].isna().tolist() == [True, True, False]  # issued today only
+    assert out.iloc[-1][list(FORECAST_COLUMNS)].tolist() == list(range(10))
+    assert str(out["region"].dtype) == str(frame["region"].dtype) and len(out) == len(frame)
+
+
+def test_winter_is_flagged_ahead_when_the_forecast_week_turns_cold(daily, now):
+    frame = daily(1, days=40, air_temp_avg=mild, air_temp_min=9.0, air_temp_max=15.0)
+    assert seasonal.evaluate(frame, now=now, params=seasonal.Params()).flags == ()
+    means = [6.0, 4.0, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    once = seasonal.evaluate(with_forecast(frame, [forecast(now, means)]), now=now, params=seasonal.Params())
+    assert once.flags == () and once.evaluated_vehicle_ids == frozenset()  # unconfirmed: held, not flagged
+    cold = with_forecast(frame, confirmed(now, means))
+    (flag,) = seasonal.evaluate(cold, now=now, params=seasonal.Params()).flags
+    ev = flag.evidence
+    assert ev.basis == "forecast" and 0 < ev.forecast_days <= seasonal.Params().forecast_days
+    assert ev.forecast_mean_c < seasonal.Params().threshold_c - seasonal.Params().forecast_margin_c
+
+
+def test_only_an_unconfirmed_crossing_holds_the_car_unjudged(daily, now):
+    frame = daily(1, days=40, air_temp_avg=mild, air_temp_min=9.0, air_temp_max=15.0)
+    for means in ([8.0] * 10, [16.0] * 10):  # near winter, or warm: judged, not flagged (an open risk clears)
+        res = seasonal.evaluate(
+            with_forecast(frame, confirmed(now, means)), now=now, params=seasonal.Params()
+        )
+        assert res.flags == () and res.evaluated_vehicle_ids == {1}
+
+
+def test_summer_is_flagged_ahead_with_the_forecast_in_the_evidence(daily, now):
+    frame = daily(1, days=40, air_temp_avg=18.0, air_temp_min=14.0, air_temp_max=24.0)
+    res = summer.evaluate(frame, now=now, params=summer.Params())
+    assert res.flags == () and res.evaluated_vehicle_ids == {1}
+    hot = with_forecast(frame, confirmed(now, [28.0, 30.0, 31.0, 31.0, 32.0, 32.0, 32.0, 32.0, 32.0, 32.0]))
+    assert summer.evaluate(hot, now=now, params=summer.Params()).flags == ()  # off by default
+    (flag,) = summer.evaluate(hot, now=now, params=summer.Params(forecast_days=8)).flags
+    assert flag.evidence.forecast_days is not None and flag.evidence.forecast_mean_c >= 28.0
+    assert flag.evidence.onset_days_ago is None
+
+
+def test_cold_tyres_are_flagged_on_the_forecast_day_that_takes_them_under(daily, now):
+    # 221 kPa at 15 °C holds 227 kPa at 20 °C: under 210 kPa below about 5.8 °C
+    frame = daily(1, days=30, tire_kpa_min=221.0, air_temp_avg=15.0, air_temp_min=15.0, air_temp_max=15.0)
+    params = tyre_pressure.Params()
+    assert tyre_pressure.evaluate(frame, now=now, params=params).flags == ()
+    means = [14.0, 12.0, 10.0, -5.0, -5.0, -5.0, -5.0, -5.0, -5.0, -5.0]
+    (flag,) = tyre_pressure.evaluate(
+        with_forecast(frame, [forecast(now, means)]), now=now, params=params
+    ).flags
+    assert flag.diagnosis == "cold_underinflation" and flag.evidence.forecast_days == 4
+    assert flag.evidence.forecast_mean_c == -5.0 and flag.predicted_date == now.date() + timedelta(days=4)
+
+
+def test_without_a_stored_forecast_the_rules_judge_from_the_car_alone(daily, now):
+    frame = daily(1, days=40, air_temp_avg=lambda i: 12.0 if i < 36 else 2.0, air_temp_min=0.0, air_temp_max=5.0,
+                  tire_kpa_min=205.0)  # fmt: skip
+    empty = with_forecast(frame, [])
+    assert np.isnan(empty[FORECAST_COLUMNS[0]]).all()
+    for rule in (seasonal, summer, tyre_pressure):
+        alone = rule.evaluate(frame, now=now, params=rule.Params())
+        assert rule.evaluate(empty, now=now, params=rule.Params()) == alone
+
+
+@pytest.mark.parametrize(("age", "expected"), [(0, list(range(10))), (1, list(range(1, 10))), (2, [])])
+def test_a_forecast_of_an_older_row_is_shifted_to_the_days_still_ahead(daily, now, age, expected):
+    from detection.groups import cars
+
+    end = now - timedelta(days=age)
+    frame = with_forecast(daily(1, days=3, end=end), [forecast(end, list(range(10)))])
+    (car,) = cars(frame, now=now, columns=FORECAST_COLUMNS)
+    assert forecast_ahead(car) == expected
