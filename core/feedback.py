@@ -2,7 +2,8 @@
 survey answer becomes an alert assigned to the customer's advisor, moved open -> acknowledged -> contacted ->
 resolved by the center's advisors (domain/feedback.py decides which step applies), with a goodwill gesture on
 the side; outreach tasks close with an outcome. Each change writes its webhook event (core/events.py) in the same
-transaction. Times are the caller's ``now``."""
+transaction, and its audit row (core/advisors.py: who did it, an advisor or a center key). Times are the caller's
+``now``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from core import events
+from core import advisors, events
 from core.db import query
 from core.errors import CarecastError
 from core.sql import (
@@ -87,9 +88,10 @@ def step(
     now: datetime,
     resolution: Resolution | None = None,
     note: str | None = None,
+    key_id: int | None = None,
 ) -> StepDone:
-    """Move the center's alert one step, stamped with `advisor_id` and `now`; a resolve needs a resolution and
-    writes feedback.resolved. Raises NotFound or Refused."""
+    """Move the center's alert one step, stamped with `advisor_id` and `now` (`key_id`: through a center API key);
+    a resolve needs a resolution and writes feedback.resolved. Raises NotFound or Refused."""
     with conn.cursor(row_factory=dict_row) as cur:
         locked = cur.execute(
             query(FEEDBACK_ALERT_LOCK), {"alert_id": alert_id, "center_id": center_id}
@@ -124,6 +126,9 @@ def step(
             "resolved_by": advisor_id,
         }
         events.emit(conn, center_id=center_id, type=EventType.FEEDBACK_RESOLVED, data=data, now=now)
+    _audit(conn, center_id=center_id, advisor_id=advisor_id, key_id=key_id, now=now,
+           action=f"feedback.{action.value}", subject=f"feedback_alert:{alert_id}",
+           detail={"resolution": row["resolution"]})  # fmt: skip
     return StepDone(alert_id, status, Resolution(row["resolution"]) if row["resolution"] else None)
 
 
@@ -137,6 +142,7 @@ def record_goodwill(
     note: str | None,
     advisor_id: int | None,
     now: datetime,
+    key_id: int | None = None,
 ) -> StepDone:
     """Record the center's goodwill gesture (coupon value or points) on its alert, once; return the alert as it
     stands. Raises NotFound or Refused."""
@@ -158,6 +164,8 @@ def record_goodwill(
     }
     if conn.execute(query(FEEDBACK_ALERT_GOODWILL), params).rowcount == 0:
         raise Refused("a goodwill gesture was already recorded on this alert")
+    _audit(conn, center_id=center_id, advisor_id=advisor_id, key_id=key_id, now=now, action="feedback.goodwill",
+           subject=f"feedback_alert:{alert_id}", detail={"kind": str(kind), "amount": str(amount)})  # fmt: skip
     resolution = locked["resolution"]
     return StepDone(alert_id, AlertStatus(locked["status"]), Resolution(resolution) if resolution else None)
 
@@ -171,6 +179,7 @@ def close_outreach(
     note: str | None,
     advisor_id: int | None,
     now: datetime,
+    key_id: int | None = None,
 ) -> dict[str, Any]:
     """Close the center's open outreach task with its outcome and write outreach.outcome; return the task.
     Raises NotFound (not the center's, not an outreach task, or already closed)."""
@@ -194,4 +203,23 @@ def close_outreach(
         "closed_by": advisor_id,
     }
     events.emit(conn, center_id=center_id, type=EventType.OUTREACH_OUTCOME, data=data, now=now)
+    _audit(conn, center_id=center_id, advisor_id=advisor_id, key_id=key_id, now=now, action="outreach.outcome",
+           subject=f"outreach:{item_id}", detail={"outcome": str(outcome)})  # fmt: skip
     return dict(row)
+
+
+def _audit(
+    conn: psycopg.Connection,
+    *,
+    center_id: int,
+    advisor_id: int | None,
+    key_id: int | None,
+    action: str,
+    subject: str,
+    detail: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    full = {**detail, "key_id": key_id} if key_id is not None else dict(detail)
+    advisors.record_audit(
+        conn, center_id=center_id, advisor_id=advisor_id, action=action, subject=subject, detail=full, now=now
+    )

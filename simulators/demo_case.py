@@ -113,8 +113,8 @@ def walk_case(settings: SimulatorSettings, *, scenario: Scenario, workdir: Path,
         pick = offers[0]
         status, booked = _http("POST", f"{base}/v1/vehicles/{vin}/booking-options/{pick['id']}/accept", owner)
         risk_id, center_id = booked["risk_id"], booked["center_id"]
-        price = (pick.get("estimate") or {}).get("total")
-        price_text = "no price" if price is None else f"¥{price}"
+        total = (pick.get("estimate") or {}).get("total")  # Money: {"amount": "1560.00", "currency": "CNY"}
+        price_text = f"{total['amount']} {total['currency']}" if isinstance(total, dict) else "no price"
         step(now, "owner", "accept option", status,
              f"{pick['center']['name']} {pick['slot_start']} with {pick['technician_name']}, {price_text}; "
              f"stage={booked['stage']}")  # fmt: skip

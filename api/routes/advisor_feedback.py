@@ -93,18 +93,6 @@ def _note(form: dict[str, str]) -> str | None:
     return note[:MAX_NOTE] or None
 
 
-def _audit(conn: Conn, session: AdvisorSession, *, action: str, subject: str, detail: dict) -> None:
-    advisors.record_audit(
-        conn,
-        center_id=session.center_id,
-        advisor_id=session.advisor_id,
-        action=action,
-        subject=subject,
-        detail=detail,
-        now=datetime.now(UTC),
-    )
-
-
 @router.post("/alerts/{alert_id}/steps/{action}")
 def alert_step(
     request: Request, conn: Conn, session: AdvisorSession, form: Form, alert_id: int, action: str
@@ -137,10 +125,6 @@ def alert_step(
     except loop.Refused:
         conn.rollback()
         return _back(scope, refused="step")
-    detail = {"resolution": resolution.value if resolution else None}
-    _audit(
-        conn, session, action=f"feedback.{step.value}", subject=f"feedback_alert:{alert_id}", detail=detail
-    )
     conn.commit()
     return _back(scope, done=step.value)
 
@@ -175,8 +159,6 @@ def goodwill(request: Request, conn: Conn, session: AdvisorSession, form: Form, 
     except loop.Refused:
         conn.rollback()
         return _back(scope, refused="step")
-    detail = {"kind": kind.value, "amount": str(amount)}
-    _audit(conn, session, action="feedback.goodwill", subject=f"feedback_alert:{alert_id}", detail=detail)
     conn.commit()
     return _back(scope, done="goodwill")
 
@@ -208,12 +190,5 @@ def outreach_outcome(
     except loop.NotFound:
         conn.rollback()
         return _back(scope, refused="not_found")
-    _audit(
-        conn,
-        session,
-        action="outreach.outcome",
-        subject=f"outreach:{task_id}",
-        detail={"outcome": outcome.value},
-    )
     conn.commit()
     return _back(scope, done="outreach")

@@ -26,7 +26,6 @@ from api.schemas.feedback_loop import (
 from api.sql import ADVISOR_OF_CENTER
 from api.store import feedback_loop as store
 from api.views.feedback_loop import alert_answers, metrics_out
-from core import advisors
 from core import feedback as loop
 from core.db import query
 
@@ -91,20 +90,12 @@ def alert_step(
             now=now,
             resolution=body.resolution,
             note=body.note,
+            key_id=caller.key_id,
         )
     except loop.NotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
     except loop.Refused as exc:
         raise ApiError(409, "step_refused", str(exc)) from exc
-    advisors.record_audit(
-        conn,
-        center_id=center_id,
-        advisor_id=advisor_id,
-        action=f"feedback.{body.action}",
-        subject=f"feedback_alert:{alert_id}",
-        detail={"key_id": caller.key_id, "resolution": body.resolution},
-        now=now,
-    )
     return AlertStepDone(id=done.alert_id, status=done.status, resolution=done.resolution)
 
 
@@ -130,20 +121,12 @@ def alert_goodwill(
             note=body.note,
             advisor_id=advisor_id,
             now=now,
+            key_id=caller.key_id,
         )
     except loop.NotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
     except loop.Refused as exc:
         raise ApiError(409, "goodwill_refused", str(exc)) from exc
-    advisors.record_audit(
-        conn,
-        center_id=center_id,
-        advisor_id=advisor_id,
-        action="feedback.goodwill",
-        subject=f"feedback_alert:{alert_id}",
-        detail={"key_id": caller.key_id, "kind": body.kind, "amount": str(body.amount)},
-        now=now,
-    )
     return AlertStepDone(id=done.alert_id, status=done.status, resolution=done.resolution)
 
 
@@ -185,18 +168,10 @@ def outreach_outcome(
             note=body.note,
             advisor_id=advisor_id,
             now=now,
+            key_id=caller.key_id,
         )
     except loop.NotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
-    advisors.record_audit(
-        conn,
-        center_id=center_id,
-        advisor_id=advisor_id,
-        action="outreach.outcome",
-        subject=f"outreach:{task_id}",
-        detail={"key_id": caller.key_id, "outcome": body.outcome},
-        now=now,
-    )
     return OutreachClosed.model_validate(row)
 
 
