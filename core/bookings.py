@@ -92,12 +92,13 @@ def _expire_ids(
 
 
 def reschedule(
-    conn: psycopg.Connection, *, booking_id: int, slot_start: datetime, slot_end: datetime
+    conn: psycopg.Connection, *, booking_id: int, slot_start: datetime, slot_end: datetime, now: datetime
 ) -> None:
-    """Move an accepted option to another slot of its technician; the database refuses an overlapping one
-    (ExclusionViolation)."""
+    """Move an accepted option to another slot of its technician (and write offer.rescheduled); the database
+    refuses an overlapping one (ExclusionViolation)."""
     params = {"booking_id": booking_id, "slot_start": slot_start, "slot_end": slot_end}
     conn.execute(query(BOOKING_RESCHEDULE), params)
+    events.offers_changed(conn, booking_ids=[booking_id], type=EventType.OFFER_RESCHEDULED, now=now)
 
 
 def release_others(conn: psycopg.Connection, *, risk_id: int, booking_id: int, now: datetime) -> None:

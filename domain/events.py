@@ -15,6 +15,7 @@ class EventType(StrEnum):
     OFFER_ACCEPTED = "offer.accepted"
     OFFER_DECLINED = "offer.declined"
     OFFER_EXPIRED = "offer.expired"
+    OFFER_RESCHEDULED = "offer.rescheduled"  # an accepted visit moved to another slot by the center
     CASE_STAGE_CHANGED = "case.stage_changed"
     FEEDBACK_NEGATIVE = "feedback.negative"
     FEEDBACK_RESOLVED = "feedback.resolved"

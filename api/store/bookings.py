@@ -198,7 +198,13 @@ def reschedule(
         slot_end = slot_start + (row["slot_end"] - row["slot_start"])
         try:
             with conn.transaction():
-                bookings.reschedule(conn, booking_id=booking_id, slot_start=slot_start, slot_end=slot_end)
+                bookings.reschedule(
+                    conn,
+                    booking_id=booking_id,
+                    slot_start=slot_start,
+                    slot_end=slot_end,
+                    now=datetime.now(UTC),
+                )
         except psycopg.errors.ExclusionViolation as exc:
             raise ApiError(409, "slot_taken", "this slot is taken; choose another") from exc
         return state(conn, booking_id=booking_id)

@@ -182,6 +182,11 @@ def test_a_booked_visit_moves_to_a_free_slot_of_its_technician(client, world, de
     assert _location(moved).endswith("done=reschedule")
     start = conn.execute("SELECT slot_start FROM booking_suggestion WHERE id = %s", (target,)).fetchone()[0]
     assert start.isoformat() == slots[0]
+    event = conn.execute(
+        "SELECT data->>'slot_start' FROM center_event WHERE type = 'offer.rescheduled' AND (data->>'booking_id')::bigint = %s",
+        (target,),
+    ).fetchone()
+    assert event is not None  # the dealer system hears of the move (webhook event offer.rescheduled)
     taken = conn.execute("SELECT slot_start FROM booking_suggestion WHERE id = %s", (blocker,)).fetchone()[0]
     clash = _post(client, f"/advisor/bookings/{target}/reschedule", slot=taken.isoformat())
     assert _location(clash).endswith("refused=slot_taken")

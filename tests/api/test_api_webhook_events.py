@@ -80,6 +80,17 @@ def test_every_event_type_is_delivered_signed(dev_client, world, conn, receiver)
     )
     assert bookings.expire(conn, now=BASE) == 1
     url, answers = surveyed(dev_client, world, conn)  # accepts `first`, checks in, starts, completes
+    # the owner module's move of an accepted visit (the advisor page's reschedule runs it before check-in)
+    start, end = conn.execute(
+        "SELECT slot_start, slot_end FROM booking_suggestion WHERE id = %s", (first,)
+    ).fetchone()
+    bookings.reschedule(
+        conn,
+        booking_id=first,
+        slot_start=start + timedelta(days=30),
+        slot_end=end + timedelta(days=30),
+        now=BASE,
+    )
     answers[next(q for q in answers if isinstance(answers[q], int))] = 2
     assert dev_client.post(url, headers=bearer(world.owner_a), json={"answers": answers}).status_code == 200
     alert = conn.execute("SELECT id FROM feedback_alert").fetchone()[0]
