@@ -130,6 +130,7 @@ class AuditEntry:
     subject: str
     detail: dict[str, Any]
     advisor_name: str | None
+    tz: str  # the center's time zone, to show `at` in
 
 
 def link_path(token: str) -> str:

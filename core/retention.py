@@ -20,6 +20,7 @@ from psycopg.rows import tuple_row
 from core.db import SqlFile, query, storage_info
 from core.settings import RetentionSettings
 from core.sql import (
+    RETENTION_EVENTS,
     RETENTION_IDEMPOTENCY,
     RETENTION_MESSAGES,
     RETENTION_POLICY_TIMESCALE,
@@ -47,6 +48,7 @@ class RetentionReport:
     inbox_items: int
     messages: int
     idempotency_records: int
+    events: int
     elapsed_ms: int
 
 
@@ -85,6 +87,10 @@ def apply_retention(
         if settings.idempotency_days:
             cutoff = now - timedelta(days=settings.idempotency_days)
             replays = _slices(cur, RETENTION_IDEMPOTENCY, cutoff=cutoff, limit=slice_rows)
+        events = 0
+        if settings.events_days:
+            cutoff = now - timedelta(days=settings.events_days)
+            events = _slices(cur, RETENTION_EVENTS, cutoff=cutoff, limit=slice_rows)
     dispatches, deliveries, attempts, inbox_items, messages = outbox
     report = RetentionReport(
         mode=mode,
@@ -97,6 +103,7 @@ def apply_retention(
         inbox_items=inbox_items,
         messages=messages,
         idempotency_records=replays,
+        events=events,
         elapsed_ms=int((time.monotonic() - started) * 1000),
     )
     log.info(
@@ -113,6 +120,7 @@ def apply_retention(
         inbox_items=report.inbox_items,
         messages=report.messages,
         idempotency_records=replays,
+        events=events,
         elapsed_ms=report.elapsed_ms,
     )
     return report

@@ -97,6 +97,9 @@ class RetentionSettings(BaseModel):
     messages_days: int = Field(default=365, ge=0)
     # Answers remembered for Idempotency-Key replays (idempotency_record) older than this are deleted; 0 = forever.
     idempotency_days: int = Field(default=30, ge=0)
+    # Center events (webhook events: offers, stages, feedback, outreach) and their finished deliveries older than
+    # this are deleted (an event still pending delivery stays); 0 = forever.
+    events_days: int = Field(default=90, ge=0)
     # Seconds between two runs (the first at start).
     interval_s: float = Field(default=3600.0, gt=0)
 

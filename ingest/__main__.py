@@ -37,7 +37,8 @@ def command(client_id: str | None, subscription: str | None) -> int:
     """Store vehicle telemetry from MQTT in PostgreSQL until stopped.
 
     Subscribes with QoS 1 and a persistent session, writes batches with COPY and acknowledges each message only
-    once its rows are committed, so nothing is lost when the process dies. Stops cleanly on SIGTERM or Ctrl-C.
+    once its rows are committed, so nothing is lost when the process dies. Stops cleanly on SIGTERM or Ctrl-C;
+    SIGUSR1 retires it from a shared subscription (unsubscribe, drain, end its session; docs/ingest.md).
     Settings: CARECAST_MQTT__*, CARECAST_DATABASE__*, CARECAST_INGEST__*.
     """
     settings = IngestSettings()
@@ -51,8 +52,17 @@ def command(client_id: str | None, subscription: str | None) -> int:
         log.info("shutdown_requested", signal=signal.Signals(signum).name)
         ingester.request_stop()
 
-    signal.signal(signal.SIGTERM, on_signal)
+    def on_retire(signum: int, frame: object) -> None:
+        if ingester.retiring and signum != signal.SIGUSR1:  # a second SIGTERM cuts the retire short
+            on_signal(signum, frame)
+            return
+        log.info("retire_requested", signal=signal.Signals(signum).name)
+        ingester.retire()
+
+    # SIGUSR1 retires (docs/ingest.md, "Retiring an ingester"); Ctrl-C cuts a retire short (the session stays).
+    signal.signal(signal.SIGTERM, on_retire if settings.ingest.retire_on_stop else on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGUSR1, on_retire)
     log.info(
         "ingest_starting",
         client_id=settings.ingest.client_id,

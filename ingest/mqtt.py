@@ -64,7 +64,12 @@ class TelemetrySubscriber:
         self._session = 0
         self._receiving = True
         self._status_topic = settings.status_topic()
+        self._retire_topic = settings.retire_topic()
+        self._retire_marker_topic = self._retire_topic.encode()
+        self._retiring = False
         self.subscribed = threading.Event()
+        # Set when the retire marker came back: everything the broker had queued for us has been handed on.
+        self.drained = threading.Event()
         client = make_client(
             settings.mqtt, client_id=settings.ingest.client_id, protocol=MQTTv5, manual_ack=True
         )
@@ -74,6 +79,7 @@ class TelemetrySubscriber:
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
+        client.on_unsubscribe = self._on_unsubscribe
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         self._client = client
@@ -110,14 +116,37 @@ class TelemetrySubscriber:
         paho_adapter.queue_pubacks(self._client, mids)
         paho_adapter.note_sent(self._client)
 
-    def close(self) -> None:
-        """Publish "offline", disconnect (after the queued acks have been sent) and stop the network thread."""
+    def retire(self) -> None:
+        """Leave the (shared) subscription for good: unsubscribe, then drain what the broker still has queued for
+        us; `drained` is set once it is all handed on (any thread; the network thread does the work).
+
+        Mosquitto keeps a shared-subscription member's share of messages in its session while it is away, so a
+        member that stops with a persistent session and never returns strands them. After the UNSUBACK nothing
+        new is routed to us, but messages already queued in our session still come: we subscribe to a topic of
+        our own and publish a marker to it; the broker queues it behind them, so when it comes back the queue is
+        empty. close(end_session=True) then ends the session (docs/ingest.md, "Retiring an ingester").
+        """
+        self._retiring = True
+        if self._client.is_connected():
+            self._client.unsubscribe(self._settings.subscription_filter())
+
+    def close(self, *, end_session: bool = False) -> None:
+        """Publish "offline", disconnect (after the queued acks have been sent) and stop the network thread.
+
+        `end_session`: session expiry 0 on the DISCONNECT, so the broker keeps no session (and queues nothing)
+        for this client id; only once everything received has been committed and acked.
+        """
         if self._client.is_connected():
             info = self._client.publish(self._status_topic, STATUS_OFFLINE, qos=1, retain=True)
             deadline = time.monotonic() + _STATUS_WAIT_S
             while not info.is_published() and time.monotonic() < deadline and self._client.is_connected():
                 info.wait_for_publish(timeout=0.1)
-        self._client.disconnect()
+        if end_session:
+            props = Properties(PacketTypes.DISCONNECT)
+            props.SessionExpiryInterval = 0
+            self._client.disconnect(properties=props)
+        else:
+            self._client.disconnect()
         self._client.loop_stop()
 
     def _on_connect(
@@ -128,13 +157,16 @@ class TelemetrySubscriber:
             return
         # Packet ids restart with every connection: acks for messages of an older one must not be sent on this one.
         self._session += 1
+        client.publish(self._status_topic, STATUS_ONLINE, qos=1, retain=True)
+        self._on_connection(True)
+        self._log.info("mqtt_connected", session_present=flags.session_present, retiring=self._retiring)
+        if self._retiring:  # reconnected while retiring: the session may still hold the filter and a queue
+            client.unsubscribe(self._settings.subscription_filter())
+            return
         topic_filter = self._settings.subscription_filter()
         # Retained telemetry (a car may publish with retain=1) is never replayed to us when we (re)subscribe.
         options = SubscribeOptions(qos=TELEMETRY_QOS, retainHandling=SubscribeOptions.RETAIN_DO_NOT_SEND)
         client.subscribe(topic_filter, options=options)
-        client.publish(self._status_topic, STATUS_ONLINE, qos=1, retain=True)
-        self._on_connection(True)
-        self._log.info("mqtt_connected", session_present=flags.session_present, subscription=topic_filter)
 
     def _on_subscribe(
         self, client: paho.Client, userdata: Any, mid: int, reasons: list[Any], properties: Any
@@ -143,8 +175,17 @@ class TelemetrySubscriber:
         if failed:
             self._log.error("mqtt_subscribe_failed", reasons=failed)
             return
+        if self._retiring:  # the retire topic is ours: the marker queues behind whatever the broker holds for us
+            client.publish(self._retire_topic, b"drained", qos=1)
+            return
         self._log.info("subscribed", subscription=self._settings.subscription_filter())
         self.subscribed.set()
+
+    def _on_unsubscribe(
+        self, client: paho.Client, userdata: Any, mid: int, reasons: list[Any], properties: Any
+    ) -> None:
+        self._log.info("unsubscribed", subscription=self._settings.subscription_filter())
+        client.subscribe(self._retire_topic, qos=TELEMETRY_QOS)
 
     def _on_disconnect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
@@ -153,6 +194,10 @@ class TelemetrySubscriber:
         self._log.info("mqtt_disconnected", reason=str(reason))
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
+        if self._retiring and paho_adapter.raw_topic(msg) == self._retire_marker_topic:
+            client.ack(msg.mid, msg.qos)
+            self.drained.set()
+            return
         if not self._receiving:
             return
         try:

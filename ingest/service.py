@@ -99,6 +99,7 @@ class Ingester:
             ready_max=self._tuning.writers,
         )
         self._stopping = threading.Event()
+        self._retiring = threading.Event()
         self._never = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-writers", daemon=True)
         self._lock = threading.Lock()
@@ -152,6 +153,27 @@ class Ingester:
         self._stopping.set()
         self._decoder.finish()
 
+    @property
+    def retiring(self) -> bool:
+        """True once retire() was called."""
+        return self._retiring.is_set()
+
+    def retire(self) -> None:
+        """Leave the subscription for good: unsubscribe, drain and commit what the broker still holds for this
+        client, then stop and end its session, so no share of a shared subscription waits for it (any thread)."""
+        if self._retiring.is_set() or self._stopping.is_set():
+            return
+        self._retiring.set()
+        self._log.info("retire_started", received=self._received)
+        self._subscriber.retire()
+        threading.Thread(target=self._stop_when_drained, name="ingest-retire", daemon=True).start()
+
+    def _stop_when_drained(self) -> None:
+        while not self._subscriber.drained.wait(STOP_CHECK_S):
+            if self._stopping.is_set():  # a plain stop came first: the session (and its queue) stays
+                return
+        self.request_stop()
+
     def stop(self, timeout: float | None = None) -> bool:
         """Request a stop and wait for the writer to finish; return True when it has."""
         self.request_stop()
@@ -181,7 +203,12 @@ class Ingester:
         finally:
             if self._pruner is not None:
                 self._pruner.stop()
-            self._subscriber.close()
+            # End the session only when everything it delivered is committed and acked (else it is redelivered).
+            retired = self._subscriber.drained.is_set() and not self.abandoned
+            retired = retired and self.counters.acked == self.counters.received
+            self._subscriber.close(end_session=retired)
+            if self._retiring.is_set():
+                self._log.info("ingest_retired" if retired else "retire_incomplete", session_ended=retired)
             for lane in self._lanes:
                 lane.close()
             self.metrics.close()

@@ -56,6 +56,9 @@ class IngestTuning(BaseModel):
     reject_prune_interval_s: float = Field(default=3600.0, gt=0)
     # Retained "online"/"offline" status (with an MQTT last will); empty = {topic_root}/ingest/{client_id}/status.
     status_topic: str = ""
+    # SIGTERM retires this instance instead of just stopping it: unsubscribe, drain what the broker still queues
+    # for it, then end its session (scaling a shared subscription down for good; SIGUSR1 always retires).
+    retire_on_stop: bool = False
 
     @model_validator(mode="after")
     def _receive_window_fits_queue(self) -> IngestTuning:
@@ -79,6 +82,10 @@ class IngestSettings(BaseProcessSettings):
     def status_topic(self) -> str:
         """Return the retained status topic of this instance."""
         return self.ingest.status_topic or f"{self.mqtt.topic_root}/ingest/{self.ingest.client_id}/status"
+
+    def retire_topic(self) -> str:
+        """Return the topic of this instance's own retire marker (see TelemetrySubscriber.retire)."""
+        return f"{self.mqtt.topic_root}/ingest/{self.ingest.client_id}/retire"
 
     def tuned(self, **changes: object) -> IngestSettings:
         """Return a copy with some `ingest` knobs changed (validated)."""

@@ -16,6 +16,7 @@ from api.auth import sessions
 from api.deps import Conn
 from api.state import app_state
 from api.views.advisor_text import TEXT
+from api.views.advisor_words import zoned
 from core import advisors
 
 router = APIRouter(prefix="/advisor/team", include_in_schema=False)
@@ -37,6 +38,7 @@ def _team_page(
         members=members,
         subjects={f"advisor:{m.id}": m.name for m in members},
         audit=advisors.recent_audit(conn, center_id=session.center_id, limit=30),
+        zoned=zoned,
         roles=advisors.ROLES,
         **context,
     )

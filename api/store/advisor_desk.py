@@ -71,7 +71,10 @@ def reschedule_context(
 
 def search_customers(conn: psycopg.Connection, *, center_id: int, q: str) -> list[dict[str, Any]]:
     """Return up to 20 of the center's customers matching a name, phone, plate or VIN, with their cars."""
-    return _all(conn, ADVISOR_CUSTOMER_SEARCH, {"center_id": center_id, "q": q})
+    like = (
+        q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    )  # LIKE's wildcards match themselves
+    return _all(conn, ADVISOR_CUSTOMER_SEARCH, {"center_id": center_id, "q": q, "like": like})
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,6 +100,11 @@ def _client(centers: Centers) -> httpx.Client:
 def _team(client: httpx.Client) -> str:
     page = client.get("/advisor/team")
     assert page.status_code == 200, page.text
+    # audit times in the center's zone, the zone named (never bare UTC)
+    audit = page.text[page.text.index('id="audit"') :]
+    assert re.search(r"<td>\d{4}-\d{2}-\d{2} \d{2}:\d{2} \S+ \([A-Za-z_]+/[A-Za-z_]+\)</td>", audit), audit[
+        :400
+    ]
     return page.text
 
 

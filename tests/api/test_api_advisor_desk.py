@@ -230,6 +230,8 @@ def test_lookup_finds_the_centers_customers_by_plate_vin_name_and_phone(client, 
         assert f'href="/advisor/customers/{world.customer_a}"' in found, q
     assert 'id="no-match"' in client.get("/advisor/customers", params={"q": world.vin_b}).text
     assert 'id="no-match"' in client.get("/advisor/customers", params={"q": "Zhang Wei"}).text
+    for wildcard in ("%%", "__", "L%"):  # LIKE's wildcards typed by the advisor match only themselves
+        assert 'id="no-match"' in client.get("/advisor/customers", params={"q": wildcard}).text, wildcard
     page = client.get(f"/advisor/customers/{world.customer_a}?lang=en").text
     assert page.count("<svg") == 2  # 12 V and pads (no SOH for a combustion car)
     text = _visible(page)

@@ -117,3 +117,26 @@ def test_retention_keeps_a_pending_delivery(conn) -> None:
     conn.execute("UPDATE care_delivery SET status = 'pending'")
     assert apply_retention(conn, settings=SETTINGS, now=NOW, log=LOG).dispatches == 0
     assert _count(conn, "care_delivery") == 1
+
+
+def test_retention_deletes_old_center_events_with_their_deliveries_but_not_a_pending_one(conn) -> None:
+    seed_reference(conn)
+    center = conn.execute("SELECT min(id) FROM service_center").fetchone()[0]
+    conn.execute(
+        "INSERT INTO center_webhook (center_id, url, secret) VALUES (%s, 'https://dms.example.com/hook', %s)",
+        (center, "s" * 32),
+    )
+    for name, age, status in (("old", 91, "delivered"), ("stuck", 91, "pending"), ("new", 89, "delivered")):
+        event = conn.execute(
+            "INSERT INTO center_event (center_id, type, data, created_at) "
+            "VALUES (%s, 'outreach.outcome', %s, %s) RETURNING id",
+            (center, f'{{"name": "{name}"}}', NOW - timedelta(days=age)),
+        ).fetchone()[0]
+        conn.execute("UPDATE webhook_delivery SET status = %s WHERE center_event_id = %s", (status, event))
+    report = apply_retention(conn, settings=SETTINGS, now=NOW, log=LOG)
+    assert report.events == 1
+    kept = conn.execute(
+        "SELECT data->>'name' FROM center_event ORDER BY created_at, data->>'name'"
+    ).fetchall()
+    assert kept == [("stuck",), ("new",)]
+    assert _count(conn, "webhook_delivery") == 2  # the deleted event's delivery went with it
