@@ -175,7 +175,9 @@ class TelemetrySubscriber:
         if failed:
             self._log.error("mqtt_subscribe_failed", reasons=failed)
             return
-        if self._retiring:  # the retire topic is ours: the marker queues behind whatever the broker holds for us
+        if (
+            self._retiring
+        ):  # the retire topic is ours: the marker queues behind whatever the broker holds for us
             client.publish(self._retire_topic, b"drained", qos=1)
             return
         self._log.info("subscribed", subscription=self._settings.subscription_filter())
@@ -185,7 +187,7 @@ class TelemetrySubscriber:
         self, client: paho.Client, userdata: Any, mid: int, reasons: list[Any], properties: Any
     ) -> None:
         self._log.info("unsubscribed", subscription=self._settings.subscription_filter())
-        client.subscribe(self._retire_topic, qos=TELEMETRY_QOS)
+        self.drained.set()
 
     def _on_disconnect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any

@@ -311,9 +311,17 @@ def _positive(value: float | None, render: Callable[[float], str]) -> str | None
 
 
 def compose_progress(
-    stage: str, *, recipient: Recipient, model: str, vin: str, center: str, no_fault: bool = False
+    stage: str,
+    *,
+    recipient: Recipient,
+    model: str,
+    vin: str,
+    center: str,
+    no_fault: bool = False,
+    slot: tuple[datetime, datetime] | None = None,
 ) -> Message:
-    """Return the progress message of a workshop visit: `stage` is checked_in, ready (for pickup) or done."""
+    """Return the progress message of a workshop visit: `stage` is checked_in, ready (for pickup), done, or
+    rescheduled (the center moved the booked visit to `slot`, shown in the owner's zone)."""
     if recipient.locale not in LOCALES:
         raise ValueError(f"unsupported locale {recipient.locale!r}")
     template = _ENV.get_template(f"progress.{recipient.locale}.j2")
@@ -324,6 +332,7 @@ def compose_progress(
         "center": center,
         "stage": stage,
         "no_fault": no_fault,
+        "slot": Formatter(recipient.locale, recipient.tz).slot(*slot) if slot is not None else None,
     }
     subject, body = _render(template, context)
     return Message(recipient.locale, subject, body)

@@ -3,8 +3,9 @@ finished (ready for pickup) and when telemetry confirms the fix (done), the owne
 language, through the outbox (their consented channels, quiet hours; the frequency cap does not hold them back).
 
 Stages come from care_case (core/cases.py): checked_in_at, the visit's outcome (serviced, or closed with no fault
-found) and verified_at. The message purpose (progress_checked_in, progress_ready, progress_done) is the
-idempotency key: care_message is unique per risk and purpose, so a step is announced once however often the pass
+found) and verified_at; and each move of the booked visit by the center (the offer.rescheduled event,
+core/events.py) while the car is not yet in. The message purpose (progress_checked_in, progress_ready,
+progress_done, progress_rescheduled:<event id>) is the idempotency key: care_message is unique per risk and purpose, so a step is announced once however often the pass
 runs. Only steps of the last `max_age` are announced: a deployment does not message old visits."""
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def run_progress(
         ).fetchall()
     queued = 0
     for step in steps:
-        stage = step["purpose"].removeprefix(PROGRESS_PREFIX)
+        stage = step["purpose"].removeprefix(PROGRESS_PREFIX).split(":")[0]  # rescheduled:<event id>
         recipient = Recipient(step["name"], step["locale"], step["tz"], step["segment"])
         message = compose_progress(
             stage,
@@ -59,6 +60,7 @@ def run_progress(
             vin=step["vin"],
             center=step["center_name"],
             no_fault=step["outcome"] == Outcome.NO_FAULT_FOUND,
+            slot=(step["slot_start"], step["slot_end"]) if step["slot_start"] is not None else None,
         )
         owner_cadence = cadence
         if step["quiet_start"] is not None and step["quiet_end"] is not None:

@@ -4,11 +4,14 @@ audit row, refusals across centers, notes, rescheduling, and the lookup by plate
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import structlog
 
 from api.auth import sessions
 from api.state import app_state
+from notify.progress import run_progress
 from tests.advisor_login import csrf_of, make_advisor
 from tests.api.browser import future_slots  # noqa: F401 (fixture)
 
@@ -187,6 +190,13 @@ def test_a_booked_visit_moves_to_a_free_slot_of_its_technician(client, world, de
         (target,),
     ).fetchone()
     assert event is not None  # the dealer system hears of the move (webhook event offer.rescheduled)
+    # ... and the owner: notify's progress pass queues one message per move, in the owner's language
+    assert run_progress(conn, now=datetime.now(UTC), log=structlog.get_logger()).queued == 1
+    assert run_progress(conn, now=datetime.now(UTC), log=structlog.get_logger()).queued == 0
+    subject = conn.execute(
+        "SELECT subject FROM care_message WHERE purpose LIKE 'progress_rescheduled:%%'"
+    ).fetchone()[0]
+    assert "预约已改到" in subject, subject
     taken = conn.execute("SELECT slot_start FROM booking_suggestion WHERE id = %s", (blocker,)).fetchone()[0]
     clash = _post(client, f"/advisor/bookings/{target}/reschedule", slot=taken.isoformat())
     assert _location(clash).endswith("refused=slot_taken")

@@ -13,10 +13,17 @@ import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from core.db import connect
 from core.mqtt import MQTTv5, make_client
-from tests.ingest.conftest import spawn_ingester
-from tests.ingest.test_ingest_no_loss import SAMPLES_PER_MESSAGE, assert_exactly_once, messages, register, rows
 from tests.conftest import wait_for
+from tests.ingest.conftest import spawn_ingester
+from tests.ingest.test_ingest_no_loss import (
+    SAMPLES_PER_MESSAGE,
+    assert_exactly_once,
+    messages,
+    register,
+    rows,
+)
 
 
 def session_present(settings) -> bool:
@@ -43,7 +50,7 @@ def session_present(settings) -> bool:
 
 
 def test_retired_member_drains_its_queue_and_leaves_no_session(
-    conn, add_vehicle, ingest_settings, publisher, tmp_path
+    conn, database, add_vehicle, ingest_settings, publisher, tmp_path
 ):
     register(add_vehicle)
     shared = "$share/carecast/" + ingest_settings.subscription_filter()
@@ -51,21 +58,29 @@ def test_retired_member_drains_its_queue_and_leaves_no_session(
     one = ingest_settings.tuned(
         client_id=f"retire-1-{uuid.uuid4().hex[:6]}", subscription=shared, batch_rows=200, receive_maximum=50
     )
-    two = ingest_settings.tuned(client_id=f"retire-2-{uuid.uuid4().hex[:6]}", subscription=shared, batch_rows=200)
+    two = ingest_settings.tuned(
+        client_id=f"retire-2-{uuid.uuid4().hex[:6]}", subscription=shared, batch_rows=200
+    )
     first, first_log = spawn_ingester(one, tmp_path, "one")
     second, second_log = spawn_ingester(two, tmp_path, "two")
     total = 2000
     try:
-        first.send_signal(signal.SIGSTOP)  # `one`'s share of the first half waits for it at the broker
-        publisher.send_many(messages(total // 2))
-        first.send_signal(signal.SIGUSR1)  # retire (pending until it runs again): unsubscribe, drain, end session
-        first.send_signal(signal.SIGCONT)
-        wait_for(lambda: '"event": "unsubscribed"' in first_log.read_text(), what="the retiring member to leave")
-        publisher.send_many(messages(total // 2, first=total // 2))  # goes to the remaining member only
+        with connect(
+            database
+        ) as blocker:  # nothing commits: `one`'s share waits unacked, most of it at the broker
+            blocker.execute("LOCK TABLE telemetry IN EXCLUSIVE MODE")
+            publisher.send_many(messages(total // 2))
+            first.send_signal(signal.SIGUSR1)  # retire: unsubscribe, drain what it holds, end the session
+            wait_for(
+                lambda: '"event": "unsubscribed"' in first_log.read_text(),
+                what="the retiring member to leave",
+            )
+            publisher.send_many(messages(total // 2, first=total // 2))  # goes to the remaining member only
+            blocker.rollback()
         assert first.wait(timeout=60) == 0
         log = first_log.read_text()
         assert '"event": "ingest_retired"' in log and "retire_incomplete" not in log
-        # What the broker still had queued for it came after the UNSUBACK, and it stored that too.
+        # Its whole share was committed after the UNSUBACK, including what the broker still had queued for it.
         assert '"event": "batch"' in log.split('"event": "unsubscribed"')[1]
         # The second half reaches the remaining member; nothing waits in a session of the retired one.
         wait_for(lambda: rows(conn) == total * SAMPLES_PER_MESSAGE, timeout=60, what="everything stored")
