@@ -187,7 +187,7 @@ class TelemetrySubscriber:
         self, client: paho.Client, userdata: Any, mid: int, reasons: list[Any], properties: Any
     ) -> None:
         self._log.info("unsubscribed", subscription=self._settings.subscription_filter())
-        self.drained.set()
+        client.subscribe(self._retire_topic, qos=TELEMETRY_QOS)
 
     def _on_disconnect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
