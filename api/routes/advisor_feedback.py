@@ -7,6 +7,7 @@ not found) through core/feedback.py, and leaves an audit row."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
@@ -40,6 +41,21 @@ MAX_NOTE = 2000
 
 def _back(scope: str, **query: str) -> RedirectResponse:
     return RedirectResponse(f"{PAGE}?" + urlencode({"scope": scope, **query}), status_code=303)
+
+
+def _settle(conn: Conn, scope: str, *, done: str, run: Callable[[], object]) -> RedirectResponse:
+    """Run one change of the loop (core/feedback.py writes it, its event and its audit) and commit it; a refusal
+    rolls back and goes back to the page saying why."""
+    try:
+        run()
+    except loop.NotFound:
+        conn.rollback()
+        return _back(scope, refused="not_found")
+    except loop.Refused:
+        conn.rollback()
+        return _back(scope, refused="step")
+    conn.commit()
+    return _back(scope, done=done)
 
 
 def _scope(value: str | None) -> str:
@@ -108,8 +124,11 @@ def alert_step(
         return _back(scope, refused="invalid")
     if not 0 < alert_id < 2**63:
         return _back(scope, refused="not_found")
-    try:
-        loop.step(
+    return _settle(
+        conn,
+        scope,
+        done=step.value,
+        run=lambda: loop.step(
             conn,
             center_id=session.center_id,
             alert_id=alert_id,
@@ -118,15 +137,8 @@ def alert_step(
             now=datetime.now(UTC),
             resolution=resolution,
             note=_note(form),
-        )
-    except loop.NotFound:
-        conn.rollback()
-        return _back(scope, refused="not_found")
-    except loop.Refused:
-        conn.rollback()
-        return _back(scope, refused="step")
-    conn.commit()
-    return _back(scope, done=step.value)
+        ),
+    )
 
 
 @router.post("/alerts/{alert_id}/goodwill")
@@ -142,8 +154,11 @@ def goodwill(request: Request, conn: Conn, session: AdvisorSession, form: Form, 
         return _back(scope, refused="invalid")
     if not (amount.is_finite() and 0 < amount <= 1_000_000) or not 0 < alert_id < 2**63:
         return _back(scope, refused="invalid")
-    try:
-        loop.record_goodwill(
+    return _settle(
+        conn,
+        scope,
+        done="goodwill",
+        run=lambda: loop.record_goodwill(
             conn,
             center_id=session.center_id,
             alert_id=alert_id,
@@ -152,15 +167,8 @@ def goodwill(request: Request, conn: Conn, session: AdvisorSession, form: Form, 
             note=_note(form),
             advisor_id=session.advisor_id,
             now=datetime.now(UTC),
-        )
-    except loop.NotFound:
-        conn.rollback()
-        return _back(scope, refused="not_found")
-    except loop.Refused:
-        conn.rollback()
-        return _back(scope, refused="step")
-    conn.commit()
-    return _back(scope, done="goodwill")
+        ),
+    )
 
 
 @router.post("/outreach/{task_id}")
@@ -177,8 +185,11 @@ def outreach_outcome(
         return _back(scope, refused="invalid")
     if not 0 < task_id < 2**63:
         return _back(scope, refused="not_found")
-    try:
-        loop.close_outreach(
+    return _settle(
+        conn,
+        scope,
+        done="outreach",
+        run=lambda: loop.close_outreach(
             conn,
             center_id=session.center_id,
             item_id=task_id,
@@ -186,9 +197,5 @@ def outreach_outcome(
             note=_note(form),
             advisor_id=session.advisor_id,
             now=datetime.now(UTC),
-        )
-    except loop.NotFound:
-        conn.rollback()
-        return _back(scope, refused="not_found")
-    conn.commit()
-    return _back(scope, done="outreach")
+        ),
+    )

@@ -15,6 +15,8 @@ import structlog
 
 from core import forecasts
 from core.open_meteo import ForecastError, OpenMeteo
+from core.settings import ForecastSettings
+from detection.schedule import refresh_forecasts
 from domain.forecast import DayForecast, RegionForecast
 
 RECORDED = (Path(__file__).parent / "data" / "open_meteo_beijing.json").read_bytes()
@@ -118,9 +120,6 @@ def test_the_detection_leaders_refresh_stores_good_regions_and_names_the_failed_
 ):
     """detection.schedule.refresh_forecasts is what the leader's `forecast` job runs every
     CARECAST_FORECAST__REFRESH_S: one bad region (here four) never stops the good one."""
-    from core.settings import ForecastSettings
-    from detection.schedule import refresh_forecasts
-
     settings = ForecastSettings(url=provider.url, regions=REGIONS, horizon_days=5, refresh_s=3600)
     log = structlog.get_logger()
     stored, failed = refresh_forecasts(
