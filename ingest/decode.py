@@ -6,35 +6,26 @@ only that signal. Good neighbours are always kept. Reasons are short machine-rea
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+import msgspec
 import orjson
 
 from core.contracts import PAYLOAD_VERSION
 from core.signals import COLUMNS, Signal, catalog, check_value
 from domain.vin import is_valid_vin
-from ingest.columnar import clean_rows
+from ingest.typed import MAX_SAMPLES, typed_rows
 
-MAX_SAMPLES = 1000
-# The column-wise path pays a fixed cost per message (one regex over the joined stamps, per-shape tables, one
-# check per column) that only pays off from a few samples on (per-message decode times: docs/ingest.md,
-# "Process tuning").
-COLUMNAR_MIN_SAMPLES = 3
 # Nothing this product stores predates 2000; older stamps are unset clocks (1970, 0001) that would also spawn
 # useless TimescaleDB chunks.
 MIN_TS = datetime(2000, 1, 1, tzinfo=UTC)
-# VSS `float` is IEEE single precision (stored as PostgreSQL `real`): values outside it would fail the COPY.
+# VSS `float` is IEEE single precision (stored as PostgreSQL `real`): a larger magnitude would be stored as an
+# infinity, so it is out of range. A magnitude below its smallest normal number is not: the COPY rounds it to single
+# precision (a subnormal, or 0), as any conversion to a binary32 `float` does.
 _F32_MAX = 3.4028234663852886e38
-_F32_MIN_NORMAL = 1.1754943508222875e-38
-
-# RFC 3339 date-time; the offset group is optional only so a missing offset gets its own reason.
-_TS_RE = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(?:([Zz])|([+-]\d{2}:\d{2}))?$"
-)
 _COLUMN_INDEX = {path: i for i, path in enumerate(COLUMNS)}
 
 MESSAGE_REASONS = (
@@ -121,15 +112,14 @@ def decode(
     *,
     now: datetime,
     limits: Limits,
-    columnar: bool = True,
+    fast: bool = True,
     vehicle_id: int | None = None,
     retained: bool = False,
 ) -> Decoded:
     """Return the rows and rejects of one message published to the topic of `topic_vin` (None = bad topic).
 
-    A clean message of `COLUMNAR_MIN_SAMPLES` or more samples is decoded column by column (ingest/columnar.py);
-    anything else, or `columnar=False`, sample by sample, which gives the same rows and also the reasons of what it
-    refuses. `vehicle_id` (the id of
+    A clean message is decoded straight into typed structs (ingest/typed.py); anything else, or `fast=False`,
+    sample by sample, which gives the same rows and also the reasons of what it refuses. `vehicle_id` (the id of
     `topic_vin`, when the caller knows it) is put in front of the rows of a clean message, so they leave here as
     finished COPY rows; `Decoded.vehicle_id` tells whether that happened. A `retained` message is the broker
     replaying a car's retained telemetry to a new subscriber: refused whole (its samples, if new, came live).
@@ -142,6 +132,12 @@ def decode(
         return _whole(topic_vin, "empty")
     if len(payload) > limits.max_bytes:
         return _whole(topic_vin, "too_large", f"{len(payload)} > {limits.max_bytes} bytes")
+    window = (max(MIN_TS, now - limits.max_age), now + limits.max_future)
+    if (
+        fast
+        and (rows := typed_rows(payload, vin=topic_vin, window=window, vehicle_id=vehicle_id)) is not None
+    ):
+        return Decoded(vin=topic_vin, rows=rows, vehicle_id=vehicle_id)
     doc, failure = _load(payload)
     if failure is not None:
         return Decoded(vin=topic_vin, rejects=[failure])
@@ -160,19 +156,12 @@ def decode(
         return _whole(topic_vin, "bad_samples", "samples must be a non-empty array")
     if len(samples) > MAX_SAMPLES:
         return _whole(topic_vin, "too_many_samples", f"{len(samples)} > {MAX_SAMPLES}")
-    window = (max(MIN_TS, now - limits.max_age), now + limits.max_future)
-    if (
-        columnar
-        and len(samples) >= COLUMNAR_MIN_SAMPLES
-        and (rows := clean_rows(samples, window=window, vehicle_id=vehicle_id)) is not None
-    ):
-        return Decoded(vin=topic_vin, rows=rows, vehicle_id=vehicle_id)
     out = Decoded(vin=topic_vin)
     seen: set[datetime] = set()
     for index, sample in enumerate(samples):
         _decode_sample(index, sample, out=out, seen=seen, window=window)
     if vehicle_id is not None and out.rows and not out.rejects and all(row[-1] is None for row in out.rows):
-        # a clean message: finished COPY rows, as the column-wise path makes them (extra signals: the writer)
+        # a clean message: finished COPY rows, as the typed path makes them (extra signals: the writer)
         out.rows = [(vehicle_id, *row) for row in out.rows]
         out.vehicle_id = vehicle_id
     return out
@@ -223,19 +212,20 @@ def _decode_sample(
 
 
 def parse_ts(value: object) -> tuple[datetime | None, str | None]:
-    """Return (aware datetime, None) for an RFC 3339 timestamp with offset, else (None, reason)."""
+    """Return (aware datetime, None) for an RFC 3339 timestamp with offset, else (None, reason).
+
+    msgspec's parser, the one the fast path (ingest/typed.py) reads stamps with: RFC 3339, also with a lower-case
+    `t`/`z`, a space for the `T` or an offset without its colon; fractions past microseconds are rounded (as
+    PostgreSQL rounds them)."""
     if not isinstance(value, str):
         return None, "bad_ts"
-    match = _TS_RE.fullmatch(value)
-    if match is None:
-        return None, "bad_ts"
-    date, time, zulu, offset = match.groups()
-    if zulu is None and offset is None:
-        return None, "ts_no_offset"
     try:
-        return datetime.fromisoformat(f"{date}T{time}{offset or '+00:00'}"), None
-    except ValueError:
+        ts = msgspec.convert(value, datetime)
+    except msgspec.ValidationError:
         return None, "bad_ts"
+    if ts.tzinfo is None:
+        return None, "ts_no_offset"
+    return ts, None
 
 
 _INF = float("inf")
@@ -272,7 +262,7 @@ def _row(index: int, ts: datetime, signals: dict[str, Any], *, out: Decoded) -> 
         # Fast path for the common case (a number in range for a column), same outcome as the full checks below:
         # NaN fails every comparison and infinities fail the magnitude tests, so both take the slow path.
         if column is not None and (t := type(value)) in (float, int) and lo <= value <= hi:
-            if kind == _REAL and (value == 0 or _F32_MIN_NORMAL <= abs(value) <= _F32_MAX):
+            if kind == _REAL and abs(value) <= _F32_MAX:
                 values[column] = float(value)
                 stored = True
                 continue
@@ -309,7 +299,7 @@ def _typed(datatype: str, value: Any) -> Any:
 
 def _storable(datatype: str, value: Any) -> str | None:
     """Return a reason when a value passed the VSS check but cannot be stored as-is."""
-    if datatype == "float" and value != 0 and not _F32_MIN_NORMAL <= abs(value) <= _F32_MAX:
+    if datatype == "float" and abs(value) > _F32_MAX:
         return "out_of_range"
     if isinstance(value, str) and "\x00" in value:
         return "bad_string"  # PostgreSQL text/jsonb cannot hold NUL

@@ -16,6 +16,8 @@ A service center polls it with its API key. One request travels, outermost first
      admits the key (401), the rate limit (429) and the center scope (403 / admin 404) decide as on every route,
      then the cursor (400); the page's JSON is assembled from items the SQL already rendered.
    * the key and the page are stored in ``cache`` under tickets taken *before* the read.
+   Every answer carries ``Cache-Status`` (RFC 9211: hit, fwd=miss with or without stored, fwd=bypass; see
+   ``page.CACHE_HIT``), so a poller can tell a cache hit from a database read.
 5. ``listener.FeedListener``, one thread per process, LISTENs for the notifications the triggers of migration
    0019 send at COMMIT and drops the changed center's pages (or the changed key); while it is not listening the
    caches are off and every poll reads PostgreSQL. It also stamps ``last_used_at`` of keys served from memory.

@@ -21,12 +21,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.credentials import hash_secret
 from api.feed.cursor import InvalidCursor, decode_cursor
-from api.feed.page import DEFAULT_LIMIT, DEFAULT_STATUS, PageKey, cached_page
+from api.feed.page import CACHE_HIT, DEFAULT_LIMIT, DEFAULT_STATUS, PageKey, cached_page
 from api.schemas.centers import BookingStatus
 from api.state import AppState
 
 FEED_PATH = "/v1/service-centers/{center_id}/suggested-bookings"
 _PATH = re.compile(r"/v1/service-centers/([1-9][0-9]{0,18})/suggested-bookings")
+_CACHE_HIT = CACHE_HIT.encode()
 _LIMIT = re.compile(r"[1-9][0-9]?|100")
 _STATUSES = frozenset(get_args(BookingStatus))
 _MAX_ID = 2**63 - 1
@@ -81,6 +82,7 @@ class FeedFastPath:
                         "headers": [
                             (b"content-length", str(len(body)).encode()),
                             (b"content-type", b"application/json"),
+                            (b"cache-status", _CACHE_HIT),
                         ],
                     }
                 )

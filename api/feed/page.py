@@ -36,6 +36,13 @@ DEFAULT_STATUS: BookingStatus = "suggested"
 _KEY_COLUMNS = ("id", "center_id", "role", "hash", "revoked", "center_found", "expired", "expires_at")
 # (after_id, limit, status, since): the after_id stands for the cursor (a cursor is the one encoding of its id).
 PageKey = tuple[int, int, str | None, datetime | None]
+# RFC 9211 Cache-Status of every feed answer: whether this process's page cache answered (hit), or the database did
+# and the page was stored for the next poll (fwd=miss; stored), or the cache is off (fwd=bypass). It lets a center
+# (and bench.api) see how often its polls are served from memory; every worker reports its own cache.
+CACHE_HIT = "carecast-feed; hit"
+_CACHE_STORED = "carecast-feed; fwd=miss; stored"
+_CACHE_MISS = "carecast-feed; fwd=miss"  # read while the center changed: not kept (see cache.Ticket)
+_CACHE_BYPASS = "carecast-feed; fwd=bypass"
 
 
 def cached_page(
@@ -121,7 +128,7 @@ async def suggested_bookings(
             known, body = hit
             enforce_rate_limit(state, known)
             state.usage.seen(known.key_id, now=now)
-            return Response(body, media_type="application/json")
+            return Response(body, media_type="application/json", headers={"Cache-Status": CACHE_HIT})
     # Otherwise one thread hop and one SQL statement (key lookup, last-used stamp and page together). The tickets
     # are taken first: a change notified while the statement runs keeps its answer out of the caches.
     key_ticket, page_ticket = state.principals.ticket(), state.pages.ticket(center_id)
@@ -151,8 +158,9 @@ async def suggested_bookings(
     if bad_cursor is not None:
         raise _invalid_cursor(bad_cursor) from bad_cursor
     body = feed_body(rows, limit=limit, cursor=cursor)
-    state.pages.put(page_ticket, center_id, page_key, body, now=now)
-    return Response(body, media_type="application/json")
+    stored = state.pages.put(page_ticket, center_id, page_key, body, now=now)
+    status = _CACHE_BYPASS if page_ticket is None else _CACHE_STORED if stored else _CACHE_MISS
+    return Response(body, media_type="application/json", headers={"Cache-Status": status})
 
 
 def feed_body(rows: list[tuple[Any, ...]], *, limit: int, cursor: str | None) -> bytes:

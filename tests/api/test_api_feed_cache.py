@@ -229,3 +229,15 @@ def test_cached_pages_still_count_against_the_keys_rate(make_client, world):
     statuses = [feed(client, world.center_a, world.key_a).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]  # the 2nd and 3rd were served from memory
     assert feed(client, world.center_b, world.key_b).status_code == 200  # buckets are per key
+
+
+def test_every_answer_says_whether_the_cache_served_it(make_client, world):
+    client = make_client()
+    listening(client)
+    statuses = [feed(client, world.center_a, world.key_a).headers["cache-status"] for _ in range(2)]
+    assert statuses == ["carecast-feed; fwd=miss; stored", "carecast-feed; hit"]  # the hit: the fast path
+    since = {"since": "2026-11-20T02:00:00Z"}  # not canonical: the route's own lookup answers the hit
+    assert feed(client, world.center_a, world.key_a, **since).headers["cache-status"].endswith("stored")
+    assert feed(client, world.center_a, world.key_a, **since).headers["cache-status"] == "carecast-feed; hit"
+    uncached = make_client(feed_cache=False)
+    assert feed(uncached, world.center_a, world.key_a).headers["cache-status"] == "carecast-feed; fwd=bypass"

@@ -158,7 +158,6 @@ SIGNAL_CASES = [
     ("latitude_91", "Vehicle.CurrentLocation.Latitude", 91.0, "out_of_range"),
     ("odometer_negative", "Vehicle.TraveledDistance", -5, "out_of_range"),
     ("float32_overflow", "Vehicle.LowVoltageBattery.CurrentCurrent", 1e39, "out_of_range"),
-    ("float32_underflow", "Vehicle.Exterior.AirTemperature", 1e-60, "out_of_range"),
     (
         "coolant_level_unknown",
         "Vehicle.Powertrain.CombustionEngine.EngineCoolant.Level",
@@ -236,11 +235,39 @@ def test_good_sample_maps_every_column_and_keeps_the_rest_in_extra():
         ("2025-01-15T08:00:00Z", datetime(2025, 1, 15, 8, tzinfo=UTC)),
         ("2025-01-15t08:00:00z", datetime(2025, 1, 15, 8, tzinfo=UTC)),
         ("2025-01-15 08:00:00-05:00", datetime(2025, 1, 15, 13, tzinfo=UTC)),
-        ("2025-01-15T08:00:00.123456789+00:00", datetime(2025, 1, 15, 8, 0, 0, 123456, tzinfo=UTC)),
+        # past microseconds: rounded, as PostgreSQL rounds them
+        ("2025-01-15T08:00:00.123456789+00:00", datetime(2025, 1, 15, 8, 0, 0, 123457, tzinfo=UTC)),
+        ("2025-01-15T08:00:00+0800", datetime(2025, 1, 15, 0, tzinfo=UTC)),
     ],
 )
 def test_parse_ts_accepts_rfc3339(text, expected):
     assert parse_ts(text) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("2025-01-15T08:00:00", "ts_no_offset"),
+        ("2025-01-15T08:00Z", "bad_ts"),
+        ("2025-01-15T24:00:00Z", "bad_ts"),
+        ("2025-02-30T08:00:00Z", "bad_ts"),
+        ("2025-01-15T08:00:60Z", "bad_ts"),
+        ("20250115T080000Z", "bad_ts"),
+        (1736928000, "bad_ts"),
+        (None, "bad_ts"),
+    ],
+)
+def test_parse_ts_names_what_it_refuses(value, reason):
+    assert parse_ts(value) == (None, reason)
+
+
+def test_a_float_below_single_precision_is_kept_for_the_copy_to_round():
+    body = orjson.dumps(
+        {"v": 1, "vin": VIN, "samples": [{"ts": "2025-01-15T10:00:00Z", "signals": {"Vehicle.Speed": 1e-60}}]}
+    )
+    for fast in (True, False):
+        out = decode(VIN, body, now=NOW, limits=Limits(), fast=fast)
+        assert out.rejects == [] and out.rows[0][COL["speed_kmh"]] == 1e-60
 
 
 def test_every_reason_used_here_is_declared():
