@@ -22,6 +22,8 @@ from ingest.writer import Received
 
 # How often a waiting thread looks at the stop flag.
 STOP_CHECK_S = 0.1
+# How often a full queue is looked at again by the network thread.
+FULL_WAIT_S = 0.001
 
 Decodable = tuple[Inbound, Received]
 # A batch and its number in arrival order (0, 1, 2 ...): acks go out in that order (ingest/acks.py).
@@ -55,7 +57,9 @@ class DecoderThread:
         self._batch_rows = batch_rows
         self._batch_s = batch_ms / 1000
         self._log = log
-        self._inbound: queue.Queue[Inbound] = queue.Queue(maxsize=queue_max)
+        # A C queue (no lock or condition in Python per message); its bound is kept by put().
+        self._inbound: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
+        self._queue_max = queue_max
         self.batches: queue.Queue[Numbered] = queue.Queue(maxsize=ready_max)
         self._pending = 0  # messages in the batch being built
         self._finishing = threading.Event()
@@ -67,8 +71,14 @@ class DecoderThread:
         self._thread.start()
 
     def put(self, message: Inbound) -> None:
-        """Queue a message (blocks while the queue is full: back-pressure onto the network thread)."""
-        self._inbound.put(message)
+        """Queue a message; while `queue_max` wait, wait too (back-pressure onto the network thread).
+
+        Only QoS 0 deliveries can fill the queue: the broker has at most receive_maximum (<= queue_max) QoS 1
+        messages unacked with us, and every queued message is unacked."""
+        inbound = self._inbound
+        while inbound.qsize() >= self._queue_max:
+            time.sleep(FULL_WAIT_S)
+        inbound.put(message)
 
     def finish(self) -> None:
         """Decode what is queued, then stop."""
