@@ -11,6 +11,11 @@ peak PSS, sampled, and an RSS upper bound) and one JSON line last.
 
     python -m bench.detection                      # 10,000 vehicles x 90 days
     python -m bench.detection --quick              # 200 vehicles x 30 days (for tests)
+    python -m bench.detection --shards 2 --kill-one  # the pass over 2 `carecast detect` processes, one killed
+
+With ``--shards N`` the single-process passes are not run; instead the same full pass runs as separate
+``python -m detection`` processes: one alone, then N sharing the pass's shards (and with ``--kill-one`` N again, one
+SIGKILLed mid-shard): bench/detection_shards.py.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import structlog
 from psycopg import conninfo, sql
 from psycopg.rows import tuple_row
 
+from bench.detection_shards import measure_sharded, print_sharded
 from core.db import make_pool, scalar
 from core.migrate import migrate
 from core.settings import DatabaseSettings
@@ -79,9 +85,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--admin-url", default=os.environ.get("CARECAST_TEST_ADMIN_URL"), help="server to create the DB on"
     )
+    p.add_argument(
+        "--shards", type=int, default=1,
+        help="run the pass as this many `python -m detection` processes sharing its shards, against one process alone",
+    )  # fmt: skip
+    p.add_argument(
+        "--kill-one", action="store_true", help="with --shards: also a run with one worker SIGKILLed"
+    )
+    p.add_argument(
+        "--lease-s", type=float, default=None,
+        help="CARECAST_DETECTION__SHARD_LEASE_S of the workers (default: the setting's 30 s; 2 s with --quick)",
+    )  # fmt: skip
     args = p.parse_args(argv)
     if args.quick:
         args.vehicles, args.days = 200, 30
+    if args.lease_s is None:
+        args.lease_s = 2.0 if args.quick else 30.0
+    if args.shards < 1 or (args.kill_one and args.shards < 2):
+        p.error("--shards must be >= 1, and --kill-one needs --shards 2 or more")
     if not args.admin_url:
         p.error("--admin-url or CARECAST_TEST_ADMIN_URL is required (a throwaway database is created there)")
     return args
@@ -196,13 +217,14 @@ def add_next_day(conn: psycopg.Connection, *, ids: list[int], last: date) -> tup
 
 
 _RESET = (
-    "TRUNCATE risk CASCADE", "TRUNCATE data_quality_flag, detection_watermark, telemetry_daily",
+    "TRUNCATE risk CASCADE", "TRUNCATE data_quality_flag, detection_watermark, telemetry_daily, detection_pass CASCADE",
     "DELETE FROM telemetry WHERE ts >= %(after)s",
 )  # fmt: skip
 
 
 def measure(url: str, args: argparse.Namespace) -> dict:
-    """Backfill (or reset a reused database), then time the passes; return the figures."""
+    """Backfill (or reset a reused database), then time the passes (or with --shards, the pass over processes);
+    return the figures."""
     last = FIRST + timedelta(days=args.days - 1)
     with psycopg.connect(url, autocommit=True) as conn:
         migrate(conn, timescale="off")
@@ -217,7 +239,18 @@ def measure(url: str, args: argparse.Namespace) -> dict:
             filled = backfill(conn, scenario=build_lifecycle(args.seed, args.vehicles, FIRST, args.days))
         conn.execute("VACUUM ANALYZE telemetry")
         ids = [r[0] for r in conn.execute("SELECT id FROM vehicle ORDER BY id").fetchall()]
+        database_mb = round(scalar(conn, "SELECT pg_database_size(current_database())") / 2**20, 1)
     now = datetime.combine(last, datetime.min.time(), UTC) + timedelta(hours=20)
+    if args.shards > 1:
+        return {
+            "vehicles": args.vehicles, "days": args.days, "seed": args.seed, "workers": args.workers,
+            "telemetry_rows": filled.rows, "backfill_s": filled.seconds, "database_mb": database_mb,
+            "lease_s": args.lease_s,
+            **measure_sharded(
+                url, now=now, shards=args.shards, kill_one=args.kill_one, lease_s=args.lease_s,
+                workers=args.workers, lookback_days=LOOKBACK_DAYS,
+            ),
+        }  # fmt: skip
     rss_before = peak_rss_mb()
     workers = args.workers
     pool = make_pool(DatabaseSettings(url=url, timescale="off"), name="bench-detection")
@@ -264,7 +297,7 @@ def measure(url: str, args: argparse.Namespace) -> dict:
             pool.close()
     return {
         "vehicles": args.vehicles, "days": args.days, "seed": args.seed, "workers": workers, "telemetry_rows": filled.rows,
-        "backfill_s": filled.seconds, "rss_before_passes_mb": rss_before, "baseline_load": baseline,
+        "backfill_s": filled.seconds, "database_mb": database_mb, "rss_before_passes_mb": rss_before, "baseline_load": baseline,
         "passes": passes,
     }  # fmt: skip
 
@@ -331,13 +364,23 @@ def main(argv: list[str] | None = None) -> int:
         with psycopg.connect(args.admin_url, autocommit=True) as admin:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        out = summarize(measure(conninfo.make_conninfo(args.admin_url, dbname=name), args))
+        out = measure(conninfo.make_conninfo(args.admin_url, dbname=name), args)
+        if args.shards == 1:
+            out = summarize(out)
     finally:
         if not args.reuse_db:
             with psycopg.connect(args.admin_url, autocommit=True) as admin:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    print_table(out)
-    print(json.dumps(out, sort_keys=True))
+    if args.shards > 1:
+        print(
+            f"detection bench: {out['vehicles']} vehicles x {out['days']} days, {out['telemetry_rows']:,} telemetry"
+            f" rows (backfill {out['backfill_s']} s, database {out['database_mb']} MB); rule workers per process"
+            f" {out['workers']}, shard lease {out['lease_s']} s"
+        )
+        print_sharded(out)
+    else:
+        print_table(out)
+    print(json.dumps(out, sort_keys=True, default=str))
     sys.stdout.flush()
     return 0
 

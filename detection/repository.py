@@ -43,6 +43,26 @@ from domain.vocabulary import RiskKind
 
 
 @dataclass(frozen=True, slots=True)
+class VehicleShard:
+    """One shard of the fleet in a sharded pass (detection/sharded.py): the vehicles whose id modulo `count` is
+    `number`."""
+
+    number: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.number < self.count:
+            raise ValueError(f"shard {self.number} is not one of 0..{self.count - 1}")
+
+
+def _shard_params(shard: VehicleShard | None) -> dict:
+    return {
+        "shard": None if shard is None else shard.number,
+        "shards": None if shard is None else shard.count,
+    }
+
+
+@dataclass(frozen=True, slots=True)
 class SaveCounts:
     """What saving one rule's result changed in the risk table."""
 
@@ -161,21 +181,23 @@ def load_frame(
     service_days: int = 14,
     vehicle_ids: Iterable[int] | None = None,
     dtc_days: int = 30,
+    shard: VehicleShard | None = None,
 ) -> pd.DataFrame:
     """Return the daily rollup rows with start < day <= now, joined with powertrain and region, plus the service
     countdown of the last `service_days` days and the DTC lists of the last `dtc_days` read from raw telemetry (see
-    frame.py); every vehicle, or only `vehicle_ids` when given."""
+    frame.py); every vehicle, or only `vehicle_ids` when given, and of those only the `shard`'s when given."""
     ids = None if vehicle_ids is None else sorted(int(v) for v in vehicle_ids)
     if ids == []:
         return empty_frame()
-    frame = _records(conn, LOAD_DAILY, {"start": start, "now": now, "vehicle_ids": ids})
+    which = {"vehicle_ids": ids, **_shard_params(shard)}
+    frame = _records(conn, LOAD_DAILY, {"start": start, "now": now, **which})
     if frame.empty:
         return empty_frame()
     # Sorted here, not in SQL (see load_daily.sql); the service countdown is then placed by binary search on the
     # (vehicle, day) key instead of a merge, which copied every column of the fleet once more.
     frame = frame.sort_values(["vehicle_id", "day"], ignore_index=True)
     since = max(start, now - timedelta(days=service_days))
-    service = _records(conn, LOAD_SERVICE, {"start": since, "now": now, "vehicle_ids": ids})
+    service = _records(conn, LOAD_SERVICE, {"start": since, "now": now, **which})
     keys = _day_keys(frame)
     found = np.zeros(0, dtype="int64")
     at = np.zeros(0, dtype="int64")
@@ -184,7 +206,7 @@ def load_frame(
         pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
         hit = keys[pos] == wanted
         found, at = pos[hit], np.flatnonzero(hit)
-    history = load_service_history(conn, now=now, vehicle_ids=ids)
+    history = load_service_history(conn, now=now, vehicle_ids=ids, shard=shard)
     for column in NUMERIC_COLUMNS:
         if column in SERVICE_HISTORY_COLUMNS:
             frame[column] = frame["vehicle_id"].map(history[column]).astype("float64")
@@ -199,7 +221,7 @@ def load_frame(
         elif frame[column].dtype != "float64":
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     recent = max(start, now - timedelta(days=dtc_days))
-    dtc = _records(conn, LOAD_DTC, {"start": recent, "now": now, "vehicle_ids": ids})
+    dtc = _records(conn, LOAD_DTC, {"start": recent, "now": now, **which})
     frame[DTC_COLUMN] = _dtc_codes(keys, dtc)
     return frame[list(FRAME_COLUMNS)]
 
@@ -220,13 +242,18 @@ def _dtc_codes(keys: np.ndarray, dtc: pd.DataFrame) -> np.ndarray:
 
 
 def load_service_history(
-    conn: psycopg.Connection, *, now: datetime, vehicle_ids: Iterable[int] | None = None
+    conn: psycopg.Connection,
+    *,
+    now: datetime,
+    vehicle_ids: Iterable[int] | None = None,
+    shard: VehicleShard | None = None,
 ) -> pd.DataFrame:
     """Return the maintenance rule's service history per vehicle, indexed by vehicle id, with the float columns of
     ``frame.SERVICE_HISTORY_COLUMNS`` (days as `epoch_day`; NaN when unknown); visits after `now` are not seen."""
     ids = None if vehicle_ids is None else sorted(int(v) for v in vehicle_ids)
     with conn.cursor(row_factory=tuple_row) as cur:
-        rows = cur.execute(query(LOAD_SERVICE_HISTORY), {"now": now, "vehicle_ids": ids}).fetchall()
+        params = {"now": now, "vehicle_ids": ids, **_shard_params(shard)}
+        rows = cur.execute(query(LOAD_SERVICE_HISTORY), params).fetchall()
     data = {
         "last_maintenance_day": [np.nan if r[1] is None else float(epoch_day(r[1])) for r in rows],
         "in_service_day": [np.nan if r[2] is None else float(epoch_day(r[2])) for r in rows],

@@ -3,6 +3,7 @@ process holding the detection leader lock) and decide what each pass refreshes a
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,12 +17,14 @@ from core.db import connect
 from core.leader import LeaderLock, lock_key
 from core.open_meteo import ForecastError, OpenMeteo
 from core.retention import apply_retention
-from core.service import Job, run_periodic
+from core.service import Job, StopSignals, run_periodic
 from core.settings import DatabaseSettings, ForecastSettings, RetentionSettings
-from detection.job import run_pass
+from detection.job import PassReport, Phases, run_pass
 from detection.metrics import DetectionMetrics
 from detection.rule import ConfiguredRule
 from detection.settings import DetectionOptions
+from detection.sharded import ShardWorker, finish_sharded, plan_sharded
+from detection.shards import worker_id
 
 # The detection scheduler's advisory lock key (shared key space on the database): "ccdetect".
 LOCK_KEY = lock_key(b"ccdetect")
@@ -77,10 +80,38 @@ def run_scheduled(
     only while this process holds the leader lock: a second `carecast detect` waits and takes over when the
     first stops or dies. Each pass's report (or its failure) goes to `metrics`. With `retention`, the leader also
     deletes what is past its retention every `retention.interval_s` seconds (core/retention.py), and with
-    `forecast.refresh_s` > 0 it fetches the regions' weather forecasts that often (core/open_meteo.py)."""
+    `forecast.refresh_s` > 0 it fetches the regions' weather forecasts that often (core/open_meteo.py).
+
+    With `options.shards` > 1 the leader only refreshes the rollup and plans each pass as that many shards; every
+    process, leader or waiting, works shards on a thread of its own (detection/sharded.py)."""
     lock = LeaderLock(
         database, key=LOCK_KEY, name="detection", application_name="carecast-detect-lock", log=log
     )
+    stop = StopSignals().install()
+    holder = worker_id()
+    sharded = options.shards > 1
+    worker = ShardWorker(
+        pool, holder=holder, rules=rules, workers=options.workers, lease_s=options.shard_lease_s,
+        poll_s=options.lock_poll_s, log=log,
+    )  # fmt: skip
+
+    def one_pass(plan: PassPlan, now: datetime) -> PassReport | None:
+        if not sharded:
+            return run_pass(
+                pool, now=now, rules=rules, lookback_days=options.lookback_days, refresh_days=plan.refresh_days,
+                only_changed=plan.only_changed, workers=options.workers, log=log,
+            )  # fmt: skip
+        started, phases = time.monotonic(), Phases()
+        planned = plan_sharded(
+            pool, now=now, shards=options.shards, lookback_days=options.lookback_days,
+            refresh_days=plan.refresh_days, only_changed=plan.only_changed, leader=holder, log=log,
+        )  # fmt: skip
+        phases.lap("refresh")
+        worker.wake.set()
+        return finish_sharded(
+            pool, planned, poll_s=min(options.lock_poll_s, 0.5), stopping=lambda: stop.requested, started=started,
+            refresh_ms=phases.ms["refresh"], log=log,
+        )  # fmt: skip
 
     def jobs() -> list[Job]:
         # A new term as leader starts like a fresh process (full first pass): another one may have run meanwhile.
@@ -89,16 +120,12 @@ def run_scheduled(
         def tick() -> None:
             plan = cadence.next_plan(time.monotonic())
             try:
-                report = run_pass(
-                    pool, now=fixed_now or datetime.now(UTC), rules=rules, lookback_days=options.lookback_days,
-                    refresh_days=plan.refresh_days, only_changed=plan.only_changed, workers=options.workers,
-                    log=log,
-                )  # fmt: skip
+                report = one_pass(plan, fixed_now or datetime.now(UTC))
             except Exception:
                 if metrics is not None:
                     metrics.count_failed()
                 raise  # logged by the runner's per-job boundary (core/service.py)
-            if metrics is not None:
+            if metrics is not None and report is not None:
                 metrics.observe(report)
 
         grace_s = max(1, int(options.interval_s))
@@ -114,10 +141,27 @@ def run_scheduled(
     def started() -> None:
         log.info(
             "detection.scheduled", interval_s=options.interval_s, lookback_days=options.lookback_days,
-            full_pass_every_s=options.full_pass_every_s,
+            full_pass_every_s=options.full_pass_every_s, shards=options.shards,
         )  # fmt: skip
 
-    signals = run_periodic(jobs, log=log, leader=lock, lock_poll_s=options.lock_poll_s, on_start=started)
+    thread = None
+    if sharded:
+        thread = threading.Thread(
+            target=worker.run, args=(lambda: stop.requested,), name="detection-shards", daemon=True
+        )
+        thread.start()
+        log.info(
+            "detection.shard_worker", holder=holder, shards=options.shards, lease_s=options.shard_lease_s
+        )
+    try:
+        signals = run_periodic(
+            jobs, log=log, leader=lock, lock_poll_s=options.lock_poll_s, on_start=started, stop=stop
+        )
+    finally:
+        if thread is not None:
+            if not stop.requested:  # the runner itself failed: stop the shard worker too
+                stop.received.append("error")
+            thread.join()  # a shard in progress is finished first
     log.info("detection.stopped", signals=",".join(signals))
 
 

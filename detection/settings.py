@@ -29,6 +29,12 @@ class DetectionOptions(BaseModel):
     workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1)
     # How often a waiting `carecast detect` retries the scheduler lock, and the leader checks it still holds it.
     lock_poll_s: float = Field(default=1.0, gt=0)
+    # Shards a pass is cut into (vehicle id modulo this; docs/scaling.md "Detection beyond one process"): the leader
+    # refreshes the rollup once and plans them, and every `carecast detect` process (the leader too) works them one at
+    # a time, polling every lock_poll_s. Set the same on every process. 1 = the leader alone runs whole passes.
+    shards: int = Field(default=1, ge=1, le=1024)
+    # A shard's lease: a worker that stops heartbeating (every third of it) for this long loses its shard to another.
+    shard_lease_s: float = Field(default=30.0, gt=0)
     # Prometheus /metrics on this port of metrics_host; 0 = no metrics endpoint. Loopback by default: set
     # metrics_host to 0.0.0.0 (or the scrape network's address) only where the scraper runs elsewhere.
     metrics_port: int = Field(default=0, ge=0, le=65535)

@@ -9,4 +9,6 @@ JOIN vehicle v ON v.id = d.vehicle_id
 WHERE d.day > %(start)s
   -- every vehicle, or only those given (an incremental pass: vehicles with new data)
   AND (%(vehicle_ids)s::bigint[] IS NULL OR d.vehicle_id = ANY(%(vehicle_ids)s::bigint[]))
+  -- every shard, or only one of a sharded pass (detection/sharded.py): vehicle id modulo the shard count
+  AND (%(shards)s::integer IS NULL OR mod(d.vehicle_id, %(shards)s::integer) = %(shard)s::integer)
   AND d.day <= %(now)s;

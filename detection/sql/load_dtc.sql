@@ -11,6 +11,8 @@ FROM telemetry
 WHERE ts > %(start)s
   -- every vehicle, or only those given (an incremental pass: vehicles with new data)
   AND (%(vehicle_ids)s::bigint[] IS NULL OR vehicle_id = ANY(%(vehicle_ids)s::bigint[]))
+  -- every shard, or only one of a sharded pass (detection/sharded.py): vehicle id modulo the shard count
+  AND (%(shards)s::integer IS NULL OR mod(vehicle_id, %(shards)s::integer) = %(shard)s::integer)
   AND ts <= %(now)s
   AND jsonb_typeof(extra -> 'Vehicle.Diagnostics.DTCList') = 'array'
 ORDER BY vehicle_id, day, ts DESC;

@@ -15,4 +15,6 @@ LEFT JOIN LATERAL (
     ORDER BY s.visited_at DESC
     LIMIT 1
 ) m ON true
-WHERE %(vehicle_ids)s::bigint[] IS NULL OR v.id = ANY(%(vehicle_ids)s::bigint[])
+WHERE (%(vehicle_ids)s::bigint[] IS NULL OR v.id = ANY(%(vehicle_ids)s::bigint[]))
+  -- every shard, or only one of a sharded pass (vehicle id modulo the shard count)
+  AND (%(shards)s::integer IS NULL OR mod(v.id, %(shards)s::integer) = %(shard)s::integer)
