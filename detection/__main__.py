@@ -32,7 +32,8 @@ def command(once: bool, now: datetime | None) -> int:
 
     Without --once a pass runs every CARECAST_DETECTION__INTERVAL_S seconds until SIGTERM or Ctrl-C; several
     copies may run, one of them (the holder of a PostgreSQL advisory lock) schedules the passes and the others
-    wait to take over. Rule parameters: CARECAST_DETECTION__RULES__<RULE>__<PARAMETER>.
+    wait to take over; with CARECAST_DETECTION__SHARDS=N every copy also judges shards of each pass under a lease
+    (docs/scaling.md). Rule parameters: CARECAST_DETECTION__RULES__<RULE>__<PARAMETER>.
     """
     settings = Settings()
     log = configure_logging(settings.log, process="detection")
