@@ -30,6 +30,7 @@ from bench.ingest_drain import TOPIC_ROOT, IngesterProcess, carecast_drain, medi
 from core.contracts import telemetry_subscription, telemetry_topic
 from core.db import scalar
 from core.migrate import migrate
+from ingest.decode import Limits, decode
 
 
 def paho_drain(*, port: int, messages: list[tuple[str, bytes]], on_message=None) -> float:
@@ -39,6 +40,20 @@ def paho_drain(*, port: int, messages: list[tuple[str, bytes]], on_message=None)
     peers.publish_all(port=port, root=TOPIC_ROOT, messages=messages)
     seconds = peers.drain(port=port, client_id=client_id, expected=len(messages), on_message=on_message)
     return len(messages) / seconds
+
+
+def decode_cost(messages: list[tuple[str, bytes]], *, rows: int) -> dict[str, float]:
+    """Return the CPU microseconds per row of ingest's decode() on `messages` (vin, payload), in this process:
+    the typed fast path (msgspec, what the ingester runs) and the per-sample path (orjson, then one check per
+    value: what a message the fast path steps aside from gets) on the same payloads."""
+    now, limits = datetime.now(UTC), Limits()
+    out = {}
+    for name, fast in (("typed", True), ("per_sample", False)):
+        started = time.process_time()
+        for vin, payload in messages:
+            decode(vin, payload, now=now, limits=limits, fast=fast, vehicle_id=1)
+        out[name] = round((time.process_time() - started) / rows * 1e6, 2)
+    return out
 
 
 def _publish_paced(*, port: int, rate: float, seconds: float) -> dict:
@@ -119,6 +134,10 @@ def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
             ones = peers.message_set(n, per_message=1, base=base)
             # Same message count as the 1-sample drains (the targets are for drains of >= 100k messages).
             twenties = peers.message_set(n, per_message=20, base=base)
+            decoding = {
+                "1": decode_cost(ones, rows=n),
+                "20": decode_cost(twenties[: max(1, n // 20)], rows=max(1, n // 20) * 20),
+            }
             copy_rows = peers.copy_rows(n, per_message=1, base=base, ids=ids)
             copy_s = []
             for _ in range(drains):
@@ -178,6 +197,8 @@ def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
             "postgres": round(statistics.median(server_cpu) / n * 1e6, 2) if server_cpu else None,
         },
         "carecast_cpu_us_per_row_20": median_cpu([d["cpu_us_per_row"] for d in twenty]),
+        # decode() alone, in-process, per row: the typed path the ingester runs against the per-sample path
+        "decode_cpu_us_per_row": decoding,
         "carecast_msgs_per_s_1_two_ingesters": round(two["msgs_per_s"]),
         "connection_drops": sum(len(d["drops"]) for d in [*one, *twenty, two]),
         "lost": sum(d["lost"] for d in [*one, *twenty, two]),
@@ -249,6 +270,14 @@ def _print_table(r: dict) -> None:
             f"mosquitto {cpu20['mosquitto']}",
         ),
     ]
+    for size, cost in r["decode_cpu_us_per_row"].items():
+        lines.append(
+            (
+                f"decode() CPU us/row, {size}/message: typed",
+                f"{cost['typed']}",
+                f"per-sample {cost['per_sample']}",
+            )
+        )
     print(f"bench.ingest: {r['messages']:,} messages, medians of {r['drains']} drain(s)")
     for name, value, extra in lines:
         print(f"  {name:<44}{value:<22}{extra}")

@@ -42,6 +42,9 @@ def test_quick_benchmark_prints_a_complete_json_line(template_db):
     assert (result["lost"], result["duplicates"]) == (0, 0)
     assert all(result[k] > 0 for k in KEYS - {"lost", "duplicates"})
     assert "Carecast, 1 sample/message" in done.stdout
+    decoding = result["decode_cpu_us_per_row"]
+    assert set(decoding) == {"1", "20"}
+    assert all(cost["typed"] > 0 and cost["per_sample"] > 0 for cost in decoding.values())
 
 
 def test_rss_mode_drains_a_queue_and_reports_the_peak_rss(template_db):
