@@ -170,6 +170,9 @@ def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
         msgs_1 = statistics.median(d["msgs_per_s"] for d in one)
         # Scale-out: two ingesters on a shared subscription drain the same 1-sample queue (one drain).
         two = carecast_drain(url=url, port=port, workdir=workdir, messages=ones, rows=n, instances=2)
+        two_20 = carecast_drain(
+            url=url, port=port, workdir=workdir, messages=twenties, rows=twenty_rows, instances=2
+        )
         live = latency(
             url=url, port=port, workdir=workdir, rate=msgs_1 / 2, seconds=1.0 if args.quick else 10.0
         )
@@ -200,9 +203,11 @@ def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
         # decode() alone, in-process, per row: the typed path the ingester runs against the per-sample path
         "decode_cpu_us_per_row": decoding,
         "carecast_msgs_per_s_1_two_ingesters": round(two["msgs_per_s"]),
-        "connection_drops": sum(len(d["drops"]) for d in [*one, *twenty, two]),
-        "lost": sum(d["lost"] for d in [*one, *twenty, two]),
-        "duplicates": sum(d["duplicates"] for d in [*one, *twenty, two]),
+        "carecast_rows_per_s_20_two_ingesters": round(two_20["rows_per_s"]),
+        "ratio_rows_vs_copy_two_ingesters": round(two_20["rows_per_s"] / copy_rate, 3),
+        "connection_drops": sum(len(d["drops"]) for d in [*one, *twenty, two, two_20]),
+        "lost": sum(d["lost"] for d in [*one, *twenty, two, two_20]),
+        "duplicates": sum(d["duplicates"] for d in [*one, *twenty, two, two_20]),
         "peak_rss_mb": round(max(d["rss_mb"] for d in one + twenty), 1),
         "latency_rate_msgs_per_s": round(live["rate"]),
         "latency_offered_msgs_per_s": round(live["offered_rate"]),
@@ -256,6 +261,11 @@ def _print_table(r: dict) -> None:
             "Carecast, 2 ingesters, shared subscription",
             f"{r['carecast_msgs_per_s_1_two_ingesters']:>10,} msg/s",
             "",
+        ),
+        (
+            "  the same, 20 samples/message",
+            f"{r['carecast_rows_per_s_20_two_ingesters']:>10,} rows/s",
+            f"x{r['ratio_rows_vs_copy_two_ingesters']} COPY",
         ),
         ("publish -> commit at half rate", f"p50 {r['latency_p50_ms']} ms", f"p99 {r['latency_p99_ms']} ms"),
         ("lost / duplicates / peak RSS", f"{r['lost']} / {r['duplicates']}", f"{r['peak_rss_mb']} MB"),

@@ -124,7 +124,9 @@ def carecast_drain(
     client_ids = [f"bench-ingest-{tag}-{i}" for i in range(instances)]
     topic_filter = telemetry_subscription(TOPIC_ROOT)
     if instances > 1:
-        topic_filter = f"$share/carecast/{topic_filter}"
+        # A share group of its own: the sessions of an earlier drain's group stay (offline, persistent) and the
+        # broker would keep handing them their share of these messages (docs/ingest.md, "Scaling out").
+        topic_filter = f"$share/bench-{tag}/{topic_filter}"
     for client_id in client_ids:
         peers.persistent_session(port=port, client_id=client_id, topic_filter=topic_filter)
     peers.publish_all(port=port, root=TOPIC_ROOT, messages=messages)

@@ -1,4 +1,8 @@
-"""Diagnostic trouble code episodes of one lifecycle vehicle: the DTC list it reports each day, and the ground truth.
+"""Diagnostic trouble code episodes of one simulated vehicle: the DTC list it reports each day, and the ground truth.
+
+Both simulators draw them from here: the lifecycle history (simulators/history.py, the backfill) and the live fleet
+(simulators/models.py, what ``carecast up`` publishes over MQTT). The draws depend only on the seed, the VIN, the
+powertrain and the window, so the same car over the same window has the same episodes in both.
 
 Three kinds of episode, drawn from the vehicle's own random stream (the other parts' draws are untouched):
 
@@ -22,8 +26,7 @@ from datetime import date, timedelta
 
 from domain.dtc import DtcReport, catalogue
 from domain.vocabulary import Powertrain, RiskKind
-from simulators.fleet import rng_for
-from simulators.lifecycle import VehiclePlan
+from simulators.fleet import Vehicle, rng_for
 
 DTC_LIST = "Vehicle.Diagnostics.DTCList"
 FAULT_RATE = 0.08  # share of vehicles with a real fault during the window
@@ -63,10 +66,11 @@ def codes_for(powertrain: Powertrain) -> tuple[str, ...]:
 class DtcEpisodes:
     """The DTC episodes of one vehicle over the window (and the lookahead), and its daily DTC list."""
 
-    def __init__(self, plan: VehiclePlan, *, seed: int, first: date, days: int):
-        self.vin = plan.vehicle.vin
-        rng = rng_for(seed, plan.vehicle.vin, "dtc")
-        codes = codes_for(plan.vehicle.powertrain)
+    def __init__(self, vehicle: Vehicle, *, seed: int, first: date, days: int):
+        """Draw the episodes of `vehicle` over the `days` local dates from `first` (faults start inside them)."""
+        self.vin = vehicle.vin
+        rng = rng_for(seed, vehicle.vin, "dtc")
+        codes = codes_for(vehicle.powertrain)
         flaky = [c for c in codes if catalogue()[c].self_clearing]
         self.faults: list[Episode] = []
         if rng.random() < FAULT_RATE:

@@ -119,7 +119,7 @@ class VehicleHistory:
         self.soh_rate: list[float] = []
         self.seasonal = SeasonalParts(plan, seed=scenario.seed, first=scenario.first, days=scenario.days)
         self.service = ServiceSchedule(plan, seed=scenario.seed)
-        self.dtc = DtcEpisodes(plan, seed=scenario.seed, first=scenario.first, days=scenario.days)
+        self.dtc = DtcEpisodes(plan.vehicle, seed=scenario.seed, first=scenario.first, days=scenario.days)
         if plan.vehicle.powertrain is not Powertrain.ICE and self.state.soh < SOH_LIMIT_PCT:
             # An old pack already below the limit on the first day failed before the window (date unknown).
             self._fail("soh", RiskKind.EV_BATTERY_SOH, "fade", scenario.first, None, None)

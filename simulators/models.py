@@ -5,6 +5,12 @@ engine start (12V cranking dip at the day's lowest air temperature, about -150 A
 the daily reports (pad wear per wheel, tyre pressures, coolant), a parked midday rest (|current| < 2 A, Speed 0),
 one or two evening drives and a parked night rest. EVs have no cranking event: a parked morning rest instead, and an
 evening charging-session sample with the daily state of health (±0.3 % noise). Hybrids crank and report SOH at night.
+
+A model made with ``dtc=True`` (the fleet ``carecast simulate --live``, hence ``carecast up``, publishes) also carries
+diagnostic trouble code episodes (simulators/dtc.py, drawn over its history window): its daily report then has
+``Vehicle.Diagnostics.DTCList`` (every day, ``[]`` when no code is stored) and ``DTCCount`` = the list's length.
+Without it the count is 0 and no list is sent: the demo's and the tests' scenarios know the outcome of their injected
+faults only (simulators/scenario.py), and a random trouble code would be an unexpected risk there.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from domain.vocabulary import Powertrain, Segment
 from simulators.climate import REGIONS, Climate, Weather
+from simulators.dtc import DTC_LIST, DtcEpisodes
 from simulators.fleet import Vehicle, rng_for
 from simulators.scenario import Fault, FaultKind, Scenario
 
@@ -84,6 +91,8 @@ class VehicleModel:
     odometer_m: float
     service_km_start: float
     service_days_start: float
+    # trouble code episodes; None: the car reports no codes (DTCCount 0, no list)
+    dtc: DtcEpisodes | None = None
     last_report_day: date | None = None
     last_live: datetime | None = field(default=None)
 
@@ -168,7 +177,7 @@ class VehicleModel:
         }
 
     def _report(self, day: date, weather: Weather, rng: random.Random) -> dict[str, object]:
-        """Return the once-a-day readings: pad wear, tyre pressures, brake fluid, coolant, DTC count."""
+        """Return the once-a-day readings: pad wear, tyre pressures, brake fluid, coolant, DTC count (and list)."""
         out: dict[str, object] = dict(zip(PAD, self.pads_on(day), strict=True))
         # Tyre pressure follows temperature (~1.2 kPa/°C): the tyres were set to `tire_kpa` on the window's first
         # day at that day's temperature (a fill at a fixed 20 °C would leave every car in a cold region under-inflated,
@@ -177,7 +186,11 @@ class VehicleModel:
         for path, kpa in zip(TIRE, self.tire_kpa, strict=True):
             out[path] = max(150, round(kpa + 1.2 * (weather.mean_c - fill_c) + rng.uniform(-2, 2)))
         out[BRAKE_FLUID] = 96
-        out[DTC] = 0
+        if self.dtc is None:
+            out[DTC] = 0
+        else:
+            codes = self.dtc.reading(day)
+            out[DTC], out[DTC_LIST] = len(codes), codes
         out[SERVICE_KM], out[SERVICE_S] = self.service_on(day)
         if self.engine:
             out[COOLANT] = "NORMAL"
@@ -265,9 +278,13 @@ class VehicleModel:
         return {"ts": ts, "signals": signals}
 
 
-def make_model(vehicle: Vehicle, *, scenario: Scenario, segment: Segment) -> VehicleModel:
-    """Return the model of one vehicle of `scenario`, with healthy levels well clear of every detection threshold."""
+def make_model(vehicle: Vehicle, *, scenario: Scenario, segment: Segment, dtc: bool = False) -> VehicleModel:
+    """Return the model of one vehicle of `scenario`, with healthy levels well clear of every detection threshold.
+
+    With `dtc` it also reports the trouble codes of its episodes over the history window (simulators/dtc.py; their
+    own random stream, so every other signal is the same either way)."""
     rng = rng_for(scenario.seed, vehicle.vin, "model")
+    reference = scenario.first_day(vehicle.region)
     days = scenario.days
     front, rear = rng.uniform(0.05, 0.1), rng.uniform(0.03, 0.07)
     rates = [front, front * rng.uniform(0.9, 1.0), rear, rear * rng.uniform(0.9, 1.0)]
@@ -283,7 +300,7 @@ def make_model(vehicle: Vehicle, *, scenario: Scenario, segment: Segment) -> Veh
         seed=scenario.seed,
         climate=scenario.climate,
         faults=scenario.faults_of(vehicle.vin),
-        reference=scenario.first_day(vehicle.region),
+        reference=reference,
         segment=segment,
         tz=ZoneInfo(REGIONS[vehicle.region].tz),
         crank_v20=rng.uniform(10.2, 10.5),
@@ -298,10 +315,13 @@ def make_model(vehicle: Vehicle, *, scenario: Scenario, segment: Segment) -> Veh
         # healthy: at the window's end still >= 3,000 km and >= 60 days of driving and >= 120 days away
         service_km_start=rng.uniform(3000.0, 8000.0) + daily_km * (60 + days),
         service_days_start=rng.uniform(120.0, 300.0) + days,
+        dtc=DtcEpisodes(vehicle, seed=scenario.seed, first=reference, days=days) if dtc else None,
     )
 
 
-def fleet_models(scenario: Scenario) -> list[VehicleModel]:
-    """Return one model per vehicle of the scenario, in fleet order."""
+def fleet_models(scenario: Scenario, *, dtc: bool = False) -> list[VehicleModel]:
+    """Return one model per vehicle of the scenario, in fleet order; `dtc`: the cars report trouble codes too."""
     segments = {c.crm_id: c.segment for c in scenario.fleet.customers}
-    return [make_model(v, scenario=scenario, segment=segments[v.crm_id]) for v in scenario.fleet.vehicles]
+    return [
+        make_model(v, scenario=scenario, segment=segments[v.crm_id], dtc=dtc) for v in scenario.fleet.vehicles
+    ]

@@ -18,6 +18,7 @@ KEYS = {
     "carecast_rows_per_s_20",
     "ratio_msgs_vs_paho",
     "ratio_rows_vs_copy",
+    "carecast_rows_per_s_20_two_ingesters",
     "lost",
     "duplicates",
     "peak_rss_mb",

@@ -14,7 +14,7 @@ from simulators.lifecycle import build_lifecycle
 
 FIRST, DAYS = date(2025, 6, 1), 365
 SCENARIO = build_lifecycle(101, 300, FIRST, DAYS)
-EPISODES = [DtcEpisodes(p, seed=101, first=FIRST, days=DAYS) for p in SCENARIO.plans]
+EPISODES = [DtcEpisodes(p.vehicle, seed=101, first=FIRST, days=DAYS) for p in SCENARIO.plans]
 
 
 def _span(e: DtcEpisodes, start: date, end: date) -> list[tuple[date, tuple]]:
@@ -27,7 +27,7 @@ def test_the_fleet_has_faults_of_every_mode_and_more_glitches_than_faults():
     glitches = sum(len(e.glitches) for e in EPISODES)
     assert 10 <= len(faults) <= 45 and {f.mode for f in faults} == {"immediate", "two_trip", "intermittent"}
     assert glitches > 3 * len(faults)
-    again = DtcEpisodes(SCENARIO.plans[0], seed=101, first=FIRST, days=DAYS)
+    again = DtcEpisodes(SCENARIO.plans[0].vehicle, seed=101, first=FIRST, days=DAYS)
     assert again.faults == EPISODES[0].faults and again.glitches == EPISODES[0].glitches
 
 
