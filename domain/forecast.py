@@ -19,8 +19,17 @@ from datetime import date
 from typing import Protocol
 
 # How many days ahead a forecast is kept: public services publish 7–16; beyond 10 days a daily temperature forecast
-# is barely better than the season's normal (the error grows to about 4 °C, see ``simulators.forecast``).
+# is barely better than the season's normal (the error grows to about 4 °C, see `error_sd`).
 MAX_HORIZON_DAYS = 10
+
+# How far a forecast of the daily mean temperature errs, as the forecast centres verify their 2 m temperature (T.
+# Haiden et al., "Evaluation of ECMWF forecasts, including the 2021 upgrade", ECMWF Technical Memorandum 884, 2021:
+# root-mean-square error about 1.5–2 K at day 1 rising to about 3.5–4 K at day 10 over the extra-tropics): the
+# standard deviation one and ten days ahead, linear in between, and the correlation of one forecast's errors on
+# neighbouring days (a forecast too warm on day 3 is likely too warm on day 4).
+SD_DAY1_C = 1.5
+SD_DAY10_C = 4.0
+LEAD_CORRELATION = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,20 @@ class Outlook:
         return self.days_ahead is not None
 
 
+def error_sd(lead_days: int) -> float:
+    """Return the standard deviation (°C) of a daily mean forecast `lead_days` ahead (1.5 at day 1, 4.0 at day 10)."""
+    return SD_DAY1_C + (SD_DAY10_C - SD_DAY1_C) * (lead_days - 1) / 9.0
+
+
+def week_error_sd(days_ahead: int, *, window_days: int) -> float:
+    """Return the standard deviation (°C) of the error of a week's mean that ends `days_ahead` days from today, its
+    earlier days known (the car's thermometer, taken as exact) and its last ones forecast (`error_sd`, errors
+    correlated by `LEAD_CORRELATION` ** days apart)."""
+    leads = range(max(1, days_ahead - window_days + 1), days_ahead + 1)
+    var = sum(error_sd(i) * error_sd(j) * LEAD_CORRELATION ** abs(i - j) for i in leads for j in leads)
+    return math.sqrt(var) / window_days
+
+
 def weeks_ahead(known: Sequence[float], forecast: Sequence[float], *, window_days: int) -> list[float]:
     """Return the means of the weeks ending 1, 2, … len(forecast) days from today.
 
@@ -101,15 +124,19 @@ def season_ahead(
     threshold_c: float,
     below: bool,
     step_c: float = 0.0,
+    spread_z: float = 0.0,
 ) -> Outlook | None:
     """Return the first week ending within `days` days whose mean crosses `threshold_c` (under it when `below`,
     at or above it otherwise), else the coldest (`below`) or hottest week; None without a forecast. A week ending
-    k days ahead must cross it by `step_c` × (k - 1) more: it holds more forecast days, which err more."""
+    k days ahead must cross it by `step_c` × (k - 1) plus `spread_z` × its forecast error (`week_error_sd`) more:
+    it holds more forecast days, which err more."""
     means = weeks_ahead(known, forecast[:days], window_days=window_days)
     if not means:
         return None
     for k, mean in enumerate(means, start=1):
-        margin = step_c * (k - 1)
+        margin = step_c * (k - 1) + (
+            spread_z * week_error_sd(k, window_days=window_days) if spread_z else 0.0
+        )
         if (mean < threshold_c - margin) if below else (mean >= threshold_c + margin):
             return Outlook(days_ahead=k, mean_c=mean)
     return Outlook(days_ahead=None, mean_c=min(means) if below else max(means))

@@ -15,8 +15,9 @@ open risk. A cold snap that set in shortly before a pass is flagged ahead (`week
 
 Ahead of the season: with a weather forecast for the car's region (``detection.outlook``), winter is flagged as
 soon as a week ending within `forecast_days` days, its known days from the car and the rest from the forecast,
-has a mean `forecast_margin_c` under the threshold (``domain.forecast.season_ahead``); the evidence carries that
-week's mean and how many days ahead it ends. Without a forecast the rule judges from the car's thermometer alone.
+has a mean under the threshold by `forecast_margin_c` plus a share of that week's own forecast error, which grows
+with the days it holds (``domain.forecast.season_ahead``, ``week_error_sd``); the evidence carries that week's mean
+and how many days ahead it ends. Without a forecast the rule judges from the car's thermometer alone.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from domain.forecast import Outlook, season_ahead
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "winter_ambient_7d"
-RULE_VERSION = 4
+RULE_VERSION = 5
 KIND = RiskKind.WINTER_PREP
 SIGNAL = EvidenceSignal.AIR_TEMPERATURE
 
@@ -62,14 +63,19 @@ class Params:
     persist_days: int = 3
     ahead_margin_c: float = 1.0
     lookback_days: int = 90
-    # the weather forecast: weeks ending up to this many days ahead, flagged this far under the threshold when
-    # yesterday's forecast saw it too (`forecast_confirm`); while a week ahead reads under threshold + hold (-1: only
-    # an unconfirmed crossing) the car is not judged. A 2 °C hold kept risks open across a mild spell the truth
-    # counts as winter's end, swallowing the next onset (seed 404 recall 0.73; docs/detection.md "Ahead of the season")
+    # the weather forecast: weeks ending up to this many days ahead, flagged `forecast_margin_c` plus
+    # `forecast_spread_z` × the week's forecast error (``domain.forecast.week_error_sd``: 0.2 °C a day ahead, 2.3 °C
+    # nine days ahead) under the threshold when yesterday's forecast saw it too (`forecast_confirm`); while a week
+    # ahead reads under threshold + hold the car is not judged. A 2 °C hold kept risks open across a mild spell the
+    # truth counts as winter's end, swallowing the next onset (seed 404 recall 0.73). A fixed 1 °C margin let one
+    # region's wrong forecast 9 days out flag the whole region (15–18 false alarms per 1k vm on seeds 101 and 404
+    # once successive forecasts err alike, as real ones do); z 0.5 kept them, 0.75 cost lead (docs/detection.md
+    # "Ahead of the season")
     forecast_days: int = 9
-    forecast_margin_c: float = 1.0
+    forecast_margin_c: float = 0.75
     forecast_hold_c: float = -1.0
     forecast_confirm: bool = True
+    forecast_spread_z: float = 0.6
     battery: lv_battery.Thresholds = field(default_factory=lv_battery.Thresholds)
 
 
@@ -144,6 +150,7 @@ def _ahead(ages: list[int], temps: list[float], coming: list[float], params: Par
     return season_ahead(
         by_age(ages, temps, days=params.window_days), coming, window_days=params.window_days,
         days=params.forecast_days, threshold_c=params.threshold_c - params.forecast_margin_c, below=True,
+        spread_z=params.forecast_spread_z,
     )  # fmt: skip
 
 

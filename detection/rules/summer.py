@@ -60,7 +60,8 @@ class Params:
     # the weather forecast, as in winter preparation (``seasonal.Params``), off by default (0 days): summer onsets
     # come with hot spells in regions whose summer peaks near 26 °C (Harbin, Ürümqi), where one forecast's warm error
     # announces a whole region's summer; 8 days, 2 °C gained 5 days of lead on seed 101 at the same precision but
-    # lost precision on 102 (0.84, 20.9 false alarms per 1k vm) for no lead (docs/detection.md "Ahead of the season")
+    # lost precision on 102 (0.84, 20.9 false alarms per 1k vm) for no lead; with successive forecasts erring alike
+    # (``simulators.forecast``) no margin tried gained a day of lead (docs/detection.md "Ahead of the season")
     forecast_days: int = 0
     forecast_margin_c: float = 2.0
     # held only while a week ahead reads 26 °C or more: a wider hold kept risks opened weeks early open through the

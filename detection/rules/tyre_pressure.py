@@ -16,9 +16,11 @@ at that temperature is flagged `cold_underinflation` before the reading gets the
 reaches that cold. Only a few days: the cold that takes marginal tyres under comes in snaps the trend cannot see
 coming, and a longer outlook flags cars weeks before anything happens (measured in docs/detection.md).
 
-With a weather forecast for the car's region (``detection.outlook``) the forecast replaces the trend: the first
+With a weather forecast for the car's region (``detection.outlook``) and `forecast_days` set (off by default: it
+cost more precision than it gained lead, docs/detection.md) the forecast replaces the trend: the first
 day within `forecast_days` whose forecast mean would take the fill under the warning level (less
-`forecast_margin_kpa`) is the day the cold comes, and the evidence carries its forecast temperature. A weather
+`forecast_margin_kpa` and a share of that day's forecast error, ``domain.forecast.error_sd``), as yesterday's
+forecast saw it too, is the day the cold comes, and the evidence carries its forecast temperature. A weather
 forecast sees the snaps the trend cannot, up to a week ahead.
 """
 
@@ -36,10 +38,11 @@ from detection.groups import Car, cars
 from detection.outlook import forecast_ahead, forecast_columns
 from detection.trend import theil_sen
 from domain.evidence import Comparison, EvidenceSignal, Reading, TyrePressureEvidence
+from domain.forecast import error_sd
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "tyre_pressure_min"
-RULE_VERSION = 3
+RULE_VERSION = 4
 KIND = RiskKind.TYRE_PRESSURE
 SIGNAL = EvidenceSignal.TYRE_PRESSURE
 
@@ -66,12 +69,16 @@ class Params:
     # A fill this far above the warning level at this week's temperature would need the week to cool by 10 °C
     # within the outlook: the temperature trend is not fitted for it.
     outlook_gate_kpa: float = 12.0
-    # the weather forecast: days looked ahead, and how far under the warning level a forecast day must take the fill
-    # (its daily mean errs by ~2 °C, 2.4 kPa, a few days ahead; 4 kPa traded lead for precision best on seed 101:
-    # docs/detection.md "Ahead of the season")
-    forecast_days: int = 5
+    # the weather forecast, off by default (0 days: the trend above): days looked ahead, and how far under the
+    # warning level a forecast day must take the fill: `forecast_margin_kpa` plus `forecast_spread_z` × that day's
+    # forecast error in kPa (``domain.forecast.error_sd`` × 1.2 kPa/°C: 1.8 kPa a day ahead, 3.1 kPa five days
+    # ahead), seen by yesterday's forecast too (`forecast_confirm`). With 5 days it gained 0–3 days of median lead
+    # and cost up to 0.06 of precision once successive forecasts err alike, as real ones do (docs/detection.md
+    # "Ahead of the season"); `CARECAST_DETECTION__RULES__TYRE_PRESSURE__FORECAST_DAYS=5` turns it on
+    forecast_days: int = 0
     forecast_margin_kpa: float = 4.0
-    forecast_confirm: bool = False
+    forecast_confirm: bool = True
+    forecast_spread_z: float = 0.5
 
 
 def _fill(
@@ -126,7 +133,8 @@ def cold_day(fill_kpa: float, forecast: list[float], params: Params) -> tuple[in
     at 20 °C `forecast_margin_kpa` under the warning level, or None when none within `forecast_days` is."""
     limit = params.warn_kpa - params.forecast_margin_kpa
     for k, t in enumerate(forecast[: params.forecast_days], start=1):
-        if fill_kpa + params.temp_coeff_kpa_per_c * (t - params.reference_temp_c) < limit:
+        spread = params.forecast_spread_z * params.temp_coeff_kpa_per_c * error_sd(k)
+        if fill_kpa + params.temp_coeff_kpa_per_c * (t - params.reference_temp_c) < limit - spread:
             return k, t
     return None
 
@@ -178,7 +186,7 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
         fill = float(np.median(corrected[-params.recent_days :])) if len(corrected) else None
         week = air[car.age < 7]
         week_c = float(np.mean(week[np.isfinite(week)])) if np.isfinite(week).any() else None
-        cold_in, coming, forecast = None, forecast_ahead(car), None
+        cold_in, coming, forecast = None, forecast_ahead(car) if params.forecast_days else [], None
         if level >= params.warn_kpa and not leaking and fill is not None and coming:
             forecast = cold_day(fill, coming, params)
             if forecast is not None and params.forecast_confirm:  # yesterday's forecast saw the cold too

@@ -3,6 +3,7 @@ car's own thermometer when no forecast is stored."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -54,6 +55,23 @@ def test_winter_is_flagged_ahead_when_the_forecast_week_turns_cold(daily, now):
     assert ev.forecast_mean_c < seasonal.Params().threshold_c - seasonal.Params().forecast_margin_c
 
 
+def test_a_winter_week_far_ahead_must_cross_by_more_than_a_near_one(daily, now):
+    frame = daily(1, days=40, air_temp_avg=mild, air_temp_min=9.0, air_temp_max=15.0)
+    known = 12.0 + seasonal.Params().range_share * 6.0  # the car's day mean, 13.29 °C
+    params = seasonal.Params()
+    # only the week ending 9 days ahead, seven forecast days, reads 5.5 °C: 0.75 under 6.25 °C, but its mean errs by
+    # 2.3 °C (0.6 x 2.3 = 1.4 more needed); the weeks before it read 6.6 °C and warmer
+    far = [known, known, *[5.5] * 7, known]
+    assert seasonal.evaluate(with_forecast(frame, confirmed(now, far)), now=now, params=params).flags == ()
+    fixed = replace(params, forecast_spread_z=0.0)  # a fixed margin flags it
+    (flag,) = seasonal.evaluate(with_forecast(frame, confirmed(now, far)), now=now, params=fixed).flags
+    assert flag.evidence.forecast_days == 9
+    # four days ahead the week holds four forecast days (error 1.0 °C): (3 x 13.29 - 8) / 7 = 4.5 °C is enough
+    near = [-2.0] * 5 + [known] * 5
+    (flag,) = seasonal.evaluate(with_forecast(frame, confirmed(now, near)), now=now, params=params).flags
+    assert flag.evidence.basis == "forecast" and flag.evidence.forecast_days == 4
+
+
 def test_only_an_unconfirmed_crossing_holds_the_car_unjudged(daily, now):
     frame = daily(1, days=40, air_temp_avg=mild, air_temp_min=9.0, air_temp_max=15.0)
     for means in ([8.0] * 10, [16.0] * 10):  # near winter, or warm: judged, not flagged (an open risk clears)
@@ -77,14 +95,44 @@ def test_summer_is_flagged_ahead_with_the_forecast_in_the_evidence(daily, now):
 def test_cold_tyres_are_flagged_on_the_forecast_day_that_takes_them_under(daily, now):
     # 221 kPa at 15 °C holds 227 kPa at 20 °C: under 210 kPa below about 5.8 °C
     frame = daily(1, days=30, tire_kpa_min=221.0, air_temp_avg=15.0, air_temp_min=15.0, air_temp_max=15.0)
-    params = tyre_pressure.Params()
+    params = tyre_pressure.Params(forecast_days=5)
     assert tyre_pressure.evaluate(frame, now=now, params=params).flags == ()
     means = [14.0, 12.0, 10.0, -5.0, -5.0, -5.0, -5.0, -5.0, -5.0, -5.0]
+    off = tyre_pressure.Params()  # off by default: the forecast is not read
+    assert (
+        tyre_pressure.evaluate(with_forecast(frame, confirmed(now, means)), now=now, params=off).flags == ()
+    )
+    once = with_forecast(frame, [forecast(now, means)])
+    assert tyre_pressure.evaluate(once, now=now, params=params).flags == ()  # yesterday's did not see it
     (flag,) = tyre_pressure.evaluate(
-        with_forecast(frame, [forecast(now, means)]), now=now, params=params
+        with_forecast(frame, confirmed(now, means)), now=now, params=params
     ).flags
     assert flag.diagnosis == "cold_underinflation" and flag.evidence.forecast_days == 4
     assert flag.evidence.forecast_mean_c == -5.0 and flag.predicted_date == now.date() + timedelta(days=4)
+
+
+def test_a_cold_tyre_day_must_clear_the_margin_by_its_own_forecast_error(daily, now):
+    # 227 kPa at 20 °C: 4 °C takes it to 207.8 kPa, 2.2 under 210 (less than 4 + 0.5 x 1.2 x error_sd)
+    frame = daily(1, days=30, tire_kpa_min=221.0, air_temp_avg=15.0, air_temp_min=15.0, air_temp_max=15.0)
+    params = tyre_pressure.Params(forecast_days=5)
+    near = [14.0, 4.0, *[14.0] * 8]
+    assert (
+        tyre_pressure.evaluate(with_forecast(frame, confirmed(now, near)), now=now, params=params).flags == ()
+    )
+    # 0 °C: 203 kPa, 7 under: one day ahead the margin is 4 + 0.5 x 1.2 x 1.5 = 4.9 kPa, five days ahead 5.6
+    for day in (1, 5):
+        cold = [14.0] * 10
+        cold[day - 1] = 0.0
+        (flag,) = tyre_pressure.evaluate(
+            with_forecast(frame, confirmed(now, cold)), now=now, params=params
+        ).flags
+        assert flag.evidence.forecast_days == day
+    # 1.5 °C: 204.8 kPa, 5.2 under: enough one day ahead, not five days ahead, where the forecast errs more
+    for day, flagged in ((1, True), (5, False)):
+        cold = [14.0] * 10
+        cold[day - 1] = 1.5
+        got = tyre_pressure.evaluate(with_forecast(frame, confirmed(now, cold)), now=now, params=params).flags
+        assert bool(got) is flagged
 
 
 def test_without_a_stored_forecast_the_rules_judge_from_the_car_alone(daily, now):

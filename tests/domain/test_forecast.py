@@ -59,3 +59,27 @@ def test_season_ahead_returns_the_first_crossing_or_the_nearest_week(
     else:
         assert got.days_ahead == expected.days_ahead and got.mean_c == pytest.approx(expected.mean_c), case
         assert got.coming is (expected.days_ahead is not None)
+
+
+def test_a_weeks_forecast_error_grows_with_its_forecast_days():
+    from domain.forecast import error_sd, week_error_sd
+
+    sds = [week_error_sd(k, window_days=7) for k in range(1, 11)]
+    assert sds == sorted(sds)
+    assert sds[0] == pytest.approx(error_sd(1) / 7)  # one forecast day in seven
+    # seven forecast days, correlated: more than independent days would give, less than fully correlated ones
+    full = sum(error_sd(h) for h in range(3, 10)) / 7
+    free = math.sqrt(sum(error_sd(h) ** 2 for h in range(3, 10))) / 7
+    assert free < sds[8] < full
+
+
+def test_a_spread_margin_asks_more_of_a_week_further_ahead():
+    from domain.forecast import season_ahead, week_error_sd
+
+    known = [10.0] * 7
+    forecast = [3.0] * 10  # a week k days ahead: (10 x (7 - k) + 3 k) / 7
+    plain = season_ahead(known, forecast, window_days=7, days=9, threshold_c=6.0, below=True)
+    assert plain is not None and plain.days_ahead == 5  # (20 + 15) / 7 = 5.0
+    wide = season_ahead(known, forecast, window_days=7, days=9, threshold_c=6.0, below=True, spread_z=1.0)
+    assert wide is not None and wide.days_ahead == 6  # 4.0 < 6 - 1.56, where 5.0 > 6 - 1.25
+    assert week_error_sd(5, window_days=7) > 1.0 and week_error_sd(6, window_days=7) < 2.0
