@@ -157,6 +157,36 @@ def _risks(conn: psycopg.Connection) -> set[tuple]:
     )
 
 
+_RISK_FIELDS = ("status", "severity", "confidence", "predicted_date", "first_seen_at", "last_seen_at")
+
+
+def risk_differences(base: set[tuple], other: set[tuple]) -> dict[str, Any]:
+    """Return how `other` differs from `base` (risk tuples of ``_risks``): per kind, the risks only one of them has
+    and, for a (vehicle, kind, rule) both have, which fields differ; with up to 5 examples."""
+    mine = {r[:3]: r for r in base}
+    theirs = {r[:3]: r for r in other}
+    counts: dict[str, int] = {}
+    examples: list[str] = []
+
+    def note(key: str, example: str) -> None:
+        counts[key] = counts.get(key, 0) + 1
+        if len(examples) < 5:
+            examples.append(example)
+
+    for key in mine.keys() | theirs.keys():
+        a, b = mine.get(key), theirs.get(key)
+        if a == b:
+            continue
+        kind = str(key[1])
+        if a is None or b is None:
+            note(f"{kind}: only {'one worker' if b is None else 'sharded'}", f"{key} {a or b}")
+            continue
+        for name, x, y in zip(_RISK_FIELDS, a[3:], b[3:], strict=True):
+            if x != y:
+                note(f"{kind}: {name}", f"{key} {name} {x!r} -> {y!r}")
+    return {"counts": dict(sorted(counts.items())), "examples": examples}
+
+
 def one_worker(conn: psycopg.Connection, env: dict[str, str], now: datetime, tmp: Path) -> tuple[dict, set]:
     """Run ``python -m detection --once`` (one process, no shards); return its figures and the risks it left."""
     _reset(conn)
@@ -292,6 +322,7 @@ def measure_sharded(
             conn, env, now, tmp, shards=shards, kill_after_s=None, timeout_s=timeout, tag="sh"
         )
         run["same_risks_as_one_worker"] = risks == base_risks
+        run["risk_differences"] = risk_differences(base_risks, risks)
         out: dict[str, Any] = {"one_worker": base, "risks": len(base_risks), "sharded": run}
         if kill_one:
             # Half-way through a shard of the run just measured.
@@ -301,6 +332,7 @@ def measure_sharded(
                 conn, env, now, tmp, shards=shards, kill_after_s=after, timeout_s=timeout, tag="kill"
             )  # fmt: skip
             kill["same_risks_as_one_worker"] = risks == base_risks
+            kill["risk_differences"] = risk_differences(base_risks, risks)
             out["killed"] = kill
     for name in ("sharded", "killed"):
         if name in out:
@@ -333,5 +365,7 @@ def print_sharded(out: dict) -> None:
                 f"  pid {w['pid']}: peak RSS {w['peak_rss_mb']} MB, tree peak PSS {w['tree_pss_peak_mb']} MB"
                 f"{' (killed)' if w['killed'] else ''}"
             )
+        if not x["same_risks_as_one_worker"]:
+            print(f"  differences: {x['risk_differences']}")
         if "kill" in x:
             print(f"  killed: {x['kill']}; taken over {x['takeover_s']} s after the kill")
