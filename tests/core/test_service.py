@@ -14,31 +14,9 @@ import structlog
 from core.leader import LeaderLock, lock_key
 from core.service import Job, StopSignals, run_periodic
 from tests.conftest import wait_for
+from tests.log_recorder import Recorder
 
 KEY = lock_key(b"cctest")
-
-
-class Recorder:
-    """A logger that keeps every event as a dict (structlog's capture_logs misses a logger another test's
-    configure_logging has already cached, so the runner gets this one explicitly)."""
-
-    def __init__(self) -> None:
-        self.events: list[dict] = []
-
-    def _at(level: str, **extra: object):  # noqa: N805 - builds the level methods below
-        def record(self: Recorder, event: str, **fields: object) -> None:
-            self.events.append({"event": event, "log_level": level, **extra, **fields})
-
-        return record
-
-    debug = _at("debug")
-    info = _at("info")
-    warning = _at("warning")
-    error = _at("error")
-    exception = _at("error", exc_info=True)
-
-    def bind(self, **_fields: object) -> Recorder:
-        return self
 
 
 def _stop_after(stop: StopSignals, script) -> list[BaseException]:

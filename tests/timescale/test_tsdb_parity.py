@@ -15,7 +15,6 @@ from typing import Any
 import orjson
 import psycopg
 import pytest
-import structlog
 from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -36,6 +35,7 @@ from simulators.publish import encode
 from simulators.run import iter_history
 from simulators.scenario import Scenario, build_scenario
 from simulators.seed import seed_fleet
+from tests.log_recorder import Recorder
 
 pytestmark = pytest.mark.timescale
 
@@ -160,8 +160,10 @@ def _run(
         rejects = conn.execute(_REJECTS).fetchall()
     pool = open_pool()
     try:
-        with structlog.testing.capture_logs() as logs:
-            report = run_pass(pool, now=END, lookback_days=LOOKBACK_DAYS, refresh_days=LOOKBACK_DAYS)
+        # An explicit logger: structlog's capture_logs sees nothing once another test in this process configured
+        # logging at WARNING (the level filter stays when capture_logs swaps the processors).
+        logs = Recorder()
+        report = run_pass(pool, now=END, lookback_days=LOOKBACK_DAYS, refresh_days=LOOKBACK_DAYS, log=logs)
     finally:
         pool.close()
     with connect_to() as conn:
@@ -175,7 +177,7 @@ def _run(
                 case = lock_case(conn, risk_id=risk["id"], now=END)
             assert case is not None
             homes[risk["vin"], risk["kind"]] = (case.home_lat, case.home_lon, case.home_source)
-    modes = [e["mode"] for e in logs if e["event"] == "detection.pass"]
+    modes = [e["mode"] for e in logs.events if e["event"] == "detection.pass"]
     return Outcome(written, reasons, telemetry, rejects, rollup, risks, quality, homes, report, modes)
 
 
