@@ -38,6 +38,7 @@ from psycopg import conninfo, sql
 from psycopg.rows import tuple_row
 
 from bench.detection_shards import measure_sharded, print_sharded
+from bench.procfs import process_tree, pss_kib
 from core.db import make_pool, scalar
 from core.migrate import migrate
 from core.settings import DatabaseSettings
@@ -122,28 +123,6 @@ def tree_rss_bound_mb(workers: int) -> float:
     return round((own + max(0, workers - 1) * child) / 1024, 1)
 
 
-def _pss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            return next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
-    except OSError:
-        return 0
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
-                out.append(int(name))
-    return out
-
-
 class TreePss:
     """Peak proportional set size (PSS) of this process and its children, sampled on a thread every `interval_s`.
 
@@ -161,7 +140,7 @@ class TreePss:
     def _run(self) -> None:
         me = os.getpid()
         while not self._stop.is_set():
-            total = _pss_kib(me) + sum(_pss_kib(c) for c in _children(me))
+            total = sum(pss_kib(p) for p in process_tree(me))
             self.peak_kib = max(self.peak_kib, total)
             self._stop.wait(self.interval_s)
 

@@ -32,43 +32,10 @@ from typing import Any
 
 import psycopg
 
+from bench.procfs import process_tree, pss_kib, vm_hwm_kib
+
 ROOT = Path(__file__).resolve().parents[1]
 POLL_S = 0.02
-
-
-def _hwm_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            return next((int(line.split()[1]) for line in f if line.startswith("VmHWM:")), 0)
-    except OSError:
-        return 0
-
-
-def _pss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            return next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
-    except OSError:
-        return 0
-
-
-def _descendants(pid: int) -> list[int]:
-    """Return `pid` and every process below it."""
-    parents: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            parents.setdefault(int(stat[stat.rindex(")") + 2 :].split()[1]), []).append(int(name))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(parents.get(p, []))
-    return out
 
 
 @dataclass
@@ -101,8 +68,8 @@ class Sampler:
         while not self._stop.is_set():
             for w in self.workers:
                 if w.proc.poll() is None:
-                    w.hwm_kib = max(w.hwm_kib, _hwm_kib(w.proc.pid))
-                    w.tree_pss_kib = max(w.tree_pss_kib, sum(_pss_kib(p) for p in _descendants(w.proc.pid)))
+                    w.hwm_kib = max(w.hwm_kib, vm_hwm_kib(w.proc.pid))
+                    w.tree_pss_kib = max(w.tree_pss_kib, sum(pss_kib(p) for p in process_tree(w.proc.pid)))
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> Sampler:

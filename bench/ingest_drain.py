@@ -16,6 +16,7 @@ import orjson
 import psycopg
 
 from bench import ingest_peers as peers
+from bench.procfs import vm_hwm_kib
 from core.contracts import telemetry_subscription
 from core.db import one, scalar
 
@@ -61,10 +62,7 @@ class IngesterProcess:
 
     def peak_rss_mb(self) -> float:
         """Return the high-water mark of the process's resident memory."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        return vm_hwm_kib(self.proc.pid) / 1024
 
     def drops(self) -> list[str]:
         """Return why the broker connection dropped before the stop was requested (paho's reason)."""
