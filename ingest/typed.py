@@ -88,7 +88,10 @@ def typed_rows(
     it (a finished telemetry COPY row: the writer then has no per-row work left)."""
     try:
         message = _DECODER.decode(payload)
-    except msgspec.MsgspecError:
+    except (
+        msgspec.MsgspecError,
+        RecursionError,
+    ):  # RecursionError: nested deeper than the interpreter allows
         return None
     if message.vin != vin:
         return None
