@@ -17,15 +17,14 @@ import orjson
 from core.contracts import PAYLOAD_VERSION
 from core.signals import COLUMNS, Signal, catalog, check_value
 from domain.vin import is_valid_vin
-from ingest.typed import MAX_SAMPLES, typed_rows
+from ingest.typed import F32_MAX, MAX_SAMPLES, typed_rows
 
 # Nothing this product stores predates 2000; older stamps are unset clocks (1970, 0001) that would also spawn
 # useless TimescaleDB chunks.
 MIN_TS = datetime(2000, 1, 1, tzinfo=UTC)
-# VSS `float` is IEEE single precision (stored as PostgreSQL `real`): a larger magnitude would be stored as an
-# infinity, so it is out of range. A magnitude below its smallest normal number is not: the COPY rounds it to single
-# precision (a subnormal, or 0), as any conversion to a binary32 `float` does.
-_F32_MAX = 3.4028234663852886e38
+# A VSS `float` of a larger magnitude than F32_MAX would be stored as an infinity, so it is out of range. A magnitude
+# below single precision's smallest normal number is not: the COPY rounds it (a subnormal, or 0), as any conversion
+# to a binary32 `float` does.
 _COLUMN_INDEX = {path: i for i, path in enumerate(COLUMNS)}
 
 MESSAGE_REASONS = (
@@ -262,7 +261,7 @@ def _row(index: int, ts: datetime, signals: dict[str, Any], *, out: Decoded) -> 
         # Fast path for the common case (a number in range for a column), same outcome as the full checks below:
         # NaN fails every comparison and infinities fail the magnitude tests, so both take the slow path.
         if column is not None and (t := type(value)) in (float, int) and lo <= value <= hi:
-            if kind == _REAL and abs(value) <= _F32_MAX:
+            if kind == _REAL and abs(value) <= F32_MAX:
                 values[column] = float(value)
                 stored = True
                 continue
@@ -299,7 +298,7 @@ def _typed(datatype: str, value: Any) -> Any:
 
 def _storable(datatype: str, value: Any) -> str | None:
     """Return a reason when a value passed the VSS check but cannot be stored as-is."""
-    if datatype == "float" and abs(value) > _F32_MAX:
+    if datatype == "float" and abs(value) > F32_MAX:
         return "out_of_range"
     if isinstance(value, str) and "\x00" in value:
         return "bad_string"  # PostgreSQL text/jsonb cannot hold NUL

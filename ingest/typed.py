@@ -26,7 +26,8 @@ from core.contracts import PAYLOAD_VERSION
 from core.signals import COLUMNS, catalog
 
 MAX_SAMPLES = 1000
-_F32_MAX = 3.4028234663852886e38
+# VSS `float` is IEEE single precision (stored as PostgreSQL `real`): the largest finite magnitude.
+F32_MAX = 3.4028234663852886e38
 _F64_MAX = sys.float_info.max
 _WIDTH = len(COLUMNS)
 _NO_VALUES = (None,) * _WIDTH
@@ -39,7 +40,7 @@ def _column_type(path: str) -> Any:
     signal = catalog()[path]
     dt = signal.datatype
     if dt in ("float", "double"):
-        cap = _F32_MAX if dt == "float" else _F64_MAX
+        cap = F32_MAX if dt == "float" else _F64_MAX
         lo = -cap if signal.min is None else max(signal.min, -cap)
         hi = cap if signal.max is None else min(signal.max, cap)
         return Annotated[float, msgspec.Meta(ge=lo, le=hi)]
