@@ -73,8 +73,12 @@ class TelemetrySubscriber:
         client = make_client(
             settings.mqtt, client_id=settings.ingest.client_id, protocol=MQTTv5, manual_ack=True
         )
-        # ack_all() needs paho's internals: a paho without them fails here, at start, not in the middle of a drain.
+        # ack_all() and the delivery need paho's internals: a paho without them fails here, at start, not in the
+        # middle of a drain.
         paho_adapter.require(client)
+        # Telemetry skips paho's per-message objects (core/paho_adapter.deliver_publishes); a message carrying
+        # MQTT 5 properties still comes through on_message.
+        paho_adapter.deliver_publishes(client, self._on_publish)
         client.will_set(self._status_topic, STATUS_OFFLINE, qos=1, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
@@ -196,16 +200,17 @@ class TelemetrySubscriber:
         self._log.info("mqtt_disconnected", reason=str(reason))
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
-        if self._retiring and paho_adapter.raw_topic(msg) == self._retire_marker_topic:
-            client.ack(msg.mid, msg.qos)
+        self._on_publish(paho_adapter.raw_topic(msg), msg.payload, msg.mid, msg.qos, msg.retain)
+
+    def _on_publish(self, topic: bytes, payload: bytes | bytearray, mid: int, qos: int, retain: bool) -> None:
+        if self._retiring and topic == self._retire_marker_topic:
+            self._client.ack(mid, qos)
             self.drained.set()
             return
         if not self._receiving:
             return
         try:
-            topic = msg.topic
+            text = topic.decode()
         except UnicodeDecodeError:  # the spec forbids it, a broken broker might not
-            topic = paho_adapter.raw_topic(msg).decode("utf-8", "replace")
-        self._on_inbound(
-            Inbound(topic, bytes(msg.payload), msg.mid, msg.qos, self._session, time.monotonic(), msg.retain)
-        )
+            text = topic.decode("utf-8", "replace")
+        self._on_inbound(Inbound(text, bytes(payload), mid, qos, self._session, time.monotonic(), retain))

@@ -25,8 +25,9 @@ def test_installed_paho_is_the_release_the_adapter_was_written_for():
     installed = version("paho-mqtt")
     assert installed == paho_version == paho_adapter.WRITTEN_FOR, (
         f"paho-mqtt {installed} is installed but core/paho_adapter.py was written for {paho_adapter.WRITTEN_FOR}: "
-        "re-read Client._packet_queue, _msgtime_mutex, _last_msg_out, MQTTMessage._topic and paho's PUBACK in the "
-        "new source, run these tests, then move WRITTEN_FOR"
+        "re-read Client._packet_queue, _msgtime_mutex, _last_msg_out, _in_packet, _handle_publish (and "
+        "_packet_read/_handle_publish around it), MQTTMessage._topic and paho's PUBACK in the new source, run these "
+        "tests, then move WRITTEN_FOR"
     )
 
 
@@ -136,3 +137,112 @@ def test_raw_topic_reads_what_the_topic_property_cannot():
     with pytest.raises(UnicodeDecodeError):
         _ = msg.topic
     assert paho_adapter.raw_topic(msg) == b"dt/carecast/\xff/telemetry"
+
+
+class _Delivered:
+    """An MQTT 5 manual-ack subscriber with deliver_publishes: what took the fast path and what reached on_message."""
+
+    def __init__(self, mqtt: MqttSettings, *, topic_filter: str, qos: int = 1) -> None:
+        self.fast: list[tuple[bytes, bytes, int, int, bool]] = []
+        self.slow: list[paho.MQTTMessage] = []
+        self.subscribed = threading.Event()
+        self.client = make_client(
+            mqtt, client_id=f"deliver-{uuid.uuid4().hex[:8]}", protocol=MQTTv5, manual_ack=True
+        )
+        paho_adapter.deliver_publishes(
+            self.client, lambda t, p, mid, qos, retain: self.fast.append((t, bytes(p), mid, qos, retain))
+        )
+        self.client.on_connect = lambda c, *_: c.subscribe(topic_filter, qos=qos)
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
+        self.client.on_message = lambda _c, _u, msg: self.slow.append(msg)
+        self.client.connect(mqtt.host, mqtt.port)
+        self.client.loop_start()
+        assert self.subscribed.wait(10), "no SUBACK"
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def test_deliver_publishes_hands_on_plain_messages_and_leaves_the_rest_to_paho(mqtt):
+    root = mqtt.topic_root
+    sub = _Delivered(mqtt, topic_filter=f"{root}/deliver/#")
+    pub = make_client(mqtt, client_id=f"deliver-pub-{uuid.uuid4().hex[:8]}", protocol=MQTTv5)
+    pub.connect(mqtt.host, mqtt.port)
+    pub.loop_start()
+    try:
+        big = bytes(range(256)) * 40  # a payload past one byte of remaining length, every byte value
+        props = Properties(PacketTypes.PUBLISH)
+        props.UserProperty = ("fw", "1.2")
+        sent = [
+            pub.publish(f"{root}/deliver/q1", big, qos=1),
+            pub.publish(f"{root}/deliver/q0", b"zero", qos=0),
+            pub.publish(f"{root}/deliver/props", b"with", qos=1, properties=props),
+            pub.publish(f"{root}/deliver/q2", b"two", qos=2),
+            pub.publish(f"{root}/deliver/empty", b"", qos=1),
+        ]
+        for info in sent:
+            info.wait_for_publish(timeout=10)
+        wait_for(lambda: len(sub.fast) + len(sub.slow) == 5, what="five messages")
+    finally:
+        pub.disconnect()
+        pub.loop_stop()
+    fast = {t.decode(): (p, mid, qos, retain) for t, p, mid, qos, retain in sub.fast}
+    # QoS 2 is delivered at the subscription's QoS 1
+    assert set(fast) == {f"{root}/deliver/{t}" for t in ("q1", "q0", "q2", "empty")}
+    assert fast[f"{root}/deliver/q2"][0] == b"two" and fast[f"{root}/deliver/q2"][2] == 1
+    assert fast[f"{root}/deliver/q1"][0] == big and fast[f"{root}/deliver/q1"][2:] == (1, False)
+    assert fast[f"{root}/deliver/q1"][1] > 0  # a packet id: the caller acks it
+    assert fast[f"{root}/deliver/q0"] == (b"zero", 0, 0, False)
+    assert fast[f"{root}/deliver/empty"][0] == b""
+    # a message with properties takes paho's own path, its properties intact
+    assert [m.topic for m in sub.slow] == [f"{root}/deliver/props"]
+    assert sub.slow[0].properties.UserProperty == [("fw", "1.2")] and sub.slow[0].payload == b"with"
+    for msg in sub.slow:
+        sub.client.ack(msg.mid, msg.qos)
+    for _t, _p, mid, qos, _r in sub.fast:
+        if qos:
+            sub.client.ack(mid, qos)
+    sub.close()
+
+
+def test_deliver_publishes_leaves_qos_2_to_paho(mqtt):
+    topic = f"{mqtt.topic_root}/deliver/exactly-once"
+    sub = _Delivered(mqtt, topic_filter=topic, qos=2)
+    pub = make_client(mqtt, client_id=f"deliver-q2-{uuid.uuid4().hex[:8]}", protocol=MQTTv5)
+    pub.connect(mqtt.host, mqtt.port)
+    pub.loop_start()
+    try:
+        pub.publish(topic, b"two", qos=2).wait_for_publish(timeout=10)
+        wait_for(lambda: sub.slow, what="the QoS 2 message")
+        assert sub.fast == [] and (sub.slow[0].payload, sub.slow[0].qos) == (b"two", 2)
+    finally:
+        pub.disconnect()
+        pub.loop_stop()
+        sub.close()
+
+
+def test_deliver_publishes_marks_retained_messages(mqtt):
+    topic = f"{mqtt.topic_root}/deliver/retained"
+    pub = make_client(mqtt, client_id=f"deliver-ret-{uuid.uuid4().hex[:8]}", protocol=MQTTv5)
+    pub.connect(mqtt.host, mqtt.port)
+    pub.loop_start()
+    try:
+        pub.publish(topic, b"kept", qos=1, retain=True).wait_for_publish(timeout=10)
+        sub = _Delivered(mqtt, topic_filter=topic)
+        try:
+            wait_for(lambda: sub.fast, what="the retained message")
+            assert sub.fast[0][1:2] == (b"kept",) and sub.fast[0][4] is True
+        finally:
+            sub.close()
+    finally:
+        pub.publish(topic, b"", qos=1, retain=True).wait_for_publish(timeout=10)  # clear it
+        pub.disconnect()
+        pub.loop_stop()
+
+
+def test_deliver_publishes_refuses_a_client_it_cannot_serve(mqtt):
+    with pytest.raises(ValueError, match="MQTT 5 client with manual_ack"):
+        paho_adapter.deliver_publishes(make_client(mqtt, client_id="d311", manual_ack=True), lambda *a: None)
+    with pytest.raises(ValueError, match="MQTT 5 client with manual_ack"):
+        paho_adapter.deliver_publishes(make_client(mqtt, client_id="d5", protocol=MQTTv5), lambda *a: None)
