@@ -35,6 +35,7 @@ _CLIENT_MEMBERS = (
     "_handle_publish",
     "_protocol",
     "_manual_ack",
+    "_in_callback_mutex",
 )
 _PACKET_QUEUE_ARGS = ("command", "packet", "mid", "qos")
 
@@ -117,6 +118,9 @@ def deliver_publishes(client: paho.Client, deliver: Deliver) -> None:
     if client._protocol != MQTTProtocolVersion.MQTTv5 or not client._manual_ack:
         raise ValueError("deliver_publishes needs an MQTT 5 client with manual_ack=True")
     handle_publish = client._handle_publish  # paho's own, for everything else
+    # held around the callback as paho holds it around on_message (a packet queued from inside a callback is then
+    # written by the loop, not from within the read)
+    in_callback = client._in_callback_mutex
 
     def handle() -> int:
         inbound = client._in_packet
@@ -131,7 +135,8 @@ def deliver_publishes(client: paho.Client, deliver: Deliver) -> None:
         ):  # no topic (an alias), properties, too short
             return handle_publish()
         mid = (packet[end] << 8) | packet[end + 1] if qos else 0
-        deliver(bytes(packet[2:end]), packet[props + 1 :], mid, qos, bool(header & 0x01))
+        with in_callback:
+            deliver(bytes(packet[2:end]), packet[props + 1 :], mid, qos, bool(header & 0x01))
         return 0  # MQTT_ERR_SUCCESS; manual acks: nothing to send
 
     client._handle_publish = handle  # type: ignore[method-assign,assignment]
