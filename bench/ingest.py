@@ -32,6 +32,11 @@ from core.db import scalar
 from core.migrate import migrate
 from ingest.decode import Limits, decode
 
+# The live phase publishes from one Python process (paho, one GIL): on this machine it keeps a schedule up to
+# ~8-10k msg/s and falls behind past that, and a late publisher's own queue would count as ingest latency
+# (docs/ingest.md). Half the 1-sample drain rate, at most this.
+LIVE_RATE_MAX = 7500
+
 
 def paho_drain(*, port: int, messages: list[tuple[str, bytes]], on_message=None) -> float:
     """Queue `messages` for a bare paho session and return the messages per second of its drain."""
@@ -174,7 +179,11 @@ def run(args: argparse.Namespace, *, url: str, workdir: Path) -> dict:
             url=url, port=port, workdir=workdir, messages=twenties, rows=twenty_rows, instances=2
         )
         live = latency(
-            url=url, port=port, workdir=workdir, rate=msgs_1 / 2, seconds=1.0 if args.quick else 10.0
+            url=url,
+            port=port,
+            workdir=workdir,
+            rate=min(msgs_1 / 2, LIVE_RATE_MAX),
+            seconds=1.0 if args.quick else 10.0,
         )
     finally:
         broker.terminate()
@@ -267,7 +276,11 @@ def _print_table(r: dict) -> None:
             f"{r['carecast_rows_per_s_20_two_ingesters']:>10,} rows/s",
             f"x{r['ratio_rows_vs_copy_two_ingesters']} COPY",
         ),
-        ("publish -> commit at half rate", f"p50 {r['latency_p50_ms']} ms", f"p99 {r['latency_p99_ms']} ms"),
+        (
+            f"publish -> commit at {r['latency_rate_msgs_per_s']:,} msg/s",
+            f"p50 {r['latency_p50_ms']} ms",
+            f"p99 {r['latency_p99_ms']} ms",
+        ),
         ("lost / duplicates / peak RSS", f"{r['lost']} / {r['duplicates']}", f"{r['peak_rss_mb']} MB"),
         (
             "CPU us/row: COPY client / its server",
