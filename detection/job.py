@@ -195,9 +195,11 @@ def judge_vehicles(
         frame = load_frame(
             conn, start=now - timedelta(days=lookback_days), now=now, vehicle_ids=vehicle_ids, shard=shard
         )
-        # the weather forecasts issued for the rows' days (core.forecasts; none stored: the rules read the cars alone)
-        issued = forecasts.load(conn, start=(now - timedelta(days=3)).date(), end=now.date() + timedelta(days=1),
-                                horizon_days=MAX_HORIZON_DAYS)  # fmt: skip
+        # the weather forecasts issued for the rows' days (core.forecasts; none stored: the rules read the cars
+        # alone): the whole window, as the seasonal rules verify the past forecasts against the cars
+        # (detection.outlook.verification)
+        issued = forecasts.load(conn, start=(now - timedelta(days=lookback_days)).date(),
+                                end=now.date() + timedelta(days=1), horizon_days=MAX_HORIZON_DAYS)  # fmt: skip
         frame = with_forecast(frame, issued)
         phases.lap("load")
         # Implausible readings are recorded and blanked before any rule sees them.

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
+from detection.ambient import day_mean
+from detection.frame import known_until, today
 from detection.groups import Car
-from domain.forecast import MAX_HORIZON_DAYS, RegionForecast
+from domain.forecast import MAX_HORIZON_DAYS, RegionForecast, week_errors
 
 FORECAST_COLUMNS: tuple[str, ...] = tuple(f"forecast_c_{k}" for k in range(1, MAX_HORIZON_DAYS + 1))
 
@@ -69,3 +72,49 @@ def by_age(ages: list[int], temps: list[float], *, days: int) -> list[float]:
         if 0 <= a < days:
             out[days - 1 - a] = t
     return out
+
+
+def verification(
+    frame: pd.DataFrame,
+    *,
+    now: datetime,
+    window_days: int,
+    range_share: float,
+    lookback_days: int,
+    min_issues: int,
+) -> dict[str, list[float]]:
+    """Return per region the root-mean-square error (°C) of the forecast mean of the week ending 1, 2, … days ahead,
+    as the forecasts issued in the last `lookback_days` verify against the region's cars (the median of their daily
+    means, ``detection.ambient.day_mean``); a region without enough verified weeks gets [] (its forecast unused).
+
+    How far a forecast errs depends on the region's weather (a calibrated forecast errs at most by the climate's own
+    day-to-day spread, wider in Harbin than in Guangzhou) and on the provider: measured, not assumed."""
+    if FORECAST_COLUMNS[0] not in frame.columns or not frame[FORECAST_COLUMNS[0]].notna().any():
+        return {}  # no forecast stored (the usual case without a provider): nothing to verify
+    first = pd.Timestamp(today(now)) - pd.Timedelta(days=lookback_days + window_days)
+    rows = known_until(frame, now)
+    rows = rows[rows["day"] > first]
+    if rows.empty:
+        return {}
+    air = day_mean(*(rows[c].to_numpy(dtype="float64") for c in ("air_temp_avg", "air_temp_min", "air_temp_max")),
+                   range_share=range_share)  # fmt: skip
+    table = pd.DataFrame(
+        {"region": rows["region"].astype(str).to_numpy(), "day": rows["day"].to_numpy(), "air": air}
+    )
+    table[list(FORECAST_COLUMNS)] = rows[list(FORECAST_COLUMNS)].to_numpy(dtype="float64")
+    days = pd.date_range(first + pd.Timedelta(days=1), pd.Timestamp(today(now)), freq="D")
+    out = {}
+    for region, group in table.groupby("region", sort=False):
+        per_day = group.groupby("day").agg({"air": "median", **{c: "first" for c in FORECAST_COLUMNS}})
+        per_day = per_day.reindex(days)
+        forecasts = per_day[list(FORECAST_COLUMNS)].to_numpy()
+        issued = [[v for v in f if v == v] if f[0] == f[0] else [] for f in forecasts.tolist()]
+        out[str(region)] = week_errors(
+            per_day["air"].tolist(), issued, window_days=window_days, min_issues=min_issues
+        )
+    return out
+
+
+def car_region(car: Car) -> str:
+    """Return the car's region code (its rows' `region`)."""
+    return str(car.source["region"].iloc[car.start])

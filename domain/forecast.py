@@ -19,16 +19,21 @@ from datetime import date
 from typing import Protocol
 
 # How many days ahead a forecast is kept: public services publish 7–16; beyond 10 days a daily temperature forecast
-# is barely better than the season's normal (the error grows to about 4 °C, see `error_sd`).
+# is barely better than the season's normal (`ANOMALY_CORRELATION` falls to 0.6).
 MAX_HORIZON_DAYS = 10
 
-# How far a forecast of the daily mean temperature errs, as the forecast centres verify their 2 m temperature (T.
-# Haiden et al., "Evaluation of ECMWF forecasts, including the 2021 upgrade", ECMWF Technical Memorandum 884, 2021:
-# root-mean-square error about 1.5–2 K at day 1 rising to about 3.5–4 K at day 10 over the extra-tropics): the
-# standard deviation one and ten days ahead, linear in between, and the correlation of one forecast's errors on
-# neighbouring days (a forecast too warm on day 3 is likely too warm on day 4).
-SD_DAY1_C = 1.5
-SD_DAY10_C = 4.0
+# How well a forecast knows the weather `h` days ahead: the anomaly correlation coefficient (ACC) of its daily mean
+# with the truth, both as departures from the climatological normal. The shape is ECMWF's published verification of
+# its high-resolution forecast (ECMWF Forecast User Guide, section 6.4 "Anomaly correlation": about 0.985, 0.92 and
+# 0.80 at 3, 5 and 7 days for the northern extra-tropics), ending at 0.6 ten days ahead, where 2 m temperature
+# forecasts lose their useful skill (L. Chen et al., "FuXi: a cascade machine learning forecasting system for 15-day
+# global weather forecast", npj Climate and Atmospheric Science 6, 190, 2023, Fig. 1: ECMWF HRES 2 m temperature
+# keeps ACC >= 0.6 for about ten days); linear in between, days 1 and 2 between 1.0 at day 0 and day 3. A
+# calibrated forecast errs by the climate's own day-to-day spread × sqrt(1 - ACC²) (`error_sd`): close to the
+# truth tomorrow, towards the season's normal ten days out, never further from the truth than the normal is.
+ANOMALY_CORRELATION: tuple[float, ...] = (0.995, 0.990, 0.985, 0.9525, 0.92, 0.86, 0.80, 0.7333, 0.6667, 0.60)
+# how the simulator's forecast errors on neighbouring days are correlated (a forecast too warm on day 3 is likely
+# too warm on day 4; ``simulators.forecast``)
 LEAD_CORRELATION = 0.8
 
 
@@ -85,18 +90,15 @@ class Outlook:
         return self.days_ahead is not None
 
 
-def error_sd(lead_days: int) -> float:
-    """Return the standard deviation (°C) of a daily mean forecast `lead_days` ahead (1.5 at day 1, 4.0 at day 10)."""
-    return SD_DAY1_C + (SD_DAY10_C - SD_DAY1_C) * (lead_days - 1) / 9.0
+def anomaly_correlation(lead_days: int) -> float:
+    """Return the anomaly correlation of a daily mean forecast `lead_days` (1 .. `MAX_HORIZON_DAYS`) ahead."""
+    return ANOMALY_CORRELATION[min(max(lead_days, 1), MAX_HORIZON_DAYS) - 1]
 
 
-def week_error_sd(days_ahead: int, *, window_days: int) -> float:
-    """Return the standard deviation (°C) of the error of a week's mean that ends `days_ahead` days from today, its
-    earlier days known (the car's thermometer, taken as exact) and its last ones forecast (`error_sd`, errors
-    correlated by `LEAD_CORRELATION` ** days apart)."""
-    leads = range(max(1, days_ahead - window_days + 1), days_ahead + 1)
-    var = sum(error_sd(i) * error_sd(j) * LEAD_CORRELATION ** abs(i - j) for i in leads for j in leads)
-    return math.sqrt(var) / window_days
+def error_sd(lead_days: int, *, climate_sd_c: float) -> float:
+    """Return the standard deviation (°C) of a calibrated daily mean forecast's error `lead_days` ahead, where the
+    daily mean departs from its normal with standard deviation `climate_sd_c`."""
+    return climate_sd_c * math.sqrt(1.0 - anomaly_correlation(lead_days) ** 2)
 
 
 def weeks_ahead(known: Sequence[float], forecast: Sequence[float], *, window_days: int) -> list[float]:
@@ -125,18 +127,50 @@ def season_ahead(
     below: bool,
     step_c: float = 0.0,
     spread_z: float = 0.0,
+    week_sd: Sequence[float] = (),
 ) -> Outlook | None:
     """Return the first week ending within `days` days whose mean crosses `threshold_c` (under it when `below`,
     at or above it otherwise), else the coldest (`below`) or hottest week; None without a forecast. A week ending
-    k days ahead must cross it by `step_c` × (k - 1) plus `spread_z` × its forecast error (`week_error_sd`) more:
-    it holds more forecast days, which err more."""
+    k days ahead must cross it by `step_c` × (k - 1) plus `spread_z` × its forecast error (`week_sd`[k - 1], e.g.
+    `week_errors`) more: it holds more forecast days, which err more. A week without an error is not judged."""
     means = weeks_ahead(known, forecast[:days], window_days=window_days)
     if not means:
         return None
+    if spread_z:
+        means = means[: len(week_sd)]
+        if not means:
+            return None
     for k, mean in enumerate(means, start=1):
-        margin = step_c * (k - 1) + (
-            spread_z * week_error_sd(k, window_days=window_days) if spread_z else 0.0
-        )
+        margin = step_c * (k - 1) + (spread_z * week_sd[k - 1] if spread_z else 0.0)
         if (mean < threshold_c - margin) if below else (mean >= threshold_c + margin):
             return Outlook(days_ahead=k, mean_c=mean)
     return Outlook(days_ahead=None, mean_c=min(means) if below else max(means))
+
+
+def week_errors(
+    observed: Sequence[float], issued: Sequence[Sequence[float]], *, window_days: int, min_issues: int
+) -> list[float]:
+    """Return the root-mean-square error (°C) of the forecast mean of the week ending k = 1, 2, … days ahead, as the
+    forecasts issued on past days verify against what was then observed (the provider's verification, measured).
+
+    `observed` are the daily means of consecutive days, oldest first (NaN: none that day); `issued[i]` the forecast
+    means issued on day i of that series for the days after it (empty or NaN: none). A week is judged only when all
+    its days were observed; the list ends at the first k with fewer than `min_issues` such weeks."""
+    sums: dict[int, list[float]] = {}
+    for i, forecast in enumerate(issued):
+        if i < window_days - 1 or not forecast:
+            continue
+        known = observed[i - window_days + 1 : i + 1]
+        if any(t != t for t in known):
+            continue
+        for k, mean in enumerate(weeks_ahead(known, forecast, window_days=window_days), start=1):
+            truth = observed[i + k - window_days + 1 : i + k + 1]
+            if i + k >= len(observed) or any(t != t for t in truth):
+                continue
+            sums.setdefault(k, []).append((mean - sum(truth) / window_days) ** 2)
+    out = []
+    for k in range(1, len(sums) + 1):
+        if len(sums.get(k, ())) < min_issues:
+            break
+        out.append(math.sqrt(sum(sums[k]) / len(sums[k])))
+    return out

@@ -1,30 +1,31 @@
-"""The simulator's own weather forecast: its climate's future days plus an error that grows with the lead time.
+"""The simulator's own weather forecast: a calibrated forecast of its climate, good tomorrow, near normal ten days out.
 
-A real forecast is good for tomorrow and close to the season's normal ten days out. The error of a forecast of
-the daily mean temperature is drawn here with a standard deviation of 1.5 °C one day ahead growing linearly to
-4 °C ten days ahead (``domain.forecast.error_sd``, which the rules read too, as a provider's published
-verification): the order of the 2 m temperature errors of global forecast models as the ECMWF verifies them
-(T. Haiden et al., "Evaluation of ECMWF forecasts, including the 2021 upgrade", ECMWF Technical Memorandum 884,
-2021: root-mean-square error of 2 m temperature about 1.5–2 K at day 1 rising to about 3.5–4 K at day 10 over
-Europe and the extra-tropics). The error shifts the day's minimum and maximum alike.
+The climate (``simulators.climate``) is each region's normal plus an anomaly of standard deviation `noise_c` (its
+day-to-day spread) with a few days of memory, and the cold snaps injected. A real forecast at long leads does not
+err more than that spread: a calibrated (efficient) forecast is the expected weather given what is known, so as
+skill is lost it tends to the normal and its error to the climate's own spread, never above it. Its skill is the
+anomaly correlation `r(h)` of its anomaly with the true one, from a published verification
+(``domain.forecast.ANOMALY_CORRELATION``: 0.995 a day ahead, 0.80 at seven days, 0.60 at ten); its error's
+standard deviation is then `noise_c` × sqrt(1 - r(h)²) (``domain.forecast.error_sd``): 0.1–0.3 °C a day ahead,
+0.9–1.8 °C at seven days, 1.2–2.4 °C at ten (Guangzhou to Harbin).
 
 Successive forecasts of the same day are updates of one another, not independent draws: today's forecast for
 Friday is yesterday's plus what was learned overnight, so the two err alike (forecast "jumpiness" is small next to
 the error: E. Zsótér, R. Buizza and D. Richardson, "'Jumpiness' of the ECMWF and Met Office EPS control and
-ensemble-mean forecasts", Monthly Weather Review 137, 3823–3836, 2009; the ECMWF Forecast User Guide's section on
-jumpiness). The error is drawn as such an update (an efficient forecast, whose revisions are uncorrelated with its
-later error: W. D. Nordhaus, "Forecasting efficiency: concepts and applications", Review of Economics and
-Statistics 69, 667–674, 1987): the error of a day forecast `h` days ahead is the sum of `h` independent increments,
-the k-th with variance error_sd(k)² − error_sd(k − 1)², and a forecast one day older holds one more of them. So
-two forecasts of one day issued a day apart err with correlation error_sd(h) / error_sd(h + 1) (0.84 at one day,
-0.93 at nine), and "yesterday's forecast saw it too" confirms much less than two independent forecasts would (the
-first version drew the issue days independently). Each increment is correlated between neighbouring days
-(AR(1) over the forecast days, 0.8): a forecast too warm on day 3 is likely too warm on day 4 (one forecast's
-errors on successive days correlate by 0.8 × error_sd(h) / error_sd(h + 1), 0.67–0.74).
+ensemble-mean forecasts", Monthly Weather Review 137, 3823–3836, 2009), and each revision is uncorrelated with the
+later error (an efficient forecast: W. D. Nordhaus, "Forecasting efficiency: concepts and applications", Review of
+Economics and Statistics 69, 667–674, 1987). Both hold by construction: a day's true anomaly `a` is split into
+independent increments u_0 … u_H (u_k with variance (r(k)² - r(k + 1)²) × noise_c², r(0) = 1, the last holding
+r(H)²), drawn given their sum `a` (Gaussian conditioning: u_k = z_k + w_k × (a - Σ z), z_k independent, w_k the
+k-th share of the variance); the forecast `h` days ahead is the sum of u_h … u_H, so a forecast one day newer adds
+one increment. Its anomaly is then r(h)² × a plus noise of variance r(h)² (1 - r(h)²) noise_c²: a damped, noisy
+estimate of the true anomaly. Two forecasts of one day issued a day apart err with correlation
+sqrt((1 - r(h)²) / (1 - r(h + 1)²)); each increment is correlated between neighbouring forecast days (AR(1), 0.8),
+so one forecast too warm on day 3 is likely too warm on day 4. The error shifts the day's minimum and maximum alike.
 
 Deterministic per (seed, region, issue day), like the climate itself, so a backfill and a test see the same
-forecast. The forecast knows the climate's cold snaps only as well as any other day: it is the truth plus the
-error, never the truth.
+forecast. The forecast knows the climate's cold snaps only as well as any other anomaly: it is the truth's damped
+estimate plus noise, never the truth.
 """
 
 from __future__ import annotations
@@ -35,8 +36,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from domain.forecast import LEAD_CORRELATION, MAX_HORIZON_DAYS, DayForecast, RegionForecast, error_sd
-from simulators.climate import REGIONS, Climate, _gauss
+from domain.forecast import (
+    LEAD_CORRELATION,
+    MAX_HORIZON_DAYS,
+    DayForecast,
+    RegionForecast,
+    anomaly_correlation,
+    error_sd,
+)
+from simulators.climate import REGIONS, Climate, _gauss, seasonal_mean_c
 
 __all__ = ["SimulatedForecast", "error_sd", "issued_forecasts"]
 # the AR(1) of an increment over the forecast days is drawn as its moving sum over this many earlier days (weight
@@ -44,9 +52,15 @@ __all__ = ["SimulatedForecast", "error_sd", "issued_forecasts"]
 _MEMORY_DAYS = 40
 
 
-def _increment_sd(k: int) -> float:
-    """Return the standard deviation of the k-th error increment: error_sd(h)² is the sum of the first h."""
-    return error_sd(1) if k == 1 else math.sqrt(error_sd(k) ** 2 - error_sd(k - 1) ** 2)
+def _skill(k: int) -> float:
+    """Return r(k)²: the share of the anomaly's variance a forecast `k` days ahead knows (1 at day 0)."""
+    return 1.0 if k == 0 else anomaly_correlation(k) ** 2
+
+
+def _increment_share(k: int) -> float:
+    """Return the share of the anomaly's variance in the k-th increment (k = 0 .. MAX_HORIZON_DAYS): learned when
+    the lead falls from k + 1 to k days; the last holds what even the longest forecast knows."""
+    return _skill(k) if k == MAX_HORIZON_DAYS else _skill(k) - _skill(k + 1)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -56,7 +70,7 @@ def _unit_draw(seed: int, region: str, ordinal: int, k: int) -> float:
 
 @lru_cache(maxsize=1 << 16)
 def _increment(seed: int, region: str, ordinal: int, k: int) -> float:
-    """Return the k-th standardised error increment of the forecast day `ordinal` (AR(1) over the days)."""
+    """Return the k-th standardised independent draw of the forecast day `ordinal` (AR(1) over the days)."""
     rho = LEAD_CORRELATION
     total = sum(rho**i * _unit_draw(seed, region, ordinal - i, k) for i in range(_MEMORY_DAYS + 1))
     return total * math.sqrt((1.0 - rho**2) / (1.0 - rho ** (2 * (_MEMORY_DAYS + 1))))
@@ -69,11 +83,17 @@ class SimulatedForecast:
     climate: Climate
 
     def errors(self, region: str, *, issued: date, horizon_days: int) -> list[float]:
-        """Return the forecast errors (°C) of the days 1 .. `horizon_days` after `issued`."""
-        seed, out = self.climate.seed, []
+        """Return the forecast errors (°C, forecast - truth) of the days 1 .. `horizon_days` after `issued`."""
+        seed, sd, out = self.climate.seed, REGIONS[region].noise_c, []
         for lead in range(1, horizon_days + 1):
-            day = issued.toordinal() + lead
-            out.append(sum(_increment_sd(k) * _increment(seed, region, day, k) for k in range(1, lead + 1)))
+            day = issued + timedelta(days=lead)
+            anomaly = self.climate.weather(region, day).mean_c - seasonal_mean_c(REGIONS[region], day)
+            z = [
+                sd * math.sqrt(_increment_share(k)) * _increment(seed, region, day.toordinal(), k)
+                for k in range(MAX_HORIZON_DAYS + 1)
+            ]
+            increments = [zk + _increment_share(k) * (anomaly - sum(z)) for k, zk in enumerate(z)]
+            out.append(sum(increments[lead:]) - anomaly)
         return out
 
     def daily(self, region: str, *, issued: date, horizon_days: int) -> RegionForecast:

@@ -16,8 +16,9 @@ open risk. A cold snap that set in shortly before a pass is flagged ahead (`week
 Ahead of the season: with a weather forecast for the car's region (``detection.outlook``), winter is flagged as
 soon as a week ending within `forecast_days` days, its known days from the car and the rest from the forecast,
 has a mean under the threshold by `forecast_margin_c` plus a share of that week's own forecast error, which grows
-with the days it holds (``domain.forecast.season_ahead``, ``week_error_sd``); the evidence carries that week's mean
-and how many days ahead it ends. Without a forecast the rule judges from the car's thermometer alone.
+with the days it holds and is measured per region against the cars (``detection.outlook.verification``,
+``domain.forecast.season_ahead``); the evidence carries that week's mean and how many days ahead it ends. Without a
+forecast, or without enough past forecasts to verify it, the rule judges from the car's thermometer alone.
 """
 
 from __future__ import annotations
@@ -34,13 +35,13 @@ from detection.ambient import AIR_COLUMNS, recent_air, season, week_air, weekly_
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import num
 from detection.groups import Car, cars
-from detection.outlook import by_age, forecast_ahead, forecast_columns
+from detection.outlook import by_age, car_region, forecast_ahead, forecast_columns, verification
 from domain.evidence import Comparison, EvidenceSignal, Reading, WinterPrepEvidence
 from domain.forecast import Outlook, season_ahead
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "winter_ambient_7d"
-RULE_VERSION = 5
+RULE_VERSION = 6
 KIND = RiskKind.WINTER_PREP
 SIGNAL = EvidenceSignal.AIR_TEMPERATURE
 
@@ -64,18 +65,20 @@ class Params:
     ahead_margin_c: float = 1.0
     lookback_days: int = 90
     # the weather forecast: weeks ending up to this many days ahead, flagged `forecast_margin_c` plus
-    # `forecast_spread_z` × the week's forecast error (``domain.forecast.week_error_sd``: 0.2 °C a day ahead, 2.3 °C
-    # nine days ahead) under the threshold when yesterday's forecast saw it too (`forecast_confirm`); while a week
-    # ahead reads under threshold + hold the car is not judged. A 2 °C hold kept risks open across a mild spell the
-    # truth counts as winter's end, swallowing the next onset (seed 404 recall 0.73). A fixed 1 °C margin let one
-    # region's wrong forecast 9 days out flag the whole region (15–18 false alarms per 1k vm on seeds 101 and 404
-    # once successive forecasts err alike, as real ones do); z 0.5 kept them, 0.75 cost lead (docs/detection.md
-    # "Ahead of the season")
-    forecast_days: int = 9
-    forecast_margin_c: float = 0.75
+    # `forecast_spread_z` × the week's forecast error (measured per region, below: about 0.05 °C a day ahead, 0.5–1.8
+    # °C ten days ahead) under the threshold; `forecast_confirm` asks yesterday's forecast to have seen it too; while
+    # a week ahead reads under threshold + hold the car is not judged. A 2 °C hold kept risks open across a mild spell
+    # the truth counts as winter's end, swallowing the next onset (seed 404 recall 0.73). With a calibrated forecast
+    # (it tends to the season's normal as skill is lost, ``simulators.forecast``) a week read under 7 °C is a week
+    # that comes: z 0–0.6 with no margin flagged no false regional event on the tuning seeds, a margin of -0.25 °C
+    # did (seed 404), and the confirmation only cost a day of lead (docs/detection.md "Ahead of the season")
+    forecast_days: int = 10
+    forecast_margin_c: float = 0.0
     forecast_hold_c: float = -1.0
-    forecast_confirm: bool = True
+    forecast_confirm: bool = False
     forecast_spread_z: float = 0.6
+    forecast_verify_days: int = 60
+    forecast_min_issues: int = 20
     battery: lv_battery.Thresholds = field(default_factory=lv_battery.Thresholds)
 
 
@@ -145,12 +148,14 @@ def in_winter(car: Car, *, mean: float, params: Params) -> bool | None:
     return season(means < params.threshold_c, means >= warm)[0]
 
 
-def _ahead(ages: list[int], temps: list[float], coming: list[float], params: Params) -> Outlook | None:
+def _ahead(
+    ages: list[int], temps: list[float], coming: list[float], week_sd: Sequence[float], params: Params
+) -> Outlook | None:
     """Return the forecast's outlook on the weeks ahead against the winter threshold (None: no forecast)."""
     return season_ahead(
         by_age(ages, temps, days=params.window_days), coming, window_days=params.window_days,
         days=params.forecast_days, threshold_c=params.threshold_c - params.forecast_margin_c, below=True,
-        spread_z=params.forecast_spread_z,
+        spread_z=params.forecast_spread_z, week_sd=week_sd,
     )  # fmt: skip
 
 
@@ -158,6 +163,11 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
     """Return winter-preparation flags; a vehicle with `min_days` of the last week is judged once its season is known."""
     flags, evaluated = [], []
     columns = tuple(dict.fromkeys((*AIR_COLUMNS, *lv_battery.COLUMNS, *forecast_columns(frame))))
+    verified = (
+        verification(frame, now=now, window_days=params.window_days, range_share=params.range_share,
+                     lookback_days=params.forecast_verify_days, min_issues=params.forecast_min_issues)
+        if params.forecast_days and forecast_columns(frame) else {}
+    )  # fmt: skip
     for car in cars(frame, now=now, columns=columns):
         start, ages, temps = week_air(car, days=params.window_days, range_share=params.range_share)
         known = [t for t in temps if t == t]
@@ -166,10 +176,11 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
         mean = sum(known) / len(known)
         on, forecast, days_ahead = in_winter(car, mean=mean, params=params), None, None
         coming = forecast_ahead(car) if on is False else []
-        outlook = _ahead(ages, temps, coming, params)
+        week_sd = verified.get(car_region(car), []) if coming else []
+        outlook = _ahead(ages, temps, coming, week_sd, params)
         if outlook is not None and outlook.coming and params.forecast_confirm:
             # yesterday's forecast must have seen it too: one forecast's error is one region's false winter
-            before = _ahead(ages, temps, forecast_ahead(car, back=1), params)
+            before = _ahead(ages, temps, forecast_ahead(car, back=1), week_sd, params)
             if before is None or not before.coming:
                 outlook = Outlook(None, outlook.mean_c)
         if outlook is not None and outlook.coming:

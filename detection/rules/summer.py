@@ -15,15 +15,18 @@ open risk stays open after 14 days, as the rule neither flags nor clears it unti
 evidence carries the week's hottest reading and the lowest tyre pressure, which the check at the workshop covers
 too.
 
-Ahead of the season (off by default, `forecast_days` = 0; see Params): with a weather forecast for the car's
-region (``detection.outlook``), summer is flagged before it begins, as soon as a week ending within `forecast_days` days, its known days from the car and the rest
-from the forecast, has a mean `forecast_margin_c` over the threshold (``domain.forecast.season_ahead``). Unlike
-the persistence forecast above, a weather forecast sees the spell's end coming. The evidence carries that week's
-mean and how many days ahead it ends. Without a forecast the rule judges from the car's thermometer alone.
+Ahead of the season (`forecast_days`, see Params): with a weather forecast for the car's region
+(``detection.outlook``), summer is flagged before it begins, as soon as a week ending within `forecast_days` days,
+its known days from the car and the rest from the forecast, has a mean over the threshold by `forecast_margin_c`
+plus `forecast_spread_z` × that week's forecast error as measured for the region (``detection.outlook.verification``,
+``domain.forecast.season_ahead``). Unlike the persistence forecast above, a weather forecast sees the spell's end
+coming. The evidence carries that week's mean and how many days ahead it ends. Without a forecast, or without
+enough past forecasts to verify it, the rule judges from the car's thermometer alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,13 +37,13 @@ from detection.ambient import AIR_COLUMNS, recent_air, season, week_air, weekly_
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import num
 from detection.groups import Car, cars
-from detection.outlook import by_age, forecast_ahead, forecast_columns
+from detection.outlook import by_age, car_region, forecast_ahead, forecast_columns, verification
 from domain.evidence import Comparison, EvidenceSignal, Reading, SummerCareEvidence
 from domain.forecast import Outlook, season_ahead
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "summer_ambient_7d"
-RULE_VERSION = 5
+RULE_VERSION = 6
 KIND = RiskKind.SUMMER_CARE
 SIGNAL = EvidenceSignal.AIR_TEMPERATURE
 
@@ -57,18 +60,21 @@ class Params:
     onset_days: int = 14
     lookback_days: int = 90
     range_share: float = 0.215  # see detection.ambient.day_mean
-    # the weather forecast, as in winter preparation (``seasonal.Params``), off by default (0 days): summer onsets
-    # come with hot spells in regions whose summer peaks near 26 °C (Harbin, Ürümqi), where one forecast's warm error
-    # announces a whole region's summer; 8 days, 2 °C gained 5 days of lead on seed 101 at the same precision but
-    # lost precision on 102 (0.84, 20.9 false alarms per 1k vm) for no lead; with successive forecasts erring alike
-    # (``simulators.forecast``) no margin tried gained a day of lead (docs/detection.md "Ahead of the season")
-    forecast_days: int = 0
-    forecast_margin_c: float = 2.0
-    # held only while a week ahead reads 26 °C or more: a wider hold kept risks opened weeks early open through the
-    # true onset (seed 102: recall 0.62)
+    # the weather forecast, as in winter preparation (``seasonal.Params``): weeks ending within `forecast_days`,
+    # flagged `forecast_margin_c` plus `forecast_spread_z` × the week's measured forecast error over 26 °C. Summer
+    # needs a wide margin where winter needs none: in Guangzhou the normal climbs past 26 °C slowly (about 0.1 °C a
+    # day), so a warm week read in mid-May comes true weeks before the season does (z 1: one false regional event,
+    # seed 303, 20.9 false alarms per 1k vm; z 2: none on the five tuning seeds, lead 2–4 days). Held only while a
+    # week ahead reads 26 °C or more: a wider hold kept risks opened weeks early open through the true onset (seed
+    # 102: recall 0.62)
+    forecast_days: int = 10
+    forecast_margin_c: float = 0.0
     forecast_hold_c: float = 0.0
     forecast_step_c: float = 0.0
-    forecast_confirm: bool = True
+    forecast_confirm: bool = False
+    forecast_spread_z: float = 2.0
+    forecast_verify_days: int = 60
+    forecast_min_issues: int = 20
 
 
 def _flag(
@@ -116,18 +122,25 @@ def summer_began(car: Car, *, mean: float, params: Params) -> tuple[bool | None,
     return season(means >= hot, means < cool)
 
 
-def _ahead(car: Car, ages: list[int], temps: list[float], params: Params, *, back: int = 0) -> Outlook | None:
+def _ahead(
+    car: Car, ages: list[int], temps: list[float], params: Params, week_sd: Sequence[float], *, back: int = 0
+) -> Outlook | None:
     """Return the outlook of the forecast issued `back` days before today for the weeks ahead of today."""
     return season_ahead(
         by_age(ages, temps, days=params.window_days), forecast_ahead(car, back=back), window_days=params.window_days,
         days=params.forecast_days, threshold_c=params.threshold_c + params.forecast_margin_c, below=False,
-        step_c=params.forecast_step_c,
+        step_c=params.forecast_step_c, spread_z=params.forecast_spread_z, week_sd=week_sd,
     )  # fmt: skip
 
 
 def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResult:
     """Return summer-care flags; a vehicle with `min_days` of the last week is judged once its season is known."""
     flags, evaluated = [], []
+    verified = (
+        verification(frame, now=now, window_days=params.window_days, range_share=params.range_share,
+                     lookback_days=params.forecast_verify_days, min_issues=params.forecast_min_issues)
+        if params.forecast_days and params.forecast_spread_z and forecast_columns(frame) else {}
+    )  # fmt: skip
     for car in cars(frame, now=now, columns=(*AIR_COLUMNS, *forecast_columns(frame))):
         start, ages, temps = week_air(car, days=params.window_days, range_share=params.range_share)
         known = [t for t in temps if t == t]
@@ -137,10 +150,11 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
         on, began = summer_began(car, mean=mean, params=params)
         outlook = None
         if on is False:  # summer known to be off: a car whose season is unknown is not announced one
-            outlook = _ahead(car, ages, temps, params)
+            week_sd = verified.get(car_region(car), [])
+            outlook = _ahead(car, ages, temps, params, week_sd)
             if outlook is not None and outlook.coming and params.forecast_confirm:
                 # yesterday's forecast must have seen it too: one forecast's error is one region's false summer
-                before = _ahead(car, ages, temps, params, back=1)
+                before = _ahead(car, ages, temps, params, week_sd, back=1)
                 if before is None or not before.coming:
                     outlook = Outlook(None, outlook.mean_c)
         if (on and began is not None and began < params.onset_days) or (

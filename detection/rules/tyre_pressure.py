@@ -19,13 +19,15 @@ coming, and a longer outlook flags cars weeks before anything happens (measured 
 With a weather forecast for the car's region (``detection.outlook``) and `forecast_days` set (off by default: it
 cost more precision than it gained lead, docs/detection.md) the forecast replaces the trend: the first
 day within `forecast_days` whose forecast mean would take the fill under the warning level (less
-`forecast_margin_kpa` and a share of that day's forecast error, ``domain.forecast.error_sd``), as yesterday's
+`forecast_margin_kpa` and a share of that day's forecast error as measured for the region,
+``detection.outlook.verification``), as yesterday's
 forecast saw it too, is the day the cold comes, and the evidence carries its forecast temperature. A weather
 forecast sees the snaps the trend cannot, up to a week ahead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,14 +37,13 @@ import pandas as pd
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, day_of, num
 from detection.groups import Car, cars
-from detection.outlook import forecast_ahead, forecast_columns
+from detection.outlook import car_region, forecast_ahead, forecast_columns, verification
 from detection.trend import theil_sen
 from domain.evidence import Comparison, EvidenceSignal, Reading, TyrePressureEvidence
-from domain.forecast import error_sd
 from domain.vocabulary import RiskKind, Severity
 
 RULE_ID = "tyre_pressure_min"
-RULE_VERSION = 4
+RULE_VERSION = 5
 KIND = RiskKind.TYRE_PRESSURE
 SIGNAL = EvidenceSignal.TYRE_PRESSURE
 
@@ -71,14 +72,19 @@ class Params:
     outlook_gate_kpa: float = 12.0
     # the weather forecast, off by default (0 days: the trend above): days looked ahead, and how far under the
     # warning level a forecast day must take the fill: `forecast_margin_kpa` plus `forecast_spread_z` × that day's
-    # forecast error in kPa (``domain.forecast.error_sd`` × 1.2 kPa/°C: 1.8 kPa a day ahead, 3.1 kPa five days
-    # ahead), seen by yesterday's forecast too (`forecast_confirm`). With 5 days it gained 0–3 days of median lead
-    # and cost up to 0.06 of precision once successive forecasts err alike, as real ones do (docs/detection.md
-    # "Ahead of the season"); `CARECAST_DETECTION__RULES__TYRE_PRESSURE__FORECAST_DAYS=5` turns it on
+    # forecast error in kPa (1.2 kPa/°C × the day's error as measured for the region over the last
+    # `forecast_verify_days`, ``detection.outlook.verification``), seen by yesterday's forecast too
+    # (`forecast_confirm`). It gained no lead at the precision the rule needs (docs/detection.md "Ahead of the
+    # season"); `CARECAST_DETECTION__RULES__TYRE_PRESSURE__FORECAST_DAYS=5` turns it on
     forecast_days: int = 0
     forecast_margin_kpa: float = 4.0
     forecast_confirm: bool = True
     forecast_spread_z: float = 0.5
+    forecast_verify_days: int = 60
+    forecast_min_issues: int = 20
+    range_share: float = (
+        0.215  # the day's mean the forecast is verified against (``detection.ambient.day_mean``)
+    )
 
 
 def _fill(
@@ -128,12 +134,15 @@ def days_to_cold(car: Car, air: np.ndarray, fill_kpa: float, params: Params) -> 
     return (warn_c - start) / slope
 
 
-def cold_day(fill_kpa: float, forecast: list[float], params: Params) -> tuple[int, float] | None:
+def cold_day(
+    fill_kpa: float, forecast: list[float], day_sd: Sequence[float], params: Params
+) -> tuple[int, float] | None:
     """Return (days ahead, forecast mean °C) of the first forecast day cold enough to take a tyre holding `fill_kpa`
-    at 20 °C `forecast_margin_kpa` under the warning level, or None when none within `forecast_days` is."""
+    at 20 °C `forecast_margin_kpa` plus `forecast_spread_z` × its error (`day_sd`, °C, per day ahead) under the
+    warning level, or None when none within `forecast_days` (and `day_sd`) is."""
     limit = params.warn_kpa - params.forecast_margin_kpa
-    for k, t in enumerate(forecast[: params.forecast_days], start=1):
-        spread = params.forecast_spread_z * params.temp_coeff_kpa_per_c * error_sd(k)
+    for k, t in enumerate(forecast[: min(params.forecast_days, len(day_sd))], start=1):
+        spread = params.forecast_spread_z * params.temp_coeff_kpa_per_c * day_sd[k - 1]
         if fill_kpa + params.temp_coeff_kpa_per_c * (t - params.reference_temp_c) < limit - spread:
             return k, t
     return None
@@ -168,6 +177,11 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
     """Return tyre-pressure flags: the lowest tyre under the warning level, leaking, or about to read low in the
     cold."""
     flags, evaluated = [], []
+    verified = (
+        verification(frame, now=now, window_days=1, range_share=params.range_share,
+                     lookback_days=params.forecast_verify_days, min_issues=params.forecast_min_issues)
+        if params.forecast_days and forecast_columns(frame) else {}
+    )  # fmt: skip
     for car in cars(frame, now=now, columns=("tire_kpa_min", "air_temp_avg", *forecast_columns(frame))):
         p = car["tire_kpa_min"].astype("float64")
         air = car["air_temp_avg"].astype("float64")
@@ -188,9 +202,10 @@ def evaluate(frame: pd.DataFrame, *, now: datetime, params: Params) -> RuleResul
         week_c = float(np.mean(week[np.isfinite(week)])) if np.isfinite(week).any() else None
         cold_in, coming, forecast = None, forecast_ahead(car) if params.forecast_days else [], None
         if level >= params.warn_kpa and not leaking and fill is not None and coming:
-            forecast = cold_day(fill, coming, params)
+            day_sd = verified.get(car_region(car), [])
+            forecast = cold_day(fill, coming, day_sd, params)
             if forecast is not None and params.forecast_confirm:  # yesterday's forecast saw the cold too
-                forecast = forecast if cold_day(fill, forecast_ahead(car, back=1), params) else None
+                forecast = forecast if cold_day(fill, forecast_ahead(car, back=1), day_sd, params) else None
             cold_in = None if forecast is None else float(forecast[0])
         elif level >= params.warn_kpa and not leaking and fill is not None and week_c is not None:
             now_kpa = fill + params.temp_coeff_kpa_per_c * (week_c - params.reference_temp_c)

@@ -3,7 +3,6 @@ car's own thermometer when no forecast is stored."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -28,8 +27,22 @@ def confirmed(now, means, **kw):
     return [forecast(now, means, **kw), forecast(now, [means[0], *means[:-1]], issued_days_ago=1, **kw)]
 
 
+def history(now, observed_c, *, error_c=lambda k: 0.7, first_age=1, days=39, **kw):
+    """Return the forecasts issued on the past days (`first_age` .. `days` days ago), each erring by `error_c(k)` k
+    days ahead from a car reading `observed_c` every day: what the rules verify the forecast against."""
+    return [
+        forecast(now, [observed_c + error_c(k) for k in range(1, 11)], issued_days_ago=age, **kw)
+        for age in range(first_age, days + 1)
+    ]
+
+
 def mild(i):
     return 12.0
+
+
+KNOWN = (
+    12.0 + seasonal.Params().range_share * 6.0
+)  # the mild car's day mean (``detection.ambient``), 13.29 °C
 
 
 def test_the_frame_gets_each_days_forecast_of_its_region(daily, now):
@@ -46,29 +59,36 @@ def test_winter_is_flagged_ahead_when_the_forecast_week_turns_cold(daily, now):
     frame = daily(1, days=40, air_temp_avg=mild, air_temp_min=9.0, air_temp_max=15.0)
     assert seasonal.evaluate(frame, now=now, params=seasonal.Params()).flags == ()
     means = [6.0, 4.0, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    # without past forecasts to verify it against the car, the forecast is not used: judged by the thermometer
     once = seasonal.evaluate(with_forecast(frame, [forecast(now, means)]), now=now, params=seasonal.Params())
-    assert once.flags == () and once.evaluated_vehicle_ids == frozenset()  # unconfirmed: held, not flagged
-    cold = with_forecast(frame, confirmed(now, means))
+    assert once.flags == () and once.evaluated_vehicle_ids == {1}
+    cold = with_forecast(frame, [forecast(now, means), *history(now, KNOWN)])
     (flag,) = seasonal.evaluate(cold, now=now, params=seasonal.Params()).flags
     ev = flag.evidence
     assert ev.basis == "forecast" and 0 < ev.forecast_days <= seasonal.Params().forecast_days
     assert ev.forecast_mean_c < seasonal.Params().threshold_c - seasonal.Params().forecast_margin_c
 
 
-def test_a_winter_week_far_ahead_must_cross_by_more_than_a_near_one(daily, now):
+def test_a_winter_week_far_ahead_must_cross_by_its_measured_error(daily, now):
     frame = daily(1, days=40, air_temp_avg=mild, air_temp_min=9.0, air_temp_max=15.0)
-    known = 12.0 + seasonal.Params().range_share * 6.0  # the car's day mean, 13.29 °C
     params = seasonal.Params()
-    # only the week ending 9 days ahead, seven forecast days, reads 5.5 °C: 0.75 under 6.25 °C, but its mean errs by
-    # 2.3 °C (0.6 x 2.3 = 1.4 more needed); the weeks before it read 6.6 °C and warmer
-    far = [known, known, *[5.5] * 7, known]
-    assert seasonal.evaluate(with_forecast(frame, confirmed(now, far)), now=now, params=params).flags == ()
-    fixed = replace(params, forecast_spread_z=0.0)  # a fixed margin flags it
-    (flag,) = seasonal.evaluate(with_forecast(frame, confirmed(now, far)), now=now, params=fixed).flags
+    # only the week ending 9 days ahead, seven forecast days, reads 5.5 °C; the weeks around it read 6.8 °C and warmer
+    far = [KNOWN, KNOWN, *[5.5] * 7, KNOWN]
+    # past forecasts 0.7 °C too warm each day: a week ending k days ahead erred by 0.1 k °C up to 0.7 (seven
+    # forecast days), and 5.5 is under 7 - 0.6 x 0.7
+    (flag,) = seasonal.evaluate(
+        with_forecast(frame, [forecast(now, far), *history(now, KNOWN)]), now=now, params=params
+    ).flags
     assert flag.evidence.forecast_days == 9
-    # four days ahead the week holds four forecast days (error 1.0 °C): (3 x 13.29 - 8) / 7 = 4.5 °C is enough
-    near = [-2.0] * 5 + [known] * 5
-    (flag,) = seasonal.evaluate(with_forecast(frame, confirmed(now, near)), now=now, params=params).flags
+    # erring five times as much (3.5 °C for seven forecast days: 7 - 2.1 = 4.9) the same forecast is not enough
+    wide = with_forecast(frame, [forecast(now, far), *history(now, KNOWN, error_c=lambda k: 3.5)])
+    assert seasonal.evaluate(wide, now=now, params=params).flags == ()
+    # four days ahead the week holds four forecast days, which erred by 2 °C: (3 x 13.29 - 4) / 7 = 5.1 °C is enough
+    near = [-1.0] * 5 + [KNOWN] * 5
+    (flag,) = seasonal.evaluate(
+        with_forecast(frame, [forecast(now, near), *history(now, KNOWN, error_c=lambda k: 3.5)]),
+        now=now, params=params,
+    ).flags  # fmt: skip
     assert flag.evidence.basis == "forecast" and flag.evidence.forecast_days == 4
 
 
@@ -85,11 +105,16 @@ def test_summer_is_flagged_ahead_with_the_forecast_in_the_evidence(daily, now):
     frame = daily(1, days=40, air_temp_avg=18.0, air_temp_min=14.0, air_temp_max=24.0)
     res = summer.evaluate(frame, now=now, params=summer.Params())
     assert res.flags == () and res.evaluated_vehicle_ids == {1}
-    hot = with_forecast(frame, confirmed(now, [28.0, 30.0, 31.0, 31.0, 32.0, 32.0, 32.0, 32.0, 32.0, 32.0]))
-    assert summer.evaluate(hot, now=now, params=summer.Params()).flags == ()  # off by default
-    (flag,) = summer.evaluate(hot, now=now, params=summer.Params(forecast_days=8)).flags
-    assert flag.evidence.forecast_days is not None and flag.evidence.forecast_mean_c >= 28.0
+    means = [28.0, 30.0, 31.0, 31.0, 32.0, 32.0, 32.0, 32.0, 32.0, 32.0]
+    unverified = with_forecast(frame, [forecast(now, means)])
+    assert summer.evaluate(unverified, now=now, params=summer.Params()).flags == ()
+    # verified to 0.1 k °C: a week ending k days ahead must read 26 + 2 x 0.1 k; the week ending in 5 days reads
+    # (2 x 20.15 + 152) / 7 = 27.5 °C, the one ending in 4 days 25.8
+    hot = with_forecast(frame, [forecast(now, means), *history(now, 18.0 + 0.215 * 10.0)])
+    (flag,) = summer.evaluate(hot, now=now, params=summer.Params()).flags
+    assert flag.evidence.forecast_days == 5 and flag.evidence.forecast_mean_c >= 27.0
     assert flag.evidence.onset_days_ago is None
+    assert summer.evaluate(hot, now=now, params=summer.Params(forecast_days=0)).flags == ()
 
 
 def test_cold_tyres_are_flagged_on_the_forecast_day_that_takes_them_under(daily, now):
@@ -102,37 +127,41 @@ def test_cold_tyres_are_flagged_on_the_forecast_day_that_takes_them_under(daily,
     assert (
         tyre_pressure.evaluate(with_forecast(frame, confirmed(now, means)), now=now, params=off).flags == ()
     )
-    once = with_forecast(frame, [forecast(now, means)])
+    past = history(now, 15.0, error_c=lambda k: 0.5 * k, first_age=2)
+    once = with_forecast(frame, [forecast(now, means), *history(now, 15.0, error_c=lambda k: 0.5 * k)])
     assert tyre_pressure.evaluate(once, now=now, params=params).flags == ()  # yesterday's did not see it
     (flag,) = tyre_pressure.evaluate(
-        with_forecast(frame, confirmed(now, means)), now=now, params=params
+        with_forecast(frame, [*confirmed(now, means), *past]), now=now, params=params
     ).flags
     assert flag.diagnosis == "cold_underinflation" and flag.evidence.forecast_days == 4
     assert flag.evidence.forecast_mean_c == -5.0 and flag.predicted_date == now.date() + timedelta(days=4)
 
 
 def test_a_cold_tyre_day_must_clear_the_margin_by_its_own_forecast_error(daily, now):
-    # 227 kPa at 20 °C: 4 °C takes it to 207.8 kPa, 2.2 under 210 (less than 4 + 0.5 x 1.2 x error_sd)
+    # 227 kPa at 20 °C: 4 °C takes it to 207.8 kPa, 2.2 under 210 (less than 4 + 0.5 x 1.2 x the day's error)
     frame = daily(1, days=30, tire_kpa_min=221.0, air_temp_avg=15.0, air_temp_min=15.0, air_temp_max=15.0)
     params = tyre_pressure.Params(forecast_days=5)
-    near = [14.0, 4.0, *[14.0] * 8]
-    assert (
-        tyre_pressure.evaluate(with_forecast(frame, confirmed(now, near)), now=now, params=params).flags == ()
-    )
-    # 0 °C: 203 kPa, 7 under: one day ahead the margin is 4 + 0.5 x 1.2 x 1.5 = 4.9 kPa, five days ahead 5.6
+    past = history(
+        now, 15.0, error_c=lambda k: 0.5 * k, first_age=2, days=29
+    )  # erred 0.5 °C a day ahead, 2.5 at 5
+
+    def flags(means):
+        # yesterday's forecast saw the same days ahead, and today as the others did (0.5 °C warm)
+        seen = [forecast(now, means), forecast(now, [15.5, *means[:-1]], issued_days_ago=1), *past]
+        return tyre_pressure.evaluate(with_forecast(frame, seen), now=now, params=params).flags
+
+    assert flags([14.0, 4.0, *[14.0] * 8]) == ()
+    # 0 °C: 203 kPa, 7 under: one day ahead the margin is about 4 + 0.5 x 1.2 x 0.5 = 4.3 kPa, five days ahead 5.5
     for day in (1, 5):
         cold = [14.0] * 10
         cold[day - 1] = 0.0
-        (flag,) = tyre_pressure.evaluate(
-            with_forecast(frame, confirmed(now, cold)), now=now, params=params
-        ).flags
+        (flag,) = flags(cold)
         assert flag.evidence.forecast_days == day
-    # 1.5 °C: 204.8 kPa, 5.2 under: enough one day ahead, not five days ahead, where the forecast errs more
+    # 1.5 °C: 204.8 kPa, 5.2 under: enough one day ahead, not five days ahead, where the forecast erred more
     for day, flagged in ((1, True), (5, False)):
         cold = [14.0] * 10
         cold[day - 1] = 1.5
-        got = tyre_pressure.evaluate(with_forecast(frame, confirmed(now, cold)), now=now, params=params).flags
-        assert bool(got) is flagged
+        assert bool(flags(cold)) is flagged
 
 
 def test_without_a_stored_forecast_the_rules_judge_from_the_car_alone(daily, now):

@@ -61,25 +61,51 @@ def test_season_ahead_returns_the_first_crossing_or_the_nearest_week(
         assert got.coming is (expected.days_ahead is not None)
 
 
-def test_a_weeks_forecast_error_grows_with_its_forecast_days():
-    from domain.forecast import error_sd, week_error_sd
+def test_a_calibrated_forecast_errs_less_than_the_climate_and_more_further_ahead():
+    from domain.forecast import ANOMALY_CORRELATION, anomaly_correlation, error_sd
 
-    sds = [week_error_sd(k, window_days=7) for k in range(1, 11)]
-    assert sds == sorted(sds)
-    assert sds[0] == pytest.approx(error_sd(1) / 7)  # one forecast day in seven
-    # seven forecast days, correlated: more than independent days would give, less than fully correlated ones
-    full = sum(error_sd(h) for h in range(3, 10)) / 7
-    free = math.sqrt(sum(error_sd(h) ** 2 for h in range(3, 10))) / 7
-    assert free < sds[8] < full
+    assert list(ANOMALY_CORRELATION) == sorted(ANOMALY_CORRELATION, reverse=True)
+    assert anomaly_correlation(10) == pytest.approx(0.6) and anomaly_correlation(7) == pytest.approx(0.8)
+    sds = [error_sd(h, climate_sd_c=3.0) for h in range(1, 11)]
+    assert sds == sorted(sds) and sds[-1] < 3.0  # never further from the truth than the season's normal is
+    assert sds[-1] == pytest.approx(3.0 * 0.8)  # sqrt(1 - 0.6²)
+    assert error_sd(5, climate_sd_c=1.5) == pytest.approx(error_sd(5, climate_sd_c=3.0) / 2)
+
+
+@pytest.mark.parametrize(
+    ("bias", "min_issues", "expected"),
+    [
+        (0.0, 1, [0.0, 0.0, 0.0]),  # a perfect forecast
+        (0.7, 1, [0.1, 0.2, 0.3]),  # 0.7 °C too warm each day: a week ending k days ahead holds k such days
+        # day 12 unobserved: 5 verified weeks end a day after their issue, 4 two days after, 3 three days after
+        (0.7, 4, [0.1, 0.2]),
+    ],
+)
+def test_the_forecasts_week_errors_are_measured_against_what_was_observed(bias, min_issues, expected):
+    from domain.forecast import week_errors
+
+    observed = [float(d % 5) for d in range(12)] + [math.nan, 3.0]
+    issued = [
+        [observed[i + k] + bias if i + k < len(observed) else 0.0 for k in range(1, 4)] for i in range(14)
+    ]
+    got = week_errors(observed, issued, window_days=7, min_issues=min_issues)
+    assert got == pytest.approx(expected)
 
 
 def test_a_spread_margin_asks_more_of_a_week_further_ahead():
-    from domain.forecast import season_ahead, week_error_sd
+    from domain.forecast import season_ahead
 
     known = [10.0] * 7
     forecast = [3.0] * 10  # a week k days ahead: (10 x (7 - k) + 3 k) / 7
     plain = season_ahead(known, forecast, window_days=7, days=9, threshold_c=6.0, below=True)
     assert plain is not None and plain.days_ahead == 5  # (20 + 15) / 7 = 5.0
-    wide = season_ahead(known, forecast, window_days=7, days=9, threshold_c=6.0, below=True, spread_z=1.0)
-    assert wide is not None and wide.days_ahead == 6  # 4.0 < 6 - 1.56, where 5.0 > 6 - 1.25
-    assert week_error_sd(5, window_days=7) > 1.0 and week_error_sd(6, window_days=7) < 2.0
+    week_sd = [0.1 * k * k for k in range(1, 10)]  # 2.5 at 5 days, 3.6 at 6
+    wide = season_ahead(
+        known, forecast, window_days=7, days=9, threshold_c=6.0, below=True, spread_z=0.5, week_sd=week_sd
+    )
+    assert wide is not None and wide.days_ahead == 6  # 4.0 < 6 - 1.8, where 5.0 > 6 - 1.25
+    # no measured error that far ahead: those weeks are not judged
+    short = season_ahead(
+        known, forecast, window_days=7, days=9, threshold_c=6.0, below=True, spread_z=0.5, week_sd=week_sd[:5]
+    )
+    assert short is not None and short.days_ahead is None
