@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from detection.ambient import day_mean
-from detection.frame import known_until, today
+from detection.frame import today, utc_naive
 from detection.groups import Car
 from domain.forecast import MAX_HORIZON_DAYS, RegionForecast, week_errors
 
@@ -92,25 +92,33 @@ def verification(
     if FORECAST_COLUMNS[0] not in frame.columns or not frame[FORECAST_COLUMNS[0]].notna().any():
         return {}  # no forecast stored (the usual case without a provider): nothing to verify
     first = pd.Timestamp(today(now)) - pd.Timedelta(days=lookback_days + window_days)
-    rows = known_until(frame, now)
-    rows = rows[rows["day"] > first]
-    if rows.empty:
+    n_days = lookback_days + window_days
+    day = frame["day"].to_numpy()
+    at = np.flatnonzero((day > first.to_datetime64()) & (day <= np.datetime64(utc_naive(now))))
+    if not at.size:
         return {}
-    air = day_mean(*(rows[c].to_numpy(dtype="float64") for c in ("air_temp_avg", "air_temp_min", "air_temp_max")),
-                   range_share=range_share)  # fmt: skip
-    table = pd.DataFrame(
-        {"region": rows["region"].astype(str).to_numpy(), "day": rows["day"].to_numpy(), "air": air}
+    # one key per (region, day): day 0 is the day after `first`, the last is today (the medians in one grouping of
+    # the fleet's rows, the forecasts read once per key: a region's forecast is the same on all its cars' rows)
+    region = pd.Categorical(frame["region"].to_numpy()[at].astype(str))
+    offset = ((day[at] - (first + pd.Timedelta(days=1)).to_datetime64()) // np.timedelta64(1, "D")).astype(
+        np.int64
     )
-    table[list(FORECAST_COLUMNS)] = rows[list(FORECAST_COLUMNS)].to_numpy(dtype="float64")
-    days = pd.date_range(first + pd.Timedelta(days=1), pd.Timestamp(today(now)), freq="D")
+    key = region.codes.astype(np.int64) * n_days + offset
+    air = day_mean(*(frame[c].to_numpy(dtype="float64")[at] for c in ("air_temp_avg", "air_temp_min", "air_temp_max")),
+                   range_share=range_share)  # fmt: skip
+    medians = pd.Series(air).groupby(key).median()
+    keys, first_row = np.unique(key, return_index=True)
+    issued_at = frame[list(FORECAST_COLUMNS)].iloc[at[first_row]].to_numpy(dtype="float64")
     out = {}
-    for region, group in table.groupby("region", sort=False):
-        per_day = group.groupby("day").agg({"air": "median", **{c: "first" for c in FORECAST_COLUMNS}})
-        per_day = per_day.reindex(days)
-        forecasts = per_day[list(FORECAST_COLUMNS)].to_numpy()
-        issued = [[v for v in f if v == v] if f[0] == f[0] else [] for f in forecasts.tolist()]
-        out[str(region)] = week_errors(
-            per_day["air"].tolist(), issued, window_days=window_days, min_issues=min_issues
+    for code, name in enumerate(region.categories):
+        mine = (keys // n_days) == code
+        observed = np.full(n_days, np.nan)
+        observed[keys[mine] % n_days] = medians.reindex(keys[mine]).to_numpy()
+        issued: list[list[float]] = [[] for _ in range(n_days)]
+        for k, f in zip((keys[mine] % n_days).tolist(), issued_at[mine].tolist(), strict=True):
+            issued[k] = [v for v in f if v == v] if f[0] == f[0] else []
+        out[str(name)] = week_errors(
+            observed.tolist(), issued, window_days=window_days, min_issues=min_issues
         )
     return out
 
