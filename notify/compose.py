@@ -217,16 +217,19 @@ def _facts(evidence: Evidence, *, fmt: Formatter) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "mean": None, "weak_battery": False, "trend_per_year": None, "remaining_km": None, "holiday": None,
         "holiday_start": None, "due_items": [], "long_trips": None, "hottest": None, "leak_per_week": None,
-        "schedule": None, "dtc_codes": [], "drivable": None, "mil_on": False,
+        "schedule": None, "dtc_codes": [], "drivable": None, "mil_on": False, "ahead": None,
     }  # fmt: skip
     match evidence:
         case WinterPrepEvidence():
             facts |= {"mean": window_mean(evidence, fmt=fmt), "weak_battery": bool(evidence.weak_12v)}
+            if evidence.basis == "forecast":
+                facts["ahead"] = _ahead(evidence.forecast_days, evidence.forecast_mean_c, fmt=fmt)
         case SummerCareEvidence():
             hottest = evidence.max_c
             facts |= {
                 "mean": window_mean(evidence, fmt=fmt),
                 "hottest": None if hottest is None else fmt.quantity(round(float(hottest), 1), "celsius"),
+                "ahead": _ahead(evidence.forecast_days, evidence.forecast_mean_c, fmt=fmt),
             }
         case EvBatterySohEvidence():
             facts["trend_per_year"] = _decline(evidence.trend_per_year, fmt=fmt)
@@ -299,6 +302,14 @@ def _option(option: BookingOption, *, fmt: Formatter, fastest: bool) -> dict[str
         "parts_ready": fmt.day(max(p.available_on for p in waiting)) if waiting else None,
         "after_deadline": option.after_deadline,
     }
+
+
+def _ahead(days: int | None, mean_c: float | None, *, fmt: Formatter) -> dict[str, Any] | None:
+    """The season flagged before it begins (a week ahead, from the weather forecast or the car's own look-ahead):
+    in how many days, and that week's mean; else None."""
+    if days is None or mean_c is None:
+        return None
+    return {"days": days, "mean": fmt.quantity(round(float(mean_c), 1), "celsius")}
 
 
 def _decline(per_year: float | None, *, fmt: Formatter) -> str | None:
