@@ -17,11 +17,11 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from core.contracts import telemetry_topic
-from core.log import configure_logging
-from core.settings import DatabaseSettings, LogSettings, MqttSettings
+from core.settings import DatabaseSettings, MqttSettings
 from ingest.service import Ingester
-from ingest.settings import IngestSettings, IngestTuning
+from ingest.settings import IngestSettings
 from tests.conftest import wait_for
+from tests.ingest_running import ingest_settings_for, started_ingester
 
 
 @pytest.fixture
@@ -92,18 +92,7 @@ def publisher(mqtt: MqttSettings) -> Iterator[Publisher]:
 @pytest.fixture
 def ingest_settings(database: DatabaseSettings, mqtt: MqttSettings) -> IngestSettings:
     """Settings for an ingester of this test: own client id, short batches and retries."""
-    return IngestSettings(
-        database=database,
-        mqtt=mqtt,
-        ingest=IngestTuning(
-            client_id=f"test-ingest-{uuid.uuid4().hex[:8]}",
-            batch_ms=50,
-            retry_initial_s=0.05,
-            retry_max_s=0.5,
-            shutdown_grace_s=5,
-        ),
-        log=LogSettings(level="INFO", format="console"),
-    )
+    return ingest_settings_for(database, mqtt)
 
 
 @pytest.fixture
@@ -112,10 +101,8 @@ def start_ingester() -> Iterator[Callable[[IngestSettings], Ingester]]:
     started: list[Ingester] = []
 
     def start(settings: IngestSettings) -> Ingester:
-        ingester = Ingester(settings, log=configure_logging(settings.log, process="ingest-test"))
-        ingester.start()
+        ingester = started_ingester(settings)
         started.append(ingester)
-        assert ingester.subscribed.wait(10), "ingester did not subscribe"
         return ingester
 
     yield start

@@ -4,7 +4,6 @@ history window and in live ticks after it, and the list reaches ``telemetry.extr
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -12,11 +11,9 @@ import psycopg
 import pytest
 
 from core.db import connect
-from core.log import configure_logging
-from core.settings import DatabaseSettings, LogSettings, MqttSettings
+from core.settings import DatabaseSettings, MqttSettings
 from domain.dtc import parse_list
 from ingest.service import Ingester
-from ingest.settings import IngestSettings, IngestTuning
 from simulators import models as m
 from simulators.dtc import DTC_LIST
 from simulators.models import VehicleModel, fleet_models
@@ -26,6 +23,7 @@ from simulators.scenario import build_scenario
 from simulators.seed import seed_fleet
 from simulators.settings import SimulatorSettings
 from tests.conftest import wait_for
+from tests.ingest_running import ingest_settings_for, started_ingester
 
 END = datetime(2025, 11, 27, 10, 30, tzinfo=UTC)
 # Seed 8's 20 cars over these 30 days: three real faults (two intermittent, one immediate; repaired 7-15 days after
@@ -108,22 +106,7 @@ def test_without_dtc_the_fleet_sends_no_list_and_every_other_signal_is_unchanged
 @pytest.fixture
 def ingester(database: DatabaseSettings, mqtt: MqttSettings) -> Iterator[Ingester]:
     """A running Ingester of this test; its retention admits the 2025 window (the default rejects it as too old)."""
-    settings = IngestSettings(
-        database=database,
-        mqtt=mqtt,
-        ingest=IngestTuning(
-            client_id=f"test-ingest-{uuid.uuid4().hex[:8]}",
-            batch_ms=50,
-            retry_initial_s=0.05,
-            retry_max_s=0.5,
-            shutdown_grace_s=5,
-            retention_days=36500,
-        ),
-        log=LogSettings(level="INFO", format="console"),
-    )
-    running = Ingester(settings, log=configure_logging(settings.log, process="ingest-test"))
-    running.start()
-    assert running.subscribed.wait(10), "ingester did not subscribe"
+    running = started_ingester(ingest_settings_for(database, mqtt, retention_days=36500))
     yield running
     assert running.stop(timeout=15), "ingester did not stop"
 
