@@ -5,43 +5,17 @@ a rotated secret signs alongside the old one during the grace period, alone afte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-import structlog
-from fastapi.testclient import TestClient
-
-from api.app import create_app
-from api.settings import ApiSettings
 from core import bookings
-from core.egress import EgressSettings
-from core.settings import LogSettings
 from domain.events import EventType
 from notify.push import HttpPoster, deliver_pushes
 from notify.signing import RetryPolicy, verify
 from tests.api.conftest import BASE, surveyed
-from tests.webhook_receiver import Receiver, serving
+from tests.api.webhooks import DEV, LOG, bearer, dev_client, receiver
 
-LOG = structlog.get_logger()
-DEV = EgressSettings(allow_loopback=True)
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-@pytest.fixture
-def dev_client(database) -> Iterator[TestClient]:
-    settings = ApiSettings(database=database, log=LogSettings(level="WARNING"), egress=DEV)
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with serving(Receiver()) as server:
-        yield server
+# dev_client and receiver are fixtures (tests/api/webhooks.py): named here so pytest finds them
+__all__ = ["dev_client", "receiver"]
 
 
 def _push(conn) -> int:
