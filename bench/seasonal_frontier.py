@@ -36,7 +36,9 @@ from detection.rules import seasonal, summer
 from domain.forecast import MAX_HORIZON_DAYS, season_ahead, week_errors
 from simulators.climate import REGIONS, Climate
 from simulators.forecast import SimulatedForecast
+from simulators.history import WINTER_MEAN_C
 from simulators.lifecycle import build_lifecycle
+from simulators.seasonal import SUMMER_MEAN_C, SUMMER_REARM_C
 
 KINDS = {"winter": "winter_prep", "summer": "summer_care"}
 # the days before the window the replay needs: the rules' 90-day lookback plus the verification's 60 + 7 days
@@ -78,15 +80,15 @@ def _onsets(truth: list[float], kind: str) -> list[int]:
         week = (week + [truth[i]])[-7:]
         mean = sum(week) / len(week)
         if kind == "winter":
-            if len(week) == 7 and mean < 7.0 and not on:
+            if len(week) == 7 and mean < WINTER_MEAN_C and not on:
                 on = True
                 out.append(i)
-            elif mean > 11.0:
+            elif mean > WINTER_MEAN_C + 4.0:  # as simulators.history re-arms it
                 on = False
-        elif len(week) == 7 and mean >= 26.0 and not on:
+        elif len(week) == 7 and mean >= SUMMER_MEAN_C and not on:
             on = True
             out.append(i)
-        elif mean < 22.0:
+        elif mean < SUMMER_REARM_C:
             on = False
     return out
 
@@ -151,10 +153,9 @@ def _replay(region: Region, ids: list[int], kind: str, params, lifecycle: Lifecy
 
 
 def run_seed(seed: int, *, kind: str, params, vehicles: int, days: int) -> dict:
-    """Return the rule's figures on one seed (``bench.backtest_score.score``) and its false events per region."""
-    scenario = build_lifecycle(
-        seed, vehicles, FIRST, days
-    )  # the fleet and cold snaps `carecast evaluate` runs
+    """Return the rule's figures on one seed (``bench.backtest_score.score``)."""
+    # the fleet (its regions) and the cold snaps `carecast evaluate` runs for this seed
+    scenario = build_lifecycle(seed, vehicles, FIRST, days)
     ids: dict[str, list[int]] = {code: [] for code in REGIONS}
     for i, vehicle in enumerate(scenario.fleet.vehicles):
         ids[vehicle.region].append(i)
