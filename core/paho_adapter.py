@@ -130,9 +130,8 @@ def deliver_publishes(client: paho.Client, deliver: Deliver) -> None:
             return handle_publish()
         end = 2 + ((packet[0] << 8) | packet[1])
         props = end + 2 if qos else end  # the property length's position
-        if (
-            end == 2 or props >= len(packet) or packet[props] != 0
-        ):  # no topic (an alias), properties, too short
+        # no topic (an alias), too short, or properties: paho's own path
+        if end == 2 or props >= len(packet) or packet[props] != 0:
             return handle_publish()
         mid = (packet[end] << 8) | packet[end + 1] if qos else 0
         with in_callback:

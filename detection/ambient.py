@@ -12,15 +12,18 @@ import numpy as np
 from detection.groups import Car
 
 AIR_COLUMNS = ("air_temp_avg", "air_temp_min", "air_temp_max")
+# share of the car's own day range (max - min of its samples) by which its sample mean reads low (`day_mean`)
+RANGE_SHARE = 0.215
 
 
 def day_mean(avg: np.ndarray, low: np.ndarray, high: np.ndarray, *, range_share: float) -> np.ndarray:
     """Return the day's mean ambient estimated from the car's samples: their mean plus a share of their range."""
     # The car reads the air at the morning start, on its drives and parked at midday and late evening, never in
-    # the warm afternoon: its samples span about two thirds of the day's range and their mean reads low by 0.215
-    # of the range they span (simulated fleets, seeds 202/303/404, fleet-day rollups: median error of a car's
-    # week +0.01 °C, 99 % of weeks at most 0.11 °C high; cars idle on many days, which miss the evening drive,
-    # read up to 0.9 °C low). (min + max) / 2 of the samples reads just as low: the car's max is not the day's.
+    # the warm afternoon: its samples span about two thirds of the day's range and their mean reads low by
+    # `RANGE_SHARE` (0.215) of the range they span (simulated fleets, seeds 202/303/404, fleet-day rollups: median
+    # error of a car's week +0.01 °C, 99 % of weeks at most 0.11 °C high; cars idle on many days, which miss the
+    # evening drive, read up to 0.9 °C low). (min + max) / 2 of the samples reads just as low: the car's max is
+    # not the day's.
     spread = high - low
     return np.where(np.isfinite(spread), avg + range_share * spread, avg)
 

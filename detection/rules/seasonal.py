@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from detection import lv_battery
-from detection.ambient import AIR_COLUMNS, recent_air, season, week_air, weekly_means
+from detection.ambient import AIR_COLUMNS, RANGE_SHARE, recent_air, season, week_air, weekly_means
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import num
 from detection.groups import Car, cars
@@ -56,8 +56,7 @@ class Params:
     # car's weekly estimate reads at most 0.11 °C high (99th percentile, fleet days, seeds 202/303/404); a wider
     # margin kept winter open through a true mild spell (11.5 °C) and swallowed the next onset (seed 505)
     noise_margin_c: float = 0.15
-    # share of the car's own day range (max - min of its samples) by which its sample mean reads low
-    range_share: float = 0.215
+    range_share: float = RANGE_SHARE  # see detection.ambient.day_mean
     # the week ending `ahead_days` from now, the days to come taken as the mean of the last `persist_days`; a
     # forecast flags only `ahead_margin_c` below the threshold
     ahead_days: int = 2

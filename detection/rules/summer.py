@@ -33,7 +33,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from detection.ambient import AIR_COLUMNS, recent_air, season, week_air, weekly_means
+from detection.ambient import AIR_COLUMNS, RANGE_SHARE, recent_air, season, week_air, weekly_means
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import num
 from detection.groups import Car, cars
@@ -59,7 +59,7 @@ class Params:
     noise_margin_c: float = 0.15
     onset_days: int = 14
     lookback_days: int = 90
-    range_share: float = 0.215  # see detection.ambient.day_mean
+    range_share: float = RANGE_SHARE  # see detection.ambient.day_mean
     # the weather forecast, as in winter preparation (``seasonal.Params``): weeks ending within `forecast_days`,
     # flagged `forecast_margin_c` plus `forecast_spread_z` × the week's measured forecast error over 26 °C. Summer
     # needs a wide margin where winter needs none: in Guangzhou the normal climbs past 26 °C slowly (about 0.1 °C a

@@ -34,6 +34,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from detection.ambient import RANGE_SHARE
 from detection.flags import RiskFlag, RuleResult, result
 from detection.frame import date_in, day_of, num
 from detection.groups import Car, cars
@@ -82,9 +83,8 @@ class Params:
     forecast_spread_z: float = 0.5
     forecast_verify_days: int = 60
     forecast_min_issues: int = 20
-    range_share: float = (
-        0.215  # the day's mean the forecast is verified against (``detection.ambient.day_mean``)
-    )
+    # the day's mean the forecast is verified against (``detection.ambient.day_mean``)
+    range_share: float = RANGE_SHARE
 
 
 def _fill(
