@@ -4,6 +4,7 @@ each keeps and removes; `carecast customer` and the admin API (api/routes/privac
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from core.db import SqlFile, query
 from core.errors import CarecastError
 from core.privacy_models import (
     BookingRecord,
+    CaseNoteRecord,
     Consent,
     DeliveryRecord,
     ErasureReport,
@@ -23,6 +25,7 @@ from core.privacy_models import (
     OwnedVehicle,
     Person,
     PersonalDataExport,
+    RequestPhotoRecord,
     RiskRecord,
     SurveyRecord,
     TokenRecord,
@@ -30,6 +33,7 @@ from core.privacy_models import (
 )
 from core.sql import (
     PRIVACY_BOOKINGS,
+    PRIVACY_CASE_NOTES,
     PRIVACY_CONSENT,
     PRIVACY_CUSTOMER,
     PRIVACY_DELIVERIES,
@@ -46,6 +50,7 @@ from core.sql import (
     PRIVACY_INBOX,
     PRIVACY_LOCK,
     PRIVACY_MESSAGES,
+    PRIVACY_REQUEST_PHOTOS,
     PRIVACY_RISKS,
     PRIVACY_SURVEYS,
     PRIVACY_TOKENS,
@@ -90,6 +95,10 @@ def _rows(conn: psycopg.Connection, name: SqlFile, customer_id: int) -> list[dic
         return cur.execute(query(name), {"customer_id": customer_id}).fetchall()
 
 
+def _photo(*, data: bytes, **rest: Any) -> RequestPhotoRecord:
+    return RequestPhotoRecord(**rest, data_base64=base64.b64encode(data).decode("ascii"))
+
+
 def export_person(conn: psycopg.Connection, *, ref: str, now: datetime) -> PersonalDataExport:
     """Return everything held on the customer `ref` as one document; raise UnknownCustomer."""
     with conn.cursor(row_factory=dict_row) as cur:
@@ -109,6 +118,8 @@ def export_person(conn: psycopg.Connection, *, ref: str, now: datetime) -> Perso
         surveys=[SurveyRecord(**r) for r in _rows(conn, PRIVACY_SURVEYS, customer_id)],
         bookings=[BookingRecord(**r) for r in _rows(conn, PRIVACY_BOOKINGS, customer_id)],
         visits=[VisitRecord(**r) for r in _rows(conn, PRIVACY_VISITS, customer_id)],
+        request_photos=[_photo(**r) for r in _rows(conn, PRIVACY_REQUEST_PHOTOS, customer_id)],
+        case_notes=[CaseNoteRecord(**r) for r in _rows(conn, PRIVACY_CASE_NOTES, customer_id)],
         owner_tokens=[TokenRecord(**r) for r in _rows(conn, PRIVACY_TOKENS, customer_id)],
     )
 

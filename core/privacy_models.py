@@ -49,6 +49,7 @@ class OwnedVehicle(_Part):
 
     vehicle_id: int
     vin: str
+    plate: str | None  # only while the car is still theirs
     brand: str
     model: str
     model_year: int
@@ -149,6 +150,12 @@ class BookingRecord(_Part):
     accepted_at: datetime | None
     accepted_by: str | None
     created_at: datetime
+    # pickup & delivery as the person asked for it (where they live or work)
+    pickup_at: datetime | None
+    pickup_address: str | None
+    pickup_lat: float | None
+    pickup_lon: float | None
+    delivery_at: datetime | None
 
 
 class VisitRecord(_Part):
@@ -163,6 +170,26 @@ class VisitRecord(_Part):
     odometer_km: int | None
     work: list[str]
     parts: list[str]
+
+
+class RequestPhotoRecord(_Part):
+    """A photo the person attached to a request they filed: the image file in standard base64 (RFC 4648 §4)."""
+
+    risk_id: int
+    content_type: str
+    data_base64: str
+    created_at: datetime
+
+
+class CaseNoteRecord(_Part):
+    """An advisor's note on the case of one of the person's cars, written while they owned it."""
+
+    id: int
+    vin: str
+    risk_id: int
+    center: str
+    body: str
+    created_at: datetime
 
 
 class TokenRecord(_Part):
@@ -190,6 +217,8 @@ class PersonalDataExport(_Part):
     surveys: list[SurveyRecord]
     bookings: list[BookingRecord]
     visits: list[VisitRecord]
+    request_photos: list[RequestPhotoRecord]
+    case_notes: list[CaseNoteRecord]
     owner_tokens: list[TokenRecord]
 
 

@@ -1,13 +1,11 @@
 -- The person's own words and photos in the requests they filed (risks of kind owner_request raised while they
--- owned the car) go; the risk, its category and its case stay (anonymous statistics). Returns the risks changed.
+-- owned the car: view ownership_period) go; the risk, its category and its case stay (anonymous statistics).
+-- Returns the risks changed.
 WITH mine AS (
     SELECT r.id
-    FROM vehicle_ownership o
+    FROM ownership_period o
     JOIN risk r ON r.vehicle_id = o.vehicle_id AND r.kind = 'owner_request'
-               AND (o.until IS NULL OR r.first_seen_at < o.until)
-               AND (r.first_seen_at >= o.since
-                    OR NOT EXISTS (SELECT 1 FROM vehicle_ownership p
-                                   WHERE p.vehicle_id = o.vehicle_id AND p.since < o.since))
+               AND r.first_seen_at >= o.starts AND r.first_seen_at < o.ends
     WHERE o.customer_id = %(customer_id)s
 ), photos AS (
     DELETE FROM owner_request_photo p USING mine WHERE p.risk_id = mine.id RETURNING p.risk_id

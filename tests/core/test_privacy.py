@@ -4,6 +4,7 @@ notify runs on for the erased person's car; the `carecast customer` command."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ import psycopg
 import pytest
 import structlog
 
+from core.owner_requests import file_request
 from core.privacy import ErasureBlocked, UnknownCustomer, erase_person, export_person
 from core.privacy_models import PersonalDataExport
 from domain.workdays import ChinaCalendar
@@ -22,6 +24,7 @@ from notify.booking import BookingPolicy
 from notify.channels import InAppChannel
 from notify.job import run_pass
 from notify.outbox import run_outbox
+from tests.api.conftest import add_risk
 from tests.conftest import ROOT
 from tests.notify.test_notify_repository import NOW, seed_car, seed_reference
 
@@ -116,6 +119,82 @@ def test_privacy_export_holds_everything_and_no_secret(conn) -> None:
     assert PersonalDataExport.model_validate_json(text) == document  # one typed document, round trip
     # the buyer's data is not the seller's
     assert "王先生" not in text
+
+
+PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+
+
+def _what_the_center_holds(conn: psycopg.Connection, car: dict[str, int]) -> tuple[int, int]:
+    """Add the plates, a pickup, a request with a photo, and advisors' notes to `_person`: one on their car's
+    case, one on the sold car's case from their time, one on the same case after the sale (the buyer's).
+    Return the sold car's risk and the buyer's note."""
+    conn.execute("UPDATE vehicle SET plate = '黑A12345' WHERE id = %s", (car["vehicle"],))
+    conn.execute("UPDATE vehicle SET plate = '黑B99999' WHERE id = %s", (car["sold"],))
+    conn.execute(
+        "UPDATE booking_suggestion SET pickup_at = slot_start - interval '1 hour', delivery_at = slot_end + "
+        "interval '1 hour', pickup_address = '哈尔滨市南岗区 1 号', pickup_lat = 45.75, pickup_lon = 126.63 "
+        "WHERE id = (SELECT min(id) FROM booking_suggestion WHERE customer_id = %s)",
+        (car["customer"],),
+    )
+    conn.execute(
+        "UPDATE risk SET status = 'resolved' WHERE id = %s", (car["risk"],)
+    )  # one open request a car
+    assert file_request(
+        conn, vehicle_id=car["vehicle"], category="noise", text="刘女士: it squeaks", photo=("image/png", PHOTO),
+        now=NOW,
+    )  # fmt: skip
+    sold_risk = add_risk(conn, vehicle_id=car["sold"])
+    sold_at = conn.execute(
+        "SELECT until FROM vehicle_ownership WHERE vehicle_id = %s AND customer_id = %s",
+        (car["sold"], car["customer"]),
+    ).fetchone()[0]
+    center = conn.execute("SELECT id FROM service_center ORDER BY id LIMIT 1").fetchone()[0]
+    notes = [
+        (car["risk"], "刘女士 prefers mornings", NOW),
+        (sold_risk, "刘女士 is selling the car", sold_at - timedelta(days=1)),
+        (sold_risk, "王先生 wants Saturdays", sold_at + timedelta(hours=1)),
+    ]
+    ids = [
+        conn.execute(
+            "INSERT INTO case_note (risk_id, center_id, body, created_at) VALUES (%s, %s, %s, %s) RETURNING id",
+            (risk, center, body, at),
+        ).fetchone()[0]
+        for risk, body, at in notes
+    ]
+    return sold_risk, ids[-1]
+
+
+def test_privacy_export_holds_what_the_center_holds_on_them_and_erase_removes_it(conn) -> None:
+    car = _person(conn)
+    sold_risk, buyers_note = _what_the_center_holds(conn, car)
+    document = export_person(conn, ref=REF, now=NOW)
+    # the plate of their car; not the sold car's, which now says where the buyer is
+    assert [(v.vin, v.plate) for v in document.vehicles] == [
+        ("LGWEF4A59NH000123", "黑A12345"),
+        (SOLD_VIN, None),
+    ]
+    pickups = [(b.pickup_address, b.pickup_lat, b.pickup_lon) for b in document.bookings if b.pickup_at]
+    assert pickups == [("哈尔滨市南岗区 1 号", 45.75, 126.63)]
+    photos = [
+        (p.content_type, base64.b64decode(p.data_base64, validate=True)) for p in document.request_photos
+    ]
+    assert photos == [("image/png", PHOTO)]
+    assert [(n.vin, n.risk_id, n.body) for n in document.case_notes] == [
+        ("LGWEF4A59NH000123", car["risk"], "刘女士 prefers mornings"),
+        (SOLD_VIN, sold_risk, "刘女士 is selling the car"),
+    ]
+    text = document.model_dump_json()
+    assert "王先生" not in text and "黑B99999" not in text
+    assert PersonalDataExport.model_validate_json(text) == document
+
+    erase_person(conn, ref=REF, now=NOW)
+    assert conn.execute("SELECT id FROM case_note").fetchall() == [(buyers_note,)]  # the buyer's note stays
+    assert conn.execute("SELECT count(*) FROM owner_request_photo").fetchone()[0] == 0
+    assert conn.execute("SELECT plate FROM vehicle WHERE id = %s", (car["sold"],)).fetchone()[0] == "黑B99999"
+    after = export_person(conn, ref=REF, now=NOW)
+    assert (after.request_photos, after.case_notes) == ([], [])
+    assert [b.pickup_address for b in after.bookings if b.pickup_at] == ["(erased)"]
+    assert [v.plate for v in after.vehicles] == [None, None]
 
 
 def test_privacy_erase_scrubs_the_person_and_keeps_the_statistics(conn) -> None:
