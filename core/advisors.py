@@ -192,8 +192,9 @@ def invite(
     now: datetime,
     ttl: timedelta = INVITE_TTL,
 ) -> Invitation:
-    """Create (or claim the DMS row of) an advisor account with this login e-mail and return its invite link;
-    customers of the center still without an advisor are then assigned by load.
+    """Create (or claim the DMS row of, or bring back the account the center deactivated with) an advisor account
+    with this login e-mail and return its invite link; customers of the center still without an advisor are then
+    assigned by load.
 
     Raises AdvisorError email_taken when another account already logs in with the e-mail, bad_role, bad_email."""
     email, name = email.strip(), " ".join(name.split())
@@ -312,7 +313,7 @@ def deactivate(
     others by load; return how many customers moved (AdvisorError not_found)."""
     row = (
         _tuples(conn)
-        .execute(query(ADVISOR_DEACTIVATE), {"center_id": center_id, "advisor_id": advisor_id})
+        .execute(query(ADVISOR_DEACTIVATE), {"center_id": center_id, "advisor_id": advisor_id, "now": now})
         .fetchone()
     )
     if row is None:

@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core import advisors
+from core.masterdata.network import write_advisors
 from core.masterdata.owners import write_customers
 from core.passwords import hash_password, password_ok
 from domain.masterdata.customers import Customer
+from domain.masterdata.staff import Advisor
 from tests.advisor_login import PASSWORD, make_advisor
+from tests.conftest import ROOT
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 
@@ -267,3 +270,68 @@ def test_a_centers_first_advisor_takes_the_customers_waiting_for_one(conn):
     elsewhere = add_customer(conn, name="Elsewhere", center_id=other)
     first = make_advisor(conn, center_id=center, email="first@example.com")
     assert (_advisor_of(conn, waiting), _advisor_of(conn, elsewhere)) == (first, None)
+
+
+def _dms_says(conn, *rows: tuple[str, bool]) -> None:
+    """Import advisors of HRB01 as the DMS lists them: (employee number, active)."""
+    batch = [(n, Advisor(employee_no=no, center_code="HRB01", name=f"DMS {no}", email=f"{no.lower()}@example.com",
+                         active=active)) for n, (no, active) in enumerate(rows, start=1)]  # fmt: skip
+    assert not write_advisors(conn, batch, now=NOW).errors
+
+
+def _active(conn, advisor_id: int) -> bool:
+    return conn.execute("SELECT active FROM advisor WHERE id = %s", (advisor_id,)).fetchone()[0]
+
+
+def test_a_lagging_dms_does_not_give_a_leaver_their_login_back_and_an_invitation_does(conn):
+    center, _ = add_center(conn, code="HRB01")
+    _dms_says(conn, ("E-1", True), ("E-2", True))
+    leaver = advisors.invite(conn, center_id=center, email="e-1@example.com", name="x", role="advisor", by=None,
+                             now=NOW)  # fmt: skip
+    advisors.redeem(conn, token=leaver.token, password=PASSWORD, now=NOW)
+    advisors.deactivate(conn, center_id=center, advisor_id=leaver.advisor_id, by=None, now=NOW)
+
+    _dms_says(conn, ("E-1", True), ("E-2", False))  # the DMS has not heard yet; it deactivates someone else
+    assert not _active(conn, leaver.advisor_id)
+    assert advisors.authenticate(conn, email="e-1@example.com", password=PASSWORD, now=NOW) is None
+    e2 = conn.execute("SELECT id FROM advisor WHERE employee_no = 'E-2'").fetchone()[0]
+    assert not _active(conn, e2)
+    _dms_says(conn, ("E-2", True))  # what the DMS deactivated, the DMS brings back
+    assert _active(conn, e2)
+
+    # The center invites the leaver again: the same account, active, the old password gone until the new link.
+    again = advisors.invite(conn, center_id=center, email="E-1@example.com", name="x", role="advisor", by=None,
+                            now=NOW)  # fmt: skip
+    assert again.advisor_id == leaver.advisor_id and _active(conn, leaver.advisor_id)
+    assert advisors.authenticate(conn, email="e-1@example.com", password=PASSWORD, now=NOW) is None
+    advisors.redeem(conn, token=again.token, password="a-new-password", now=NOW)
+    assert (
+        advisors.authenticate(conn, email="e-1@example.com", password="a-new-password", now=NOW)
+        == again.advisor_id
+    )
+    _dms_says(conn, ("E-1", False))  # and the DMS's own word counts again
+    assert not _active(conn, leaver.advisor_id)
+    with pytest.raises(advisors.AdvisorError, match="already logs in"):  # not the center's to undo
+        advisors.invite(
+            conn, center_id=center, email="e-1@example.com", name="x", role="advisor", by=None, now=NOW
+        )
+
+
+def test_migration_0044_holds_the_deactivations_made_before_it(conn):
+    center, _ = add_center(conn, code="HRB01")
+    _dms_says(conn, ("E-1", True), ("E-2", True))
+    e1, e2 = (
+        conn.execute("SELECT id FROM advisor WHERE employee_no = %s", (no,)).fetchone()[0]
+        for no in ("E-1", "E-2")
+    )
+    for advisor_id in (e1, e2):
+        advisors.deactivate(conn, center_id=center, advisor_id=advisor_id, by=None, now=NOW)
+    _dms_says(conn, ("E-2", True))
+    conn.execute(
+        "UPDATE advisor SET deactivated_at = NULL, active = id = %s", (e2,)
+    )  # as before 0044: E-2 back
+    migration = (ROOT / "core/migrations/0044_advisor_deactivated.sql").read_text()
+    backfill = next(s for s in migration.split(";") if "UPDATE advisor a SET deactivated_at" in s)
+    conn.execute(backfill)
+    held = conn.execute("SELECT employee_no, deactivated_at FROM advisor ORDER BY employee_no").fetchall()
+    assert held == [("E-1", NOW), ("E-2", None)]  # an advisor active again was not deactivated after all
