@@ -30,7 +30,7 @@ from core.log import configure_logging
 from core.messaging import MessagingSettings
 from core.migrate import migrate
 from core.mqtt import make_client
-from core.settings import BaseProcessSettings, MqttSettings
+from core.settings import BaseProcessSettings, MqttSettings, OwnerLinkSettings
 
 
 class StageExited(CarecastError):
@@ -43,11 +43,16 @@ class UpSettings(BaseProcessSettings):
     mqtt: MqttSettings = MqttSettings()
     # Read for mail-in's address and reply secret (the mail-in stage reads the same variables itself).
     messages: MessagingSettings = MessagingSettings()
+    # Read to know whether the owner page links have an address of their own (else: this run's API).
+    owner_links: OwnerLinkSettings = OwnerLinkSettings()
 
 
 # Set for the stages when CARECAST_MESSAGES__REPLY_SECRET is not: mail-in cannot verify a reply address without
 # one, and notify signs the Reply-To of care e-mails with the same secret (both inherit it from `up`).
 REPLY_SECRET_VAR = "CARECAST_MESSAGES__REPLY_SECRET"
+# Set for the stages when CARECAST_OWNER_LINKS__PUBLIC_URL is not: the links in care messages then point at the API
+# this run started (--api-port), not at the default port.
+PUBLIC_URL_VAR = "CARECAST_OWNER_LINKS__PUBLIC_URL"
 
 
 @dataclass
@@ -213,6 +218,8 @@ def command(vehicles: int, days: int, api_port: int, interval_s: float) -> int:
     if settings.messages.reply_secret is None:
         sup.env[REPLY_SECRET_VAR] = secrets.token_urlsafe(32)
         log.info("up.reply_secret_generated", detail="replies to e-mails of an earlier run will not verify")
+    if "public_url" not in settings.owner_links.model_fields_set:
+        sup.env[PUBLIC_URL_VAR] = f"http://127.0.0.1:{api_port}"
     signal.signal(signal.SIGTERM, sup.stop)
     signal.signal(signal.SIGINT, sup.stop)
     try:

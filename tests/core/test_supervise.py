@@ -15,6 +15,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.conftest import free_port, wait_for
@@ -35,8 +36,12 @@ def test_up_runs_every_stage_and_stops_cleanly(database, mqtt, tmp_path):
         "CARECAST_NOTIFY__INTERVAL_S": "2",
         "CARECAST_LOG__FORMAT": "json",
         "CARECAST_MESSAGES__MAILIN_PORT": str(mail_in),
+        # no quiet hours: at night in the owners' zone the messages would wait for the morning
+        "CARECAST_NOTIFY__QUIET_START": "00:00",
+        "CARECAST_NOTIFY__QUIET_END": "00:00",
     }
     env.pop("CARECAST_MESSAGES__REPLY_SECRET", None)  # up makes one for its stages
+    env.pop("CARECAST_OWNER_LINKS__PUBLIC_URL", None)  # and points the owner page links at its API
     proc = subprocess.Popen(
         [sys.executable, "-m", "core.cli", "up", "--vehicles", "12", "--days", "30", "--api-port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=(tmp_path / "up.log").open("wb"), text=True,
@@ -71,6 +76,14 @@ def test_up_runs_every_stage_and_stops_cleanly(database, mqtt, tmp_path):
         assert b"notify.mailin" in commands, commands
         with smtplib.SMTP("127.0.0.1", mail_in, timeout=10) as smtp:  # mail-in answers on its port
             assert smtp.noop()[0] == 250
+        # the owner page links in care messages point at this run's API, not at the default port
+        with psycopg.connect(database.url, autocommit=True) as conn:
+            linked = f"%http://127.0.0.1:{port}/o/%"
+            query = "SELECT count(*) FROM care_dispatch WHERE body LIKE %s"  # rendered when sent
+            wait_for(lambda: conn.execute(query, (linked,)).fetchone()[0] > 0, what="a care link", timeout=30)
+            assert (
+                conn.execute(query, ("%/o/%",)).fetchone()[0] == conn.execute(query, (linked,)).fetchone()[0]
+            )
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=40) == 0, (tmp_path / "up.log").read_text()[-3000:]
