@@ -116,6 +116,7 @@ class TeamMember:
     login_email: str | None
     role: str
     active: bool
+    deactivated_here: bool  # by the center (team page): only a new invitation brings them back, not the DMS
     has_password: bool
     invited_at: datetime | None
     customers: int

@@ -66,8 +66,8 @@ def invite_command(ctx: click.Context, center_code: str, email: str, name: str, 
 def list_command(ctx: click.Context, center_code: str) -> int:
     """Print a center's advisors and their accounts.
 
-    One tab-separated line each: id, role, account state (active, invited, inactive, none), customers assigned,
-    login e-mail, name.
+    One tab-separated line each: id, role, account state (active, invited, deactivated: by the center, inactive: in
+    the DMS, none), customers assigned, login e-mail, name.
     """
     settings = _settings(ctx)
     configure_logging(settings.log, process="advisors")
@@ -76,7 +76,9 @@ def list_command(ctx: click.Context, center_code: str) -> int:
     print("id\trole\taccount\tcustomers\temail\tname")
     for m in members:
         state = (
-            "inactive"
+            "deactivated"
+            if m.deactivated_here
+            else "inactive"
             if not m.active
             else "active"
             if m.has_password

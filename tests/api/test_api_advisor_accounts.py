@@ -289,6 +289,8 @@ def test_the_admin_changes_a_role_deactivates_and_issues_a_reset_link(centers, d
         assert reset.status_code == 200 and "password-reset" in reset.text
         link = _link_in(reset.text)
         audit = _team(admin)
+        moving_row = audit[audit.index(f'data-advisor="{moving}"') :]
+        assert "invite the same e-mail to bring the account back" in moving_row[: moving_row.index("</tr>")]
     assert forgetful_session.get("/advisor/team").status_code == 200  # now an admin
     with _client(centers) as client:
         form = client.get(link)
@@ -310,6 +312,18 @@ def test_the_admin_changes_a_role_deactivates_and_issues_a_reset_link(centers, d
     assert {("team.role", f"advisor:{forgetful}"), ("team.deactivate", f"advisor:{moving}"),
             ("team.reset_link", f"advisor:{forgetful}")} <= set(rows)  # fmt: skip
     assert "Deactivated an advisor · Moving On" in audit and "advisor:" not in audit
+    # Inviting the same e-mail brings the same account back, its old password ended.
+    with login(centers.url, centers.admin_a) as admin:
+        data = {
+            "csrf_token": csrf_of(_team(admin)),
+            "name": "Moving",
+            "email": "moving@example.com",
+            "role": "advisor",
+        }
+        page = admin.post("/advisor/team/invite?lang=en", data=data)
+        assert page.status_code == 200 and "shown only now" in page.text
+    assert _advisor_id(db, "moving@example.com") == moving
+    assert _login_status(centers, "moving@example.com") == 401
     moving_session.close()
     forgetful_session.close()
 
