@@ -1,5 +1,6 @@
-"""Shared fixtures: a migrated PostgreSQL database per test (cloned from a per-run template) and a private
-Mosquitto broker with a per-run topic prefix. Everything talks to real servers; nothing is mocked."""
+"""Shared fixtures: a migrated PostgreSQL database per test (cloned from a per-run template ahead of the test by
+tests/db_pool.py, dropped behind it) and a private Mosquitto broker with a per-run topic prefix. Everything talks to
+real servers; nothing is mocked."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from core.db import connect
 from core.migrate import migrate
 from core.settings import DatabaseSettings, MqttSettings
+from tests.db_pool import DatabasePool
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:8]
@@ -65,15 +67,29 @@ def template_db() -> Iterator[str]:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def database_pool(template_db: str) -> Iterator[DatabasePool]:
+    """This process's clones of the template, made ahead and dropped behind (tests/db_pool.py)."""
+    prefix = f"carecast_t_{RUN_ID}_"
+    pool = DatabasePool(_admin, template=template_db, prefix=prefix)
+    try:
+        yield pool
+    finally:
+        pool.close()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:  # any clone a failed drop left behind
+            left = "SELECT datname FROM pg_database WHERE left(datname, %s) = %s"
+            for (name,) in conn.execute(left, (len(prefix), prefix)).fetchall():
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def database(template_db: str) -> Iterator[DatabaseSettings]:
+def database(database_pool: DatabasePool) -> Iterator[DatabaseSettings]:
     """A fresh, migrated database for one test; dropped afterwards."""
-    name = f"carecast_t_{RUN_ID}_{uuid.uuid4().hex[:6]}"
-    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    name = database_pool.take()
     try:
         yield DatabaseSettings(url=_db_url(name), timescale="off")
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        database_pool.give_back(name)
 
 
 @pytest.fixture
