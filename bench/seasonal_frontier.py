@@ -36,9 +36,8 @@ from detection.rules import seasonal, summer
 from domain.forecast import MAX_HORIZON_DAYS, season_ahead, week_errors
 from simulators.climate import REGIONS, Climate
 from simulators.forecast import SimulatedForecast
-from simulators.history import WINTER_MEAN_C
 from simulators.lifecycle import build_lifecycle
-from simulators.seasonal import SUMMER_MEAN_C, SUMMER_REARM_C
+from simulators.onsets import Onsets
 
 KINDS = {"winter": "winter_prep", "summer": "summer_care"}
 # the days before the window the replay needs: the rules' 90-day lookback plus the verification's 60 + 7 days
@@ -75,22 +74,8 @@ def _onsets(truth: list[float], kind: str) -> list[int]:
     """Return the indices of the season's onsets as the simulator's ground truth dates them, from FIRST on and in
     the days after the window too: those are scored as no failure (``score`` counts failures inside the window) but
     a flag on the window's last days for one is true, as it is on any other day."""
-    out, on, week = [], False, list[float]()
-    for i in range(_BEFORE, len(truth)):
-        week = (week + [truth[i]])[-7:]
-        mean = sum(week) / len(week)
-        if kind == "winter":
-            if len(week) == 7 and mean < WINTER_MEAN_C and not on:
-                on = True
-                out.append(i)
-            elif mean > WINTER_MEAN_C + 4.0:  # as simulators.history re-arms it
-                on = False
-        elif len(week) == 7 and mean >= SUMMER_MEAN_C and not on:
-            on = True
-            out.append(i)
-        elif mean < SUMMER_REARM_C:
-            on = False
-    return out
+    onsets = Onsets("winter" if kind == "winter" else "summer")
+    return [i for i in range(_BEFORE, len(truth)) if onsets.step(truth[i])]
 
 
 def _verified(region: Region, t: int, params: seasonal.Params | summer.Params) -> list[float]:

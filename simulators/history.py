@@ -21,6 +21,7 @@ from simulators.climate import REGIONS, Climate
 from simulators.dtc import DTC_LIST, DtcEpisodes
 from simulators.fleet import rng_for
 from simulators.lifecycle import LifecycleScenario, VehiclePlan
+from simulators.onsets import Onsets
 from simulators.seasonal import SeasonalParts
 from simulators.service import ServiceSchedule
 
@@ -40,7 +41,6 @@ REST_FAIL_V = 11.9
 SOH_LIMIT_PCT = 80.0
 PAD_LIMIT_PCT = 80.0
 FLUID_MIN_PCT = 70.0
-WINTER_MEAN_C = 7.0
 LOOKAHEAD_DAYS = 60
 SERVICE_KM, SERVICE_DAYS = 10_000.0, 365  # of the replaced placeholder countdown (see State)
 
@@ -114,8 +114,7 @@ class VehicleHistory:
         tz = ZoneInfo(REGIONS[plan.vehicle.region].tz)
         offset = datetime(2026, 1, 1, tzinfo=tz).utcoffset() or timedelta()
         self.utc_offset = offset  # China has no daylight saving time
-        self.recent_temps: list[float] = []
-        self.winter_open = False
+        self.winter = Onsets("winter")
         self.soh_rate: list[float] = []
         self.seasonal = SeasonalParts(plan, seed=scenario.seed, first=scenario.first, days=scenario.days)
         self.service = ServiceSchedule(plan, seed=scenario.seed)
@@ -236,15 +235,10 @@ class VehicleHistory:
             self._fail("soh", RiskKind.EV_BATTERY_SOH, "cell_fault" if start else "fade", day, start, None)
 
     def _winter(self, day: date, mean_c: float) -> None:
-        self.recent_temps = (self.recent_temps + [mean_c])[-7:]
-        week = sum(self.recent_temps) / len(self.recent_temps)
-        if len(self.recent_temps) == 7 and week < WINTER_MEAN_C and not self.winter_open:
-            self.winter_open = True
+        if self.winter.step(mean_c):
             self.truths.append(
                 Truth(self.plan.vehicle.vin, RiskKind.WINTER_PREP, "winter_onset", None, day, None)
             )
-        elif week > WINTER_MEAN_C + 4.0:
-            self.winter_open = False
 
     # --- one day ----------------------------------------------------------------------------------------------
     def _km(self, day: date) -> float:

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from domain.vocabulary import Powertrain, RiskKind
 from simulators.climate import REGIONS, Climate, ColdSnap
 from simulators.fleet import REGION_WEIGHTS, Fleet, build_fleet, powertrain_plan, rng_for
+from simulators.onsets import WINTER_MEAN_C
 
-WINTER_MEAN_C = 7.0  # detection's winter-preparation threshold (7-day mean ambient temperature)
 # Keep every vehicle this far from the winter threshold: detection's 7-day window and the samples' times of day
 # differ slightly from the climate's daily means (a partial last day, fleet-day buckets).
 MARGIN_C = 2.0

@@ -27,6 +27,7 @@ from domain.vocabulary import RiskKind
 from simulators.climate import Weather
 from simulators.fleet import rng_for
 from simulators.lifecycle import VehiclePlan
+from simulators.onsets import Onsets
 
 TYRE_COEFF_KPA_PER_C = 1.2
 TYRE_LOW_KPA = 210.0  # under-inflated (~13 % under a 240 kPa placard): the condition the owner should fix
@@ -38,7 +39,6 @@ TYRE_RECOVERED_KPA, TYRE_RECOVERED_DAYS = 215.0, 7
 TYRE_CHECK_DAILY = 1.0 / 42.0
 TYRE_CHECK_KPA = 228.0
 WIPER_LIMIT_PCT = 90.0
-SUMMER_MEAN_C, SUMMER_REARM_C = 26.0, 22.0
 DUE_PADS_PCT, DUE_WIPER_PCT, DUE_TYRE_KPA = 60.0, 80.0, 215.0
 DUE_LEAD_DAYS = 14  # the run-up to a break in which a pre-trip check is booked
 # (kind, mode, fault start, failure, service): history turns these into Truth rows.
@@ -61,8 +61,7 @@ class SeasonalParts:
         self.warm_since: date | None = None
         self.pending: dict[str, tuple[RiskKind, str, date | None, date]] = {}
         self.events: list[Event] = []
-        self.temps: list[float] = []
-        self.summer_open = False
+        self.summer = Onsets("summer")
         self.wiper = 0.0
         self.trip_state: tuple[float, float, tuple[float, ...]] | None = None
         self.trip_due: dict[str, tuple[date, date | None]] = {}  # item -> (first due in the run-up, fixed on)
@@ -125,13 +124,8 @@ class SeasonalParts:
         self.wiper = wear
 
     def _summer(self, day: date, mean_c: float) -> None:
-        self.temps = (self.temps + [mean_c])[-7:]
-        week = sum(self.temps) / len(self.temps)
-        if len(self.temps) == 7 and week >= SUMMER_MEAN_C and not self.summer_open:
-            self.summer_open = True
+        if self.summer.step(mean_c):
             self.events.append((RiskKind.SUMMER_CARE, "summer_onset", None, day, None))
-        elif week < SUMMER_REARM_C:
-            self.summer_open = False
 
     def _holiday(self, day: date, pads: list[float]) -> None:
         state = (max(pads), self.wiper, tuple(self.base))

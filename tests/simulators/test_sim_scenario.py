@@ -10,10 +10,10 @@ import pytest
 
 from domain.vocabulary import Powertrain, RiskKind
 from simulators.climate import REGIONS
+from simulators.onsets import WINTER_MEAN_C
 from simulators.scenario import (
     EXPECTS,
     MARGIN_C,
-    WINTER_MEAN_C,
     FaultKind,
     build_scenario,
     expected_json,
